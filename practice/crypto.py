@@ -1,0 +1,65 @@
+"""Field encryption: Fernet (AES-128-CBC with HMAC-SHA256) with keys read from settings.
+
+`FIELD_ENCRYPTION_KEY` is a list, newest first: the newest key encrypts, every key decrypts. The
+keys are read at call time (not at import, as the underlying package does), so a rotation and the
+tests that change keys see the keys actually configured.
+"""
+
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+class DecryptionError(Exception):
+    """A stored value does not decrypt with any configured key. Never shown, never re-saved."""
+
+
+def _configured_keys() -> tuple[str, ...]:
+    keys = settings.FIELD_ENCRYPTION_KEY
+    if isinstance(keys, str):
+        keys = keys.split(",")
+    keys = tuple(k.strip() for k in keys if k and k.strip())
+    if not keys:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY has no key.")
+    return keys
+
+
+@lru_cache(maxsize=8)
+def _fernets(keys: tuple[str, ...]) -> tuple[Fernet, ...]:
+    try:
+        return tuple(Fernet(k.encode()) for k in keys)
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY holds a value that is not a Fernet key.") from exc
+
+
+def fernets() -> tuple[Fernet, ...]:
+    return _fernets(_configured_keys())
+
+
+def encrypt_str(plaintext: str) -> str:
+    return fernets()[0].encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+
+def decrypt_str(token: str) -> str:
+    """Decrypt with any configured key, or raise DecryptionError (which carries no text)."""
+    try:
+        return MultiFernet(list(fernets())).decrypt(token.encode("ascii")).decode("utf-8")
+    except (InvalidToken, UnicodeError):
+        raise DecryptionError("stored value does not decrypt with the configured keys") from None
+
+
+def key_index(token: str) -> int | None:
+    """Position of the key that decrypts `token` (0 is the newest), or None if none does."""
+    try:
+        data = token.encode("ascii")
+    except UnicodeError:
+        return None
+    for index, fernet in enumerate(fernets()):
+        try:
+            fernet.decrypt(data)
+        except InvalidToken:
+            continue
+        return index
+    return None

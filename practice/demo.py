@@ -1,0 +1,79 @@
+"""Demo accounts for the embedded default. Never loaded in production (ALLOW_DEMO_DATA is off there).
+
+The TOTP secrets are fixed and public on purpose: a newcomer signs in with an authenticator app or
+`oathtool --totp -b SECRET`, or runs `python manage.py demo_totp` for the current codes.
+"""
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from django.db import transaction
+from django.utils import timezone
+
+from practice.models import Therapist, User
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    password: str
+    role: str
+    totp_secret: str | None  # None: no second factor (clients may add one themselves)
+    superuser: bool = False
+    first_name: str = ""
+    last_name: str = ""
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("therapist@demo.practice", "demo-therapist-pass", User.Role.THERAPIST,
+                "DEMOTHERAPISTTOTPSECRETAAAAAAAAA", first_name="Alex", last_name="Morgan"),
+    DemoAccount("staff@demo.practice", "demo-staff-pass", User.Role.STAFF,
+                "DEMOSTAFFTOTPSECRETBBBBBBBBBBBBB", first_name="Sam", last_name="Reyes"),
+    DemoAccount("client@demo.practice", "demo-client-pass", User.Role.CLIENT, None,
+                first_name="Jordan", last_name="Lee"),
+    DemoAccount("admin@demo.practice", "demo-admin-pass", User.Role.STAFF,
+                "DEMOADMINTOTPSECRETCCCCCCCCCCCCC", superuser=True, first_name="Robin", last_name="Admin"),
+]
+
+
+@transaction.atomic
+def seed_demo() -> list[DemoAccount]:
+    """Create the demo accounts, or bring them back to their documented state. Idempotent."""
+    for account in DEMO_ACCOUNTS:
+        user = User.objects.filter(email=account.email).first()
+        if user is None:
+            user = User(email=account.email)
+        user.role = account.role
+        user.first_name, user.last_name = account.first_name, account.last_name
+        user.is_active = True
+        user.is_staff = user.is_superuser = account.superuser
+        user.set_password(account.password)
+        user.save()
+        EmailAddress.objects.update_or_create(
+            user=user, email=account.email, defaults={"verified": True, "primary": True}
+        )
+        if account.role == User.Role.THERAPIST:
+            Therapist.objects.update_or_create(
+                user=user,
+                defaults={
+                    "display_name": f"Dr {account.first_name} {account.last_name}",
+                    "credentials": "PhD, LMFT, AASECT certified sex therapist",
+                    "licence_number": "DEMO-0001",
+                    "licence_region": "Demo",
+                    "time_zone": "Europe/London",
+                },
+            )
+        if account.totp_secret:
+            Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).delete()
+            TOTP.activate(user, account.totp_secret)
+            RecoveryCodes.activate(user)
+    return DEMO_ACCOUNTS
+
+
+def current_code(secret: str) -> str:
+    counter = int(timezone.now().timestamp()) // mfa_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(secret, counter))

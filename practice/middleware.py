@@ -1,0 +1,79 @@
+"""Request context for the audit trail, and the second-factor gate."""
+
+import contextvars
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str = ""
+    ip: str | None = None
+
+
+_context: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
+    "practice_request", default=RequestContext()  # noqa: B039 - frozen dataclass, immutable
+)
+
+
+def current_request_context() -> RequestContext:
+    return _context.get()
+
+
+class RequestContextMiddleware:
+    """Give each request an id (echoed as X-Request-ID) and remember the caller's address.
+
+    REMOTE_ADDR is used as is: behind the production proxy it is the proxy's address until the
+    trusted-proxy setting is added (security hardening issue).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = uuid.uuid4().hex
+        token = _context.set(RequestContext(request_id=request_id, ip=request.META.get("REMOTE_ADDR") or None))
+        try:
+            response = self.get_response(request)
+        finally:
+            _context.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+# Paths a signed-in user without a second factor may still reach: allauth's own pages (sign out,
+# MFA set-up, re-authentication), the health check and static files.
+_OPEN_PREFIXES = ("/accounts/", "/healthz/")
+
+
+class RequireSecondFactorMiddleware:
+    """Hold therapists, staff and admins at MFA set-up until they have a second factor."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and user.needs_second_factor
+            and not self._is_open(request.path)
+            and not _has_second_factor(user)
+        ):
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+    @staticmethod
+    def _is_open(path: str) -> bool:
+        return path.startswith(_OPEN_PREFIXES) or path.startswith(settings.STATIC_URL)
+
+
+def _has_second_factor(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

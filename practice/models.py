@@ -1,0 +1,159 @@
+"""Practice-wide models: users and roles, therapist profiles, the audit trail."""
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        extra.setdefault("role", User.Role.STAFF)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in. Email is the login; `role` decides where they land and what they see."""
+
+    class Role(models.TextChoices):
+        THERAPIST = "therapist", _("Therapist")
+        STAFF = "staff", _("Practice staff")
+        CLIENT = "client", _("Client")
+
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLIENT)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return f"User {self.pk}"  # an email can identify a client: never in logs or titles
+
+    @property
+    def is_therapist(self) -> bool:
+        return self.role == self.Role.THERAPIST and hasattr(self, "therapist")
+
+    @property
+    def is_practice_staff(self) -> bool:
+        return self.role == self.Role.STAFF
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == self.Role.CLIENT
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Everyone who can read clinical records or reach the admin must use a second factor."""
+        return self.role in (self.Role.THERAPIST, self.Role.STAFF) or self.is_staff or self.is_superuser
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(zone)s."), params={"zone": value})
+
+
+class Therapist(TimeStampedModel):
+    """A therapist's professional profile. Nothing here is confidential."""
+
+    user = models.OneToOneField(User, models.PROTECT, related_name="therapist")
+    display_name = models.CharField(max_length=120)
+    credentials = models.CharField(max_length=200, blank=True, help_text=_('e.g. "PhD, LMFT, AASECT certified"'))
+    licence_number = models.CharField(max_length=60, blank=True)
+    licence_region = models.CharField(max_length=60, blank=True)
+    time_zone = models.CharField(max_length=64, default="Europe/London", validators=[validate_time_zone])
+    accepts_new_clients = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit trail is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit trail is append-only.")
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Updated")
+    DELETE = "delete", _("Deleted")
+    EXPORT = "export", _("Exported")
+    LOGIN = "login", _("Signed in")
+    LOGIN_FAILED = "login_failed", _("Sign-in failed")
+    LOGOUT = "logout", _("Signed out")
+    DENIED = "denied", _("Access denied")
+    MFA_ENABLED = "mfa_enabled", _("Second factor added")
+    MFA_DISABLED = "mfa_disabled", _("Second factor removed")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, when and from where. Append-only; ids only, never text."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    target_type = models.CharField(max_length=100, blank=True)  # "app_label.model"
+    target_id = models.CharField(max_length=64, blank=True)
+    client_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit trail is append-only.")

@@ -1,0 +1,35 @@
+"""Production: PostgreSQL, Redis, SMTP, real secrets. Only hardening lives here.
+
+The checks run before base.py is imported, so a missing or malformed secret stops start-up with a
+message that names it, and nothing is ever generated into var/ on a server.
+"""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from practice.keys import check_production_environment
+
+check_production_environment(os.environ)
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
+
+DEBUG = False
+ALLOW_DEMO_DATA = False
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # the container health check speaks plain HTTP
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SECURE = True
+X_FRAME_OPTIONS = "DENY"
+
+if not env.str("EMAIL_URL", default=""):
+    raise ImproperlyConfigured("EMAIL_URL is required in production (e.g. smtp+tls://user:pass@host:587).")

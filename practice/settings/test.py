@@ -1,0 +1,34 @@
+"""Settings for the test suite: fixed keys, fast hashers, in-memory email, eager Celery.
+
+The database is SQLite unless DATABASE_URL points at the throwaway PostgreSQL that `make test`
+starts. Tests that need a real broker (marked `redis`) use TEST_REDIS_URL.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("PRACTICE_VAR_DIR", tempfile.mkdtemp(prefix="practice-test-var-"))
+
+from .base import *  # noqa: F403
+from .base import DATABASES, env
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+# Fixed test keys (newest first). Never used outside tests.
+FIELD_ENCRYPTION_KEY = ["tGhh2cPxvPcXakfN3zmX3dnJ7ywC0vMzk6Gx2xVmYJQ="]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = "memory://"
+TEST_REDIS_URL = env.str("TEST_REDIS_URL", default="")
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405  (models that exercise the primitives)
+
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -1,0 +1,39 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from practice import health
+from practice.access import role_required
+from practice.models import User
+
+_HOME_BY_ROLE = {
+    User.Role.THERAPIST: "dashboard",
+    User.Role.CLIENT: "sessions_app:portal",
+    User.Role.STAFF: "sessions_app:schedule",
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to its own home page."""
+    if request.user.is_superuser and request.user.role != User.Role.THERAPIST:
+        return redirect("admin:index")
+    return redirect(_HOME_BY_ROLE[request.user.role])
+
+
+@require_GET
+@role_required(User.Role.THERAPIST)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "practice/dashboard.html", {"therapist": request.user.therapist})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": health.database_ok(), "broker": health.broker_ok()}
+    down = [name for name, ok in checks.items() if not ok]
+    body = {name: ("ok" if ok else "down") for name, ok in checks.items()}
+    body["status"] = "ok" if not down else f"down: {', '.join(down)}"
+    return JsonResponse(body, status=503 if down else 200)
