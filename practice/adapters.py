@@ -1,7 +1,13 @@
-"""allauth adapters: no open sign-up, and TOTP secrets encrypted with the field keys."""
+"""allauth adapters: no open sign-up, first MFA set-up straight after sign-in, encrypted TOTP secrets."""
 
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.utils import is_mfa_enabled
 from django.http import HttpRequest
 
 from practice import crypto
@@ -11,6 +17,21 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Clients arrive by invitation and staff are added by an admin: nobody signs themselves up.
         return False
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # Therapists and staff are sent to MFA set-up right after typing their password; asking for
+        # it again there adds nothing. Removing or changing a factor still needs re-authentication.
+        if app == "allauth.mfa" and _first_factor_just_entered(context.request):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
+
+def _first_factor_just_entered(request: HttpRequest | None) -> bool:
+    if request is None or not request.user.is_authenticated or is_mfa_enabled(request.user):
+        return False
+    records = get_authentication_records(request, request.user)
+    password_at = [r["at"] for r in records if r.get("method") == "password"]
+    return bool(password_at) and time.time() - password_at[-1] < account_settings.REAUTHENTICATION_TIMEOUT
 
 
 class MFAAdapter(DefaultMFAAdapter):

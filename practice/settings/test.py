@@ -25,10 +25,11 @@ STORAGES = {
 }
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 TEST_REDIS_URL = env.str("TEST_REDIS_URL", default="")
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405  (models that exercise the primitives)
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests

@@ -1,0 +1,63 @@
+import os
+
+import pytest
+from django.core.cache import cache
+
+from practice.models import User
+from tests.factories import TherapistFactory, UserFactory, give_totp
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate limits and used TOTP codes live in the cache: each test starts clean.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def alice(db):
+    """A therapist with a second factor."""
+    therapist = TherapistFactory(user__email="alice@example.org")
+    therapist.totp_secret = give_totp(therapist.user)
+    return therapist
+
+
+@pytest.fixture
+def bare_therapist(db):
+    """A therapist who has not set up a second factor yet."""
+    return TherapistFactory(user__email="newbie@example.org")
+
+
+@pytest.fixture
+def staff_user(db):
+    user = UserFactory(email="staff@example.org", role=User.Role.STAFF)
+    user.totp_secret = give_totp(user)
+    return user
+
+
+@pytest.fixture
+def client_user(db):
+    return UserFactory(email="client@example.org", role=User.Role.CLIENT)
+
+
+@pytest.fixture
+def admin_user(db):
+    user = UserFactory(email="admin@example.org", role=User.Role.STAFF, is_staff=True, is_superuser=True)
+    user.totp_secret = give_totp(user)
+    return user
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis that `make test` starts. Missing is a failure, not a skip: run `make test`."""
+    url = os.environ.get("TEST_REDIS_URL", "")
+    if not url:
+        pytest.fail("TEST_REDIS_URL is not set: this test needs the Redis that `make test` starts.")
+    return url
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "redis_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.redis)

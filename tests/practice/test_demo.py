@@ -1,0 +1,47 @@
+"""`seed_demo`: idempotent, refused where demo data is off, and its sign-ins work with their codes."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from practice.demo import DEMO_ACCOUNTS, current_code
+from practice.models import Therapist, User
+
+
+def test_seed_demo_creates_one_account_per_role_and_is_idempotent(db, capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert User.objects.count() == len(DEMO_ACCOUNTS) == 4
+    assert Therapist.objects.count() == 1
+    assert User.objects.filter(is_superuser=True).count() == 1
+    out = capsys.readouterr().out
+    assert all(a.email in out and a.password in out for a in DEMO_ACCOUNTS)
+
+
+def test_seed_demo_is_refused_when_demo_data_is_off(db, settings):
+    settings.ALLOW_DEMO_DATA = False
+    with pytest.raises(CommandError, match="Demo data is disabled"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize("account", DEMO_ACCOUNTS, ids=lambda a: a.email)
+def test_each_demo_account_signs_in_as_printed(client, db, account):
+    call_command("seed_demo")
+    r = client.post("/accounts/login/", {"login": account.email, "password": account.password})
+    if account.totp_secret:
+        assert r.url == "/accounts/2fa/authenticate/"
+        r = client.post("/accounts/2fa/authenticate/", {"code": current_code(account.totp_secret)})
+    assert r.status_code == 302
+    landing = client.get("/", follow=True)
+    assert landing.status_code == 200
+    expected = {"therapist": "/dashboard/", "client": "/portal/", "staff": "/schedule/"}
+    assert landing.request["PATH_INFO"] == ("/admin/" if account.superuser else expected[account.role])
+
+
+def test_demo_totp_prints_current_codes(db, capsys):
+    call_command("demo_totp")
+    out = capsys.readouterr().out
+    for account in DEMO_ACCOUNTS:
+        if account.totp_secret:
+            assert f"{account.email:<26} {current_code(account.totp_secret)}" in out
