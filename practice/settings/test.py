@@ -7,7 +7,8 @@ starts. Tests that need a real broker (marked `redis`) use TEST_REDIS_URL.
 import os
 import tempfile
 
-os.environ.setdefault("PRACTICE_VAR_DIR", tempfile.mkdtemp(prefix="practice-test-var-"))
+# One scratch var/ for every test process (nothing in it matters: the keys below override it).
+os.environ.setdefault("PRACTICE_VAR_DIR", os.path.join(tempfile.gettempdir(), "practice-test-var"))
 
 from .base import *  # noqa: F403
 from .base import DATABASES, env
