@@ -160,3 +160,10 @@ def test_password_reset_sends_a_mail_without_revealing_whether_the_account_exist
     to_alice, to_nobody = mailoutbox
     assert to_alice.to == ["alice@example.org"] and "/accounts/password/reset/key/" in to_alice.body
     assert to_nobody.to == ["nobody@example.org"] and "/reset/key/" not in to_nobody.body
+
+
+def test_sign_in_page_does_not_invite_sign_up(client, db):
+    body = client.get(LOGIN).content.decode()
+    assert "/accounts/signup/" not in body
+    assert "Accounts are created by the practice" in body
+    assert 'for="id_login"' in body and 'for="id_password"' in body  # every input labelled
