@@ -1,1 +1,347 @@
-"""Models arrive with this app's issue."""
+"""Client units (an individual or a couple), their members, and the clinical record.
+
+Confidential fields are encrypted with the project's wrappers (`practice.fields`); each model's
+docstring names them. Encrypted columns cannot be searched in SQL: lookups use the reference code,
+the status, and the keyed search tokens in `MemberSearchToken`.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from practice.fields import EncryptedCharField, EncryptedDateField, EncryptedEmailField, EncryptedTextField
+from practice.models import TimeStampedModel
+
+# No 0/O or 1/I/L: reference codes are read aloud on the phone.
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_reference() -> str:
+    return "C-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+class Concern(models.Model):
+    """A presenting concern from the practice's taxonomy. Not confidential by itself."""
+
+    class Group(models.TextChoices):
+        SEXUAL = "sexual", _("Sexual function")
+        RELATIONSHIP = "relationship", _("Relationship")
+        IDENTITY = "identity", _("Identity")
+        MEDICAL = "medical", _("Medical")
+        BEHAVIOUR = "behaviour", _("Behaviour")
+        MENTAL_HEALTH = "mental_health", _("Larger life issues")
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    group = models.CharField(max_length=20, choices=Group.choices)
+    intensive = models.BooleanField(default=False, help_text=_("Calls for intensive therapy."))
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientQuerySet(models.QuerySet):
+    def treated_by(self, therapist) -> "ClientQuerySet":
+        return self.filter(Q(primary_therapist=therapist) | Q(co_therapists=therapist)).distinct()
+
+    def with_intensive_flag(self) -> "ClientQuerySet":
+        intensive = Concern.objects.filter(clients=models.OuterRef("pk"), intensive=True)
+        return self.annotate(is_intensive=models.Exists(intensive))
+
+
+class Client(TimeStampedModel):
+    """The unit of care: one person, or a couple seen together. Nothing here is confidential text;
+    the reference code stands in for names in URLs, lists, calendar titles and messages."""
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        COUPLE = "couple", _("Couple")
+
+    class Status(models.TextChoices):
+        PROSPECTIVE = "prospective", _("Prospective")
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        DISCHARGED = "discharged", _("Discharged")
+
+    class Policy(models.TextChoices):
+        NO_SECRETS = "no_secrets", _("No secrets: what one partner tells the therapist may be raised with both")
+        LIMITED_SECRETS = "limited_secrets", _("Limited secrets: the therapist decides what may be kept private")
+
+    reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INDIVIDUAL)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROSPECTIVE, db_index=True)
+    primary_therapist = models.ForeignKey("practice.Therapist", models.PROTECT, related_name="primary_clients")
+    co_therapists = models.ManyToManyField("practice.Therapist", blank=True, related_name="co_clients")
+    concerns = models.ManyToManyField(Concern, blank=True, related_name="clients")
+    confidentiality_policy = models.CharField(max_length=20, choices=Policy.choices, blank=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["reference"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_couple(self) -> bool:
+        return self.kind == self.Kind.COUPLE
+
+    def is_treated_by(self, therapist) -> bool:
+        if self.primary_therapist_id == therapist.pk:
+            return True
+        return self.co_therapists.filter(pk=therapist.pk).exists()
+
+
+class Member(TimeStampedModel):
+    """A person in a unit: one for an individual, two for a couple.
+
+    Confidential (encrypted): first_name, last_name, preferred_name, pronouns, date_of_birth, email,
+    phone, address, emergency_contact, gender_identity, sexual_orientation.
+    """
+
+    client = models.ForeignKey(Client, models.CASCADE, related_name="members")
+    position = models.PositiveSmallIntegerField(default=1)  # 1 or 2; stable order within a couple
+    first_name = EncryptedCharField(max_length=100)
+    last_name = EncryptedCharField(max_length=100)
+    preferred_name = EncryptedCharField(max_length=100, blank=True)
+    pronouns = EncryptedCharField(max_length=40, blank=True)
+    date_of_birth = EncryptedDateField(null=True, blank=True)
+    email = EncryptedEmailField(blank=True)
+    phone = EncryptedCharField(max_length=40, blank=True)
+    address = EncryptedTextField(blank=True)
+    emergency_contact = EncryptedTextField(blank=True, help_text=_("Name, relationship and phone number."))
+    gender_identity = EncryptedCharField(max_length=100, blank=True)
+    sexual_orientation = EncryptedCharField(max_length=100, blank=True)
+    time_zone = models.CharField(max_length=64, default="Europe/London")
+    contact_by_email = models.BooleanField(default=True)
+    contact_by_sms = models.BooleanField(default=False)
+    discreet_wording = models.BooleanField(
+        default=False, help_text=_("Keep the words therapy and sex out of message subjects and texts.")
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="member"
+    )
+    invited_at = models.DateTimeField(null=True, blank=True)
+    # The couple's confidentiality policy this partner acknowledged, and when.
+    policy_acknowledged = models.CharField(max_length=20, choices=Client.Policy.choices, blank=True)
+    policy_acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["client_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["client", "position"], name="member_position_unique")]
+
+    def __str__(self) -> str:
+        return f"Member {self.pk}"
+
+    @property
+    def display_name(self) -> str:
+        return self.preferred_name or self.first_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def has_acknowledged_policy(self) -> bool:
+        return bool(self.policy_acknowledged) and self.policy_acknowledged == self.client.confidentiality_policy
+
+
+class MemberSearchToken(models.Model):
+    """Keyed hashes of name prefixes, so encrypted names can be searched with an index.
+
+    The digest is an HMAC (key derived from the newest field key), never the text. Rebuilt on every
+    member save, and by `rebuild_search_index` after a key rotation.
+    """
+
+    member = models.ForeignKey(Member, models.CASCADE, related_name="search_tokens")
+    client = models.ForeignKey(Client, models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Search token {self.pk}"
+
+
+class IntakeResponse(TimeStampedModel):
+    """One member's intake questionnaire. Partners answer separately and never see each other's.
+
+    Confidential (encrypted): every answer field.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+
+    class Risk(models.TextChoices):
+        NO = "no", _("No")
+        YES = "yes", _("Yes")
+        UNSURE = "unsure", _("Not sure / prefer to talk about it")
+
+    member = models.OneToOneField(Member, models.CASCADE, related_name="intake")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    concerns = EncryptedTextField(blank=True)  # the member's own choices: slugs, comma-separated
+    concerns_in_own_words = EncryptedTextField(blank=True)
+    hopes = EncryptedTextField(blank=True)
+    relationship_history = EncryptedTextField(blank=True)
+    sexual_history = EncryptedTextField(blank=True)
+    medical_conditions = EncryptedTextField(blank=True)
+    medications = EncryptedTextField(blank=True)
+    prior_therapy = EncryptedTextField(blank=True)
+    risk_self_harm = EncryptedCharField(max_length=10, blank=True, choices=Risk.choices)
+    risk_harm_to_others = EncryptedCharField(max_length=10, blank=True, choices=Risk.choices)
+    risk_unsafe_at_home = EncryptedCharField(max_length=10, blank=True, choices=Risk.choices)
+    risk_details = EncryptedTextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey("practice.Therapist", models.SET_NULL, null=True, blank=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Intake {self.pk}"
+
+    @property
+    def client_id(self) -> int:
+        return self.member.client_id
+
+    @property
+    def concern_slugs(self) -> list[str]:
+        return [s for s in self.concerns.split(",") if s]
+
+
+class Goal(TimeStampedModel):
+    """A treatment goal. Confidential (encrypted): text."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACTIVE = "active", _("Working on it")
+        ACHIEVED = "achieved", _("Achieved")
+        DROPPED = "dropped", _("Set aside")
+
+    client = models.ForeignKey(Client, models.CASCADE, related_name="goals")
+    text = EncryptedTextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    review_on = models.DateField(null=True, blank=True)
+    shared_with_client = models.BooleanField(default=False, help_text=_("Shown to the client in the portal."))
+    completed_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey("practice.Therapist", models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["status", "review_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"Goal {self.pk}"
+
+
+class Note(TimeStampedModel):
+    """A clinical note. Signed, then locked: later changes only as addenda.
+
+    Confidential (encrypted): body. Private psychotherapy notes are the author's alone: never shown
+    to clients, staff or other therapists, and left out of exports by default.
+    """
+
+    class Kind(models.TextChoices):
+        INTAKE = "intake", _("Intake note")
+        PROGRESS = "progress", _("Progress note")
+        PSYCHOTHERAPY = "psychotherapy", _("Private psychotherapy note")
+
+    class JointUse(models.TextChoices):
+        NOT_APPLICABLE = "", _("Not applicable")
+        MAY_RAISE = "may_raise", _("May be raised in joint sessions")
+        KEEP_PRIVATE = "keep_private", _("Not to be raised in joint sessions")
+
+    client = models.ForeignKey(Client, models.PROTECT, related_name="notes")
+    author = models.ForeignKey("practice.Therapist", models.PROTECT, related_name="notes")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PROGRESS)
+    session_date = models.DateField(default=timezone.localdate)
+    # For a couple: the partner an individual session was with (blank for a joint session).
+    about_member = models.ForeignKey(Member, models.SET_NULL, null=True, blank=True, related_name="+")
+    joint_use = models.CharField(max_length=16, choices=JointUse.choices, blank=True)
+    body = EncryptedTextField()
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-session_date", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class Addendum(TimeStampedModel):
+    """A later addition to a signed note. Confidential (encrypted): body."""
+
+    note = models.ForeignKey(Note, models.PROTECT, related_name="addenda")
+    author = models.ForeignKey("practice.Therapist", models.PROTECT, related_name="+")
+    body = EncryptedTextField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Addendum {self.pk}"
+
+
+class Consent(TimeStampedModel):
+    """One grant of consent by one member; revoking sets revoked_at (at once), re-granting adds a row.
+
+    Release of information names the referrer it releases to.
+    """
+
+    class Kind(models.TextChoices):
+        TREATMENT = "treatment", _("Treatment")
+        TELEHEALTH = "telehealth", _("Telehealth (video sessions)")
+        REMINDERS_EMAIL = "reminders_email", _("Reminders by email")
+        REMINDERS_SMS = "reminders_sms", _("Reminders by SMS")
+        RELEASE = "release", _("Release of information to a referrer")
+
+    class Source(models.TextChoices):
+        THERAPIST = "therapist", _("Recorded by the therapist")
+        PORTAL = "portal", _("Given in the portal")
+
+    # Kinds a client may give or withdraw in the portal; treatment and releases are recorded in session.
+    PORTAL_KINDS = (Kind.TELEHEALTH, Kind.REMINDERS_EMAIL, Kind.REMINDERS_SMS)
+
+    client = models.ForeignKey(Client, models.CASCADE, related_name="consents")
+    member = models.ForeignKey(Member, models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    referrer = models.ForeignKey("referrals.Referrer", models.PROTECT, null=True, blank=True, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.THERAPIST)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["member_id", "kind", "-granted_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="release", referrer__isnull=False) | (~Q(kind="release") & Q(referrer__isnull=True)),
+                name="consent_release_names_referrer",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "kind"],
+                condition=Q(revoked_at__isnull=True, referrer__isnull=True),
+                name="consent_one_live_grant",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "kind", "referrer"],
+                condition=Q(revoked_at__isnull=True, referrer__isnull=False),
+                name="consent_one_live_release_per_referrer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent {self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

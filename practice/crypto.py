@@ -63,3 +63,13 @@ def key_index(token: str) -> int | None:
             continue
         return index
     return None
+
+
+def derived_key(purpose: str) -> bytes:
+    """A key for another use (e.g. the search index), derived from the newest field key."""
+    import base64
+    import hashlib
+    import hmac
+
+    newest = base64.urlsafe_b64decode(_configured_keys()[0].encode())
+    return hmac.new(newest, purpose.encode(), hashlib.sha256).digest()

@@ -2,12 +2,14 @@
 
 import contextvars
 import uuid
+import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -77,3 +79,33 @@ def _has_second_factor(user) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class ViewerTimezoneMiddleware:
+    """Show times in the viewer's own zone: the therapist's, or the client member's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone = _viewer_zone(request.user)
+        if zone:
+            timezone.activate(zoneinfo.ZoneInfo(zone))
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def _viewer_zone(user) -> str | None:
+    if not user.is_authenticated:
+        return None
+    if user.role == user.Role.THERAPIST:
+        therapist = getattr(user, "therapist", None)
+        return therapist.time_zone if therapist else None
+    if user.role == user.Role.CLIENT:
+        member = getattr(user, "member", None)
+        return member.time_zone if member else None
+    return None

@@ -15,5 +15,7 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("clients/", include("clients.urls")),
+    path("", include("clients.portal_urls")),
     path("", include("sessions_app.urls")),
 ]

@@ -1,0 +1,126 @@
+"""Forms for the therapist's side of the client record. Validation only: services do the writes."""
+
+import zoneinfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client, Concern, Consent, Goal, Member, Note
+from practice.models import Therapist
+from referrals.models import Referrer
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME_ZONES = sorted(zoneinfo.available_timezones())
+
+
+class ClientFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, label=_("Search name or reference"))
+    status = forms.ChoiceField(required=False, choices=[("", _("Any status")), *Client.Status.choices])
+    concern = forms.ModelChoiceField(
+        required=False, queryset=Concern.objects.all(), to_field_name="slug", empty_label=_("Any concern")
+    )
+
+
+class ClientForm(forms.ModelForm):
+    concerns = forms.ModelMultipleChoiceField(
+        queryset=Concern.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    co_therapists = forms.ModelMultipleChoiceField(
+        queryset=Therapist.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Co-therapists"),
+    )  # fmt: skip
+
+    class Meta:
+        model = Client
+        fields = ["kind", "status", "confidentiality_policy", "concerns", "co_therapists"]
+        widgets = {"kind": forms.RadioSelect, "confidentiality_policy": forms.RadioSelect}
+        labels = {"confidentiality_policy": _("Couple's confidentiality policy")}
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confidentiality_policy"].choices = [("", _("Not set (individuals)")), *Client.Policy.choices]
+        if editing:
+            self.fields["kind"].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Client.Kind.INDIVIDUAL and data.get("confidentiality_policy"):
+            self.add_error("confidentiality_policy", _("Only couples have a confidentiality policy."))
+        return data
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = Member
+        fields = [
+            "first_name", "last_name", "preferred_name", "pronouns", "date_of_birth", "email", "phone",
+            "address", "emergency_contact", "gender_identity", "sexual_orientation", "time_zone",
+            "contact_by_email", "contact_by_sms", "discreet_wording",
+        ]  # fmt: skip
+        widgets = {
+            "date_of_birth": DATE,
+            "address": forms.Textarea(attrs={"rows": 2}),
+            "emergency_contact": forms.Textarea(attrs={"rows": 2}),
+            "time_zone": forms.Select(choices=[(z, z) for z in TIME_ZONES]),
+        }
+        help_texts = {
+            "gender_identity": _("Only where the client chooses to record it."),
+            "sexual_orientation": _("Only where the client chooses to record it."),
+        }
+
+
+class GoalForm(forms.ModelForm):
+    class Meta:
+        model = Goal
+        fields = ["text", "status", "review_on", "shared_with_client"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3}), "review_on": DATE}
+
+
+class NoteForm(forms.ModelForm):
+    class Meta:
+        model = Note
+        fields = ["kind", "session_date", "about_member", "joint_use", "body"]
+        widgets = {"session_date": DATE, "body": forms.Textarea(attrs={"rows": 12})}
+        labels = {"about_member": _("Individual session with"), "joint_use": _("In joint sessions")}
+
+    def __init__(self, *args, client: Client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+        members = client.members.order_by("position")
+        self.fields["about_member"].queryset = members
+        self.fields["about_member"].label_from_instance = lambda m: m.display_name
+        self.fields["about_member"].empty_label = _("Joint session / not applicable")
+        if not client.is_couple:
+            del self.fields["about_member"]
+            del self.fields["joint_use"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("about_member") and not data.get("joint_use"):
+            self.add_error("joint_use", _("Say whether this individual session may be raised in joint sessions."))
+        return data
+
+
+class AddendumForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Addendum"), max_length=20000)
+
+
+class ConsentForm(forms.Form):
+    member = forms.ModelChoiceField(queryset=Member.objects.none(), label=_("Given by"))
+    kind = forms.ChoiceField(choices=Consent.Kind.choices)
+    referrer = forms.ModelChoiceField(
+        queryset=Referrer.objects.all(), required=False, help_text=_("For a release of information only.")
+    )
+
+    def __init__(self, *args, client: Client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = client.members.order_by("position")
+        self.fields["member"].label_from_instance = lambda m: m.display_name
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Consent.Kind.RELEASE and not data.get("referrer"):
+            self.add_error("referrer", _("Name the referrer the information may be released to."))
+        if data.get("kind") != Consent.Kind.RELEASE and data.get("referrer"):
+            self.add_error("referrer", _("Only a release of information names a referrer."))
+        return data

@@ -1,0 +1,138 @@
+"""Reads that the client pages need, scoped to the viewer, with a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from clients import search
+from clients.models import Client, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note
+from practice.models import Therapist
+
+
+def _members_prefetch() -> Prefetch:
+    return Prefetch("members", queryset=Member.objects.order_by("position"))
+
+
+def client_list(
+    *, therapist: Therapist | None = None, staff: bool = False, q: str = "", status: str = "", concern: str = ""
+) -> QuerySet[Client]:
+    """The units a therapist treats (or, for staff, every unit), searched and filtered.
+
+    `q` matches the reference code, or every word of it matches a prefix of a member's name
+    (through the keyed search tokens, since names are encrypted).
+    """
+    if therapist is not None:
+        clients = Client.objects.filter(Q(primary_therapist=therapist) | Q(co_therapists=therapist))
+    elif staff:
+        clients = Client.objects.all()
+    else:
+        return Client.objects.none()
+
+    if status:
+        clients = clients.filter(status=status)
+    if concern:
+        clients = clients.filter(concerns__slug=concern)
+    if q.strip():
+        clients = clients.filter(_search_condition(q))
+
+    return (
+        clients.distinct()
+        .with_intensive_flag()
+        .select_related("primary_therapist")
+        .prefetch_related(_members_prefetch(), "concerns")
+        .order_by("reference")
+    )
+
+
+def _search_condition(q: str) -> Q:
+    by_reference = Q(reference__iexact=q.strip()) | Q(reference__icontains=q.strip().upper().removeprefix("C-"))
+    digests = search.query_digests(q)
+    if not digests:
+        return by_reference
+    matching = (
+        MemberSearchToken.objects.filter(digest__in=digests)
+        .values("member_id")
+        .annotate(hits=Count("digest", distinct=True))
+        .filter(hits=len(set(digests)))
+        .values("member__client_id")
+    )
+    return by_reference | Q(pk__in=matching)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime | date
+    kind: str
+    label: str
+    url: str = ""
+
+
+def client_page(*, client: Client, therapist: Therapist) -> dict:
+    """Everything the therapist's client page shows, in a fixed number of queries."""
+    members = list(client.members.select_related("user").order_by("position"))
+    # Only the intake's status is shown here: its answers are decrypted (and audited) on their own page.
+    intakes = IntakeResponse.objects.filter(member__client=client).only(
+        "id", "member_id", "status", "submitted_at", "reviewed_at"
+    )
+    intake_by_member = {i.member_id: i for i in intakes}
+    for member in members:
+        member.intake_status = intake_by_member.get(member.pk)
+    notes = list(
+        client.notes.exclude(Q(kind=Note.Kind.PSYCHOTHERAPY) & ~Q(author=therapist))
+        .select_related("author", "about_member")
+        .annotate(addendum_count=Count("addenda"))
+        .defer("body")
+    )
+    goals = list(client.goals.all())
+    consents = list(client.consents.select_related("member", "referrer").order_by("-granted_at"))
+    concerns = list(client.concerns.all())
+    return {
+        "client": client,
+        "members": members,
+        "concerns": concerns,
+        "is_intensive": any(c.intensive for c in concerns),
+        "goals": goals,
+        "notes": notes,
+        "consents": consents,
+        "timeline": _timeline(client, members, notes, goals, consents),
+    }
+
+
+def _timeline(client, members, notes, goals, consents) -> list[TimelineEntry]:
+    entries = [TimelineEntry(client.created_at, "created", "Record opened")]
+    for member in members:
+        intake = member.intake_status
+        if intake and intake.submitted_at:
+            entries.append(TimelineEntry(intake.submitted_at, "intake", f"Intake submitted ({member.display_name})"))
+    for note in notes:
+        url = reverse("clients:note", args=[note.pk])
+        entries.append(TimelineEntry(note.session_date, "note", note.get_kind_display(), url))
+    for goal in goals:
+        entries.append(TimelineEntry(goal.created_at, "goal", f"Goal set ({goal.get_status_display().lower()})"))
+    for consent in consents:
+        entries.append(TimelineEntry(consent.granted_at, "consent", f"Consent given: {consent.get_kind_display()}"))
+        if consent.revoked_at:
+            label = f"Consent withdrawn: {consent.get_kind_display()}"
+            entries.append(TimelineEntry(consent.revoked_at, "consent", label))
+    return sorted(entries, key=lambda e: _sort_key(e.at), reverse=True)
+
+
+def _sort_key(value: datetime | date) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return timezone.make_aware(datetime(value.year, value.month, value.day))
+
+
+def portal_summary(*, member: Member) -> dict:
+    """What a client sees on their portal home: their own things only."""
+    client = member.client
+    return {
+        "member": member,
+        "client": client,
+        "intake": IntakeResponse.objects.filter(member=member).first(),
+        "goals": list(Goal.objects.filter(client=client, shared_with_client=True).order_by("status", "review_on")),
+        "consents": list(Consent.objects.filter(member=member).select_related("referrer").order_by("-granted_at")),
+    }

@@ -1,0 +1,340 @@
+"""Writes to the client record. Each service validates, saves named fields, and records an audit row."""
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from clients import search
+from clients.models import Addendum, Client, Concern, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note
+from practice.audit import audit_record
+from practice.models import AuditAction, Therapist, User
+
+MEMBER_FIELDS = [
+    "first_name", "last_name", "preferred_name", "pronouns", "date_of_birth", "email", "phone", "address",
+    "emergency_contact", "gender_identity", "sexual_orientation", "time_zone", "contact_by_email",
+    "contact_by_sms", "discreet_wording",
+]  # fmt: skip
+CLIENT_FIELDS = ["kind", "status", "confidentiality_policy"]
+
+
+# --- Units and members ----------------------------------------------------------------------------
+
+
+def _check_unit(client: Client, member_count: int) -> None:
+    expected = 2 if client.kind == Client.Kind.COUPLE else 1
+    if member_count != expected:
+        raise ValidationError(_("A couple has two members and an individual one."))
+    if client.kind == Client.Kind.INDIVIDUAL and client.confidentiality_policy:
+        raise ValidationError({"confidentiality_policy": _("Only couples have a confidentiality policy.")})
+
+
+@transaction.atomic
+def client_create(
+    *,
+    by: User,
+    primary_therapist: Therapist,
+    members: list[dict],
+    concerns: list[Concern] = (),
+    co_therapists: list[Therapist] = (),
+    **fields,
+) -> Client:
+    client = Client(primary_therapist=primary_therapist, **{k: fields[k] for k in CLIENT_FIELDS if k in fields})
+    _check_unit(client, len(members))
+    client.full_clean()
+    client.save()
+    client.concerns.set(concerns)
+    client.co_therapists.set([t for t in co_therapists if t.pk != primary_therapist.pk])
+    for position, data in enumerate(members, start=1):
+        member = Member(client=client, position=position, **{k: v for k, v in data.items() if k in MEMBER_FIELDS})
+        member.full_clean()
+        member.save()
+        _refresh_search_tokens(member)
+    audit_record(actor=by, action=AuditAction.CREATE, target=client)
+    return client
+
+
+@transaction.atomic
+def client_update(
+    *, client: Client, by: User, concerns: list[Concern] | None = None,
+    co_therapists: list[Therapist] | None = None, **fields,
+) -> Client:  # fmt: skip
+    if "kind" in fields and fields["kind"] != client.kind:
+        raise ValidationError({"kind": _("A unit's kind cannot change; create a new unit instead.")})
+    changed = [k for k in CLIENT_FIELDS if k in fields]
+    for name in changed:
+        setattr(client, name, fields[name])
+    _check_unit(client, client.members.count())
+    client.full_clean()
+    client.save(update_fields=[*changed, "updated_at"])
+    if concerns is not None:
+        client.concerns.set(concerns)
+    if co_therapists is not None:
+        client.co_therapists.set([t for t in co_therapists if t.pk != client.primary_therapist_id])
+    audit_record(actor=by, action=AuditAction.UPDATE, target=client)
+    return client
+
+
+@transaction.atomic
+def member_update(*, member: Member, by: User, **fields) -> Member:
+    changed = [k for k in MEMBER_FIELDS if k in fields]
+    for name in changed:
+        setattr(member, name, fields[name])
+    member.full_clean()
+    member.save(update_fields=[*changed, "updated_at"])
+    _refresh_search_tokens(member)
+    audit_record(actor=by, action=AuditAction.UPDATE, target=member, client_id=member.client_id)
+    return member
+
+
+def _refresh_search_tokens(member: Member) -> None:
+    MemberSearchToken.objects.filter(member=member).delete()
+    digests = search.name_digests(member.first_name, member.last_name, member.preferred_name)
+    MemberSearchToken.objects.bulk_create(
+        MemberSearchToken(member=member, client_id=member.client_id, digest=d) for d in sorted(digests)
+    )
+
+
+def search_index_rebuild() -> int:
+    """Recompute every member's search tokens (after a key rotation). Returns the member count."""
+    count = 0
+    for member in Member.objects.iterator(chunk_size=500):
+        with transaction.atomic():
+            _refresh_search_tokens(member)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def policy_acknowledge(*, member: Member, by: User) -> Member:
+    policy = member.client.confidentiality_policy
+    if not member.client.is_couple or not policy:
+        raise ValidationError(_("There is no confidentiality policy to acknowledge yet."))
+    member.policy_acknowledged = policy
+    member.policy_acknowledged_at = timezone.now()
+    member.save(update_fields=["policy_acknowledged", "policy_acknowledged_at", "updated_at"])
+    audit_record(actor=by, action=AuditAction.UPDATE, target=member, client_id=member.client_id)
+    return member
+
+
+# --- Portal invitations ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_invite(*, member: Member, by: User, base_url: str) -> Member:
+    """Create (or reuse) the member's portal account and email them a link to set a password."""
+    if not member.email:
+        raise ValidationError(_("Add an email address for this person before inviting them."))
+    email = member.email.lower()
+    user = member.user
+    if user is None:
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(_("That email address already has an account; use another one."))
+        user = User.objects.create_user(email=email, password=None, role=User.Role.CLIENT)
+        member.user = user
+    elif user.has_usable_password():
+        raise ValidationError(_("This person has already set up their portal account."))
+
+    member.invited_at = timezone.now()
+    member.save(update_fields=["user", "invited_at", "updated_at"])
+    audit_record(actor=by, action=AuditAction.CREATE, target=user, client_id=member.client_id)
+
+    link = base_url.rstrip("/") + reverse(
+        "clients_portal:invitation_accept",
+        args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],
+    )
+    transaction.on_commit(lambda: _send_invitation(email, member, link))
+    return member
+
+
+def _send_invitation(email: str, member: Member, link: str) -> None:
+    context = {"member": member, "link": link, "practice_name": settings.PRACTICE_NAME}
+    # The subject names the practice only: no therapy wording, no client name.
+    subject = _("Your account at %(practice)s") % {"practice": settings.PRACTICE_NAME}
+    message = EmailMultiAlternatives(subject, render_to_string("emails/invitation.txt", context), to=[email])
+    message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
+    message.send()
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, password: str) -> User:
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=user, action=AuditAction.UPDATE, target=user)
+    return user
+
+
+# --- Intake ---------------------------------------------------------------------------------------
+
+INTAKE_FIELDS = [
+    "concerns", "concerns_in_own_words", "hopes", "relationship_history", "sexual_history",
+    "medical_conditions", "medications", "prior_therapy", "risk_self_harm", "risk_harm_to_others",
+    "risk_unsafe_at_home", "risk_details",
+]  # fmt: skip
+
+
+@transaction.atomic
+def intake_save(*, member: Member, by: User, submit: bool, **answers) -> IntakeResponse:
+    """Save a member's answers as a draft, or submit them. Submitted answers are locked."""
+    intake, _created = IntakeResponse.objects.select_for_update().get_or_create(member=member)
+    if intake.status == IntakeResponse.Status.SUBMITTED:
+        raise ValidationError(_("This questionnaire was already sent to your therapist."))
+    changed = [k for k in INTAKE_FIELDS if k in answers]
+    for name in changed:
+        setattr(intake, name, answers[name])
+    if submit:
+        intake.status = IntakeResponse.Status.SUBMITTED
+        intake.submitted_at = timezone.now()
+    intake.full_clean()
+    intake.save(update_fields=[*changed, "status", "submitted_at", "updated_at"])
+    audit_record(actor=by, action=AuditAction.UPDATE, target=intake, client_id=member.client_id)
+    return intake
+
+
+@transaction.atomic
+def intake_mark_reviewed(*, intake: IntakeResponse, by: Therapist) -> IntakeResponse:
+    if intake.status != IntakeResponse.Status.SUBMITTED:
+        raise ValidationError(_("The questionnaire has not been submitted yet."))
+    intake.reviewed_at = timezone.now()
+    intake.reviewed_by = by
+    intake.save(update_fields=["reviewed_at", "reviewed_by", "updated_at"])
+    audit_record(actor=by.user, action=AuditAction.UPDATE, target=intake, client_id=intake.member.client_id)
+    return intake
+
+
+# --- Goals ----------------------------------------------------------------------------------------
+
+GOAL_FIELDS = ["text", "status", "review_on", "shared_with_client"]
+
+
+@transaction.atomic
+def goal_create(*, client: Client, by: Therapist, **fields) -> Goal:
+    goal = Goal(client=client, created_by=by, **{k: fields[k] for k in GOAL_FIELDS if k in fields})
+    goal.full_clean()
+    goal.save()
+    audit_record(actor=by.user, action=AuditAction.CREATE, target=goal)
+    return goal
+
+
+@transaction.atomic
+def goal_update(*, goal: Goal, by: Therapist, **fields) -> Goal:
+    changed = [k for k in GOAL_FIELDS if k in fields]
+    for name in changed:
+        setattr(goal, name, fields[name])
+    if goal.status == Goal.Status.ACHIEVED and goal.completed_on is None:
+        goal.completed_on = timezone.localdate()
+        changed.append("completed_on")
+    goal.full_clean()
+    goal.save(update_fields=[*changed, "updated_at"])
+    audit_record(actor=by.user, action=AuditAction.UPDATE, target=goal)
+    return goal
+
+
+# --- Notes ----------------------------------------------------------------------------------------
+
+NOTE_FIELDS = ["kind", "session_date", "about_member", "joint_use", "body"]
+NOTE_LOCKED = _("This note is signed and locked. Add an addendum instead.")
+
+
+def _check_note(note: Note) -> None:
+    if note.about_member_id and note.about_member.client_id != note.client_id:
+        raise ValidationError({"about_member": _("Choose a member of this client.")})
+    if note.client.is_couple and note.about_member_id and not note.joint_use:
+        raise ValidationError(
+            {"joint_use": _("Say whether this individual session may be raised in joint sessions.")}
+        )
+    if not (note.client.is_couple and note.about_member_id):
+        note.joint_use = ""
+
+
+@transaction.atomic
+def note_create(*, client: Client, author: Therapist, **fields) -> Note:
+    note = Note(client=client, author=author, **{k: fields[k] for k in NOTE_FIELDS if k in fields})
+    _check_note(note)
+    note.full_clean()
+    note.save()
+    audit_record(actor=author.user, action=AuditAction.CREATE, target=note)
+    return note
+
+
+@transaction.atomic
+def note_update(*, note: Note, by: Therapist, **fields) -> Note:
+    note = Note.objects.select_for_update().get(pk=note.pk)  # a concurrent signature wins
+    if note.is_signed:
+        raise ValidationError(NOTE_LOCKED)
+    changed = [k for k in NOTE_FIELDS if k in fields]
+    for name in changed:
+        setattr(note, name, fields[name])
+    _check_note(note)
+    note.full_clean()
+    note.save(update_fields=[*{*changed, "joint_use"}, "updated_at"])
+    audit_record(actor=by.user, action=AuditAction.UPDATE, target=note)
+    return note
+
+
+@transaction.atomic
+def note_sign(*, note: Note, by: Therapist) -> Note:
+    note = Note.objects.select_for_update().get(pk=note.pk)
+    if note.is_signed:
+        raise ValidationError(_("This note is already signed."))
+    if note.author_id != by.pk:
+        raise ValidationError(_("Only the note's author can sign it."))
+    note.signed_at = timezone.now()
+    note.save(update_fields=["signed_at", "updated_at"])
+    audit_record(actor=by.user, action=AuditAction.UPDATE, target=note)
+    return note
+
+
+@transaction.atomic
+def addendum_add(*, note: Note, by: Therapist, body: str) -> Addendum:
+    if not note.is_signed:
+        raise ValidationError(_("The note is not signed yet: edit it instead."))
+    addendum = Addendum(note=note, author=by, body=body)
+    addendum.full_clean()
+    addendum.save()
+    audit_record(actor=by.user, action=AuditAction.CREATE, target=addendum, client_id=note.client_id)
+    return addendum
+
+
+# --- Consents -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_grant(
+    *, member: Member, kind: str, by: User, source: str = Consent.Source.THERAPIST, referrer=None,
+    granted_at=None,
+) -> Consent:  # fmt: skip
+    live = Consent.objects.select_for_update().filter(member=member, kind=kind, referrer=referrer, revoked_at=None)
+    if live.exists():
+        raise ValidationError(_("This consent is already given."))
+    consent = Consent(
+        client_id=member.client_id, member=member, kind=kind, referrer=referrer, source=source, recorded_by=by,
+        granted_at=granted_at or timezone.now(),
+    )  # fmt: skip
+    consent.full_clean()
+    consent.save()
+    audit_record(actor=by, action=AuditAction.CREATE, target=consent)
+    return consent
+
+
+@transaction.atomic
+def consent_revoke(*, consent: Consent, by: User) -> Consent:
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.revoked_at is not None:
+        raise ValidationError(_("This consent was already withdrawn."))
+    consent.revoked_at = timezone.now()
+    consent.save(update_fields=["revoked_at", "updated_at"])
+    audit_record(actor=by, action=AuditAction.UPDATE, target=consent)
+    return consent
+
+
+def consent_is_active(*, member: Member, kind: str, referrer=None) -> bool:
+    """Whether `member` has a live consent of `kind` (used by reminders and letters)."""
+    return Consent.objects.filter(member=member, kind=kind, referrer=referrer, revoked_at=None).exists()

@@ -1,0 +1,1 @@
+"""Client views: `records` for therapists and staff, `portal` for clients."""

@@ -1,0 +1,68 @@
+"""Every encrypted field of every clinical record: the marker must not appear in the raw database.
+
+On SQLite the whole database is read as bytes (`serialize()` gives the file image of the in-memory
+test database); on PostgreSQL every table is read with SQL.
+"""
+
+import datetime
+
+from django.db import connection
+
+from clients import services
+from clients.models import Addendum, Consent, IntakeResponse, Note
+from practice.fields import encrypted_fields
+from tests.factories import couple
+
+MARKER = "ZQXMARKER"
+BIRTHDAY = datetime.date(1917, 3, 14)
+
+
+def raw_database_text() -> str:
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return connection.connection.serialize().decode("latin-1")
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608
+            chunks.extend(repr(row) for row in cursor.fetchall())
+    return "\n".join(chunks)
+
+
+def fill(instance, index: int) -> None:
+    """Put the marker (or the marker date) into every encrypted field of `instance`."""
+    for field in encrypted_fields(type(instance)):
+        if field.get_internal_type() == "DateField" or field.name == "date_of_birth":
+            value = BIRTHDAY
+        elif field.name == "email":
+            value = f"{MARKER.lower()}{index}@example.net"
+        elif field.choices:
+            value = field.choices[-1][0]
+        else:
+            value = f"{MARKER}-{field.name}-{index}"[: field.max_length or 200]
+        setattr(instance, field.name, value)
+
+
+def test_no_marker_reaches_the_raw_database(alice):
+    unit = couple(alice)
+    for index, member in enumerate(unit.members.all()):
+        fill(member, index)
+        member.save()
+        services._refresh_search_tokens(member)
+        intake = IntakeResponse(member=member)
+        fill(intake, index)
+        intake.save()
+    note = Note(client=unit, author=alice)
+    fill(note, 0)
+    note.save()
+    addendum = Addendum(note=note, author=alice)
+    fill(addendum, 0)
+    addendum.save()
+    goal = services.goal_create(client=unit, by=alice, text=f"{MARKER}-goal")
+    Consent.objects.create(client=unit, member=unit.members.first(), kind="treatment", recorded_by=alice.user)
+
+    raw = raw_database_text()
+    assert unit.reference in raw  # plain columns are readable here, so the sweep can see a leak
+    assert goal.pk and "gAAAA" in raw  # the rows are there, as Fernet tokens
+    assert MARKER not in raw and MARKER.lower() not in raw
+    assert BIRTHDAY.isoformat() not in raw

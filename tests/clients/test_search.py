@@ -1,0 +1,23 @@
+"""The blind index behind name search."""
+
+from clients import search
+
+
+def test_words_are_folded_for_case_and_accents():
+    assert search.normalise_words("  Zoë O'Brien-Smith ") == ["zoe", "o", "brien", "smith"]
+
+
+def test_every_prefix_is_indexed_and_queries_hit_them(db):
+    digests = search.name_digests("Ada", "Lovelace")
+    assert set(search.query_digests("lov")) <= digests
+    assert set(search.query_digests("ada")) <= digests
+    assert not set(search.query_digests("grace")) & digests
+
+
+def test_digests_are_keyed_and_carry_no_text(db, settings):
+    first = search.query_digests("ada")
+    assert "ada" not in first[0]
+    from cryptography.fernet import Fernet
+
+    settings.FIELD_ENCRYPTION_KEY = [Fernet.generate_key().decode()]
+    assert search.query_digests("ada") != first
