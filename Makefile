@@ -20,7 +20,7 @@ ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv run test test-sqlite test-postgres lint bench clean
+.PHONY: venv run codes test test-sqlite test-postgres lint bench clean
 
 venv: $(STAMP)
 
@@ -35,6 +35,10 @@ $(STAMP): $(REQS) | $(PY)
 
 run: venv
 	$(ROOT)/bin/run
+
+# The demo accounts' current TOTP codes (demo data only).
+codes: venv
+	cd $(ROOT) && $(PY) manage.py demo_totp
 
 test: venv
 	$(ROOT)/bin/test $(ARGS)

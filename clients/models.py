@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from practice.fields import EncryptedCharField, EncryptedDateField, EncryptedEmailField, EncryptedTextField
-from practice.models import TimeStampedModel
+from practice.models import TimeStampedModel, validate_time_zone
 
 # No 0/O or 1/I/L: reference codes are read aloud on the phone.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -121,7 +121,7 @@ class Member(TimeStampedModel):
     emergency_contact = EncryptedTextField(blank=True, help_text=_("Name, relationship and phone number."))
     gender_identity = EncryptedCharField(max_length=100, blank=True)
     sexual_orientation = EncryptedCharField(max_length=100, blank=True)
-    time_zone = models.CharField(max_length=64, default="Europe/London")
+    time_zone = models.CharField(max_length=64, default="Europe/London", validators=[validate_time_zone])
     contact_by_email = models.BooleanField(default=True)
     contact_by_sms = models.BooleanField(default=False)
     discreet_wording = models.BooleanField(

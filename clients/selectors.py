@@ -127,12 +127,25 @@ def _sort_key(value: datetime | date) -> datetime:
 
 
 def portal_summary(*, member: Member) -> dict:
-    """What a client sees on their portal home: their own things only."""
+    """What a client sees on their portal home: their own things only, in a fixed number of queries."""
     client = member.client
+    consents = list(Consent.objects.filter(member=member).select_related("referrer").order_by("-granted_at"))
     return {
         "member": member,
         "client": client,
-        "intake": IntakeResponse.objects.filter(member=member).first(),
+        "intake": IntakeResponse.objects.filter(member=member).only("id", "status", "submitted_at").first(),
         "goals": list(Goal.objects.filter(client=client, shared_with_client=True).order_by("status", "review_on")),
-        "consents": list(Consent.objects.filter(member=member).select_related("referrer").order_by("-granted_at")),
+        "consents": consents,
+        "active_consents": [c for c in consents if c.is_active],
+        "partner_acknowledged": partner_acknowledged_policy(member=member),
     }
+
+
+def partner_acknowledged_policy(*, member: Member) -> bool | None:
+    """Whether the other partner acknowledged the couple's current policy (None: nothing to
+    acknowledge). Only that fact: nothing of the partner's record is loaded."""
+    client = member.client
+    if not client.is_couple or not client.confidentiality_policy:
+        return None
+    partners = Member.objects.filter(client_id=client.pk).exclude(pk=member.pk)
+    return partners.filter(policy_acknowledged=client.confidentiality_policy).exists()

@@ -165,6 +165,9 @@ def _send_invitation(email: str, member: Member, link: str) -> None:
 
 @transaction.atomic
 def invitation_accept(*, user: User, password: str) -> User:
+    if user.has_usable_password():
+        # The link sets a first password only; it must never bypass a second factor added later.
+        raise ValidationError(_("This account already has a password."))
     user.set_password(password)
     user.save(update_fields=["password"])
     audit_record(actor=user, action=AuditAction.UPDATE, target=user)

@@ -71,7 +71,51 @@ def seed_demo() -> list[DemoAccount]:
             Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).delete()
             TOTP.activate(user, account.totp_secret)
             RecoveryCodes.activate(user)
+    _seed_clients()
     return DEMO_ACCOUNTS
+
+
+def _seed_clients() -> None:
+    """A demo couple (the demo client is one partner) and an individual, with a little history."""
+    from clients.models import Client, Concern, Consent, Goal, Member, Note
+    from clients.services import _refresh_search_tokens
+
+    therapist = Therapist.objects.get(user__email="therapist@demo.practice")
+    portal_user = User.objects.get(email="client@demo.practice")
+    units = [
+        ("C-DEMCPL", Client.Kind.COUPLE, ["low-desire", "dissimilar-needs", "trust-commitment"],
+         [("Jordan", "Lee", "they/them", "client@demo.practice"), ("Casey", "Lee", "she/her", "casey@demo.practice")]),
+        ("C-DEMIND", Client.Kind.INDIVIDUAL, ["arousal", "anxiety"],
+         [("Morgan", "Hale", "he/him", "morgan@demo.practice")]),
+    ]  # fmt: skip
+    for reference, kind, concerns, people in units:
+        unit, created = Client.objects.get_or_create(
+            reference=reference,
+            defaults={"kind": kind, "status": Client.Status.ACTIVE, "primary_therapist": therapist,
+                      "confidentiality_policy": Client.Policy.LIMITED_SECRETS if kind == Client.Kind.COUPLE else ""},
+        )  # fmt: skip
+        if not created:
+            continue
+        unit.concerns.set(Concern.objects.filter(slug__in=concerns))
+        for position, (first, last, pronouns, email) in enumerate(people, start=1):
+            member = Member.objects.create(
+                client=unit, position=position, first_name=first, last_name=last, pronouns=pronouns, email=email,
+                user=portal_user if email == portal_user.email else None,
+            )  # fmt: skip
+            _refresh_search_tokens(member)
+            Consent.objects.create(client=unit, member=member, kind=Consent.Kind.TREATMENT, recorded_by=therapist.user)
+        Goal.objects.create(
+            client=unit, created_by=therapist, status=Goal.Status.ACTIVE, shared_with_client=True,
+            text="Set aside two unhurried evenings a week for time together without screens.",
+        )  # fmt: skip
+        Goal.objects.create(
+            client=unit, created_by=therapist, status=Goal.Status.PROPOSED,
+            text="Explore how stress affects desire (the therapist's working goal, not shared).",
+        )  # fmt: skip
+        Note.objects.create(
+            client=unit, author=therapist, kind=Note.Kind.INTAKE, signed_at=timezone.now(),
+            body="Demo intake note: presenting concerns discussed; goals agreed; next session booked.",
+        )  # fmt: skip
 
 
 def current_code(secret: str) -> str:

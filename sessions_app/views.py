@@ -1,17 +1,31 @@
 """The booking portal and the schedule. Placeholders until the scheduling issue lands."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from clients.access import get_portal_member
+from clients.selectors import portal_summary
+from clients.views.portal import member_zone
 from practice.access import role_required
-from practice.models import User
+from practice.audit import audit_record
+from practice.models import AuditAction, User
 
 
 @require_GET
 @role_required(User.Role.CLIENT)
 def portal(request: HttpRequest) -> HttpResponse:
-    return render(request, "sessions_app/portal.html")
+    try:
+        member = get_portal_member(request.user)
+    except Http404:
+        # A client account the practice has not linked to a record (yet): a page with nothing on it.
+        return render(request, "sessions_app/portal.html", {"member": None})
+
+    summary = portal_summary(member=member)
+    # The shared goals are clinical text: one audit row for this read of the unit's record.
+    audit_record(actor=request.user, action=AuditAction.VIEW, target=member.client)
+    context = {**summary, "zone": member_zone(member)}
+    return render(request, "sessions_app/portal.html", context)
 
 
 @require_GET

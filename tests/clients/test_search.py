@@ -21,3 +21,20 @@ def test_digests_are_keyed_and_carry_no_text(db, settings):
 
     settings.FIELD_ENCRYPTION_KEY = [Fernet.generate_key().decode()]
     assert search.query_digests("ada") != first
+
+
+def test_rebuild_search_index_after_a_key_change(client, alice, settings, capsys):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    from tests.factories import ClientFactory
+
+    unit = ClientFactory(primary_therapist=alice)
+    name = unit.members.get().first_name
+    settings.FIELD_ENCRYPTION_KEY = [Fernet.generate_key().decode(), *settings.FIELD_ENCRYPTION_KEY]
+    client.force_login(alice.user)
+    assert unit.reference not in client.get(reverse("clients:list"), {"q": name}).content.decode()
+    call_command("rebuild_search_index")
+    assert "Rebuilt search tokens for 1 members." in capsys.readouterr().out
+    assert unit.reference in client.get(reverse("clients:list"), {"q": name}).content.decode()

@@ -14,6 +14,10 @@ def test_seed_demo_creates_one_account_per_role_and_is_idempotent(db, capsys):
     assert User.objects.count() == len(DEMO_ACCOUNTS) == 4
     assert Therapist.objects.count() == 1
     assert User.objects.filter(is_superuser=True).count() == 1
+    from clients.models import Client
+
+    assert sorted(Client.objects.values_list("kind", flat=True)) == ["couple", "individual"]
+    assert User.objects.get(email="client@demo.practice").member.client.kind == "couple"
     out = capsys.readouterr().out
     assert all(a.email in out and a.password in out for a in DEMO_ACCOUNTS)
 
