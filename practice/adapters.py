@@ -40,3 +40,8 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def decrypt(self, encrypted_text: str) -> str:
         return crypto.decrypt_str(encrypted_text)
+
+
+def user_display(user) -> str:
+    """How allauth names the signed-in user in its messages ("Signed in as …"): their own name."""
+    return user.first_name or user.email

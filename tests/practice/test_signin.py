@@ -167,3 +167,10 @@ def test_sign_in_page_does_not_invite_sign_up(client, db):
     assert "/accounts/signup/" not in body
     assert "Accounts are created by the practice" in body
     assert 'for="id_login"' in body and 'for="id_password"' in body  # every input labelled
+
+
+def test_the_welcome_message_names_the_person_not_a_record_id(client, client_user):
+    client_user.first_name = "Jordan"
+    client_user.save(update_fields=["first_name"])
+    r = client.post(LOGIN, {"login": client_user.email, "password": PASSWORD}, follow=True)
+    assert "Successfully signed in as Jordan." in r.content.decode()
