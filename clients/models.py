@@ -82,6 +82,9 @@ class Client(TimeStampedModel):
     co_therapists = models.ManyToManyField("practice.Therapist", blank=True, related_name="co_clients")
     concerns = models.ManyToManyField(Concern, blank=True, related_name="clients")
     confidentiality_policy = models.CharField(max_length=20, choices=Policy.choices, blank=True)
+    self_booking = models.BooleanField(
+        default=False, help_text=_("The client may book, move and cancel sessions in the portal.")
+    )
 
     objects = ClientQuerySet.as_manager()
 
@@ -260,6 +263,9 @@ class Note(TimeStampedModel):
     author = models.ForeignKey("practice.Therapist", models.PROTECT, related_name="notes")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PROGRESS)
     session_date = models.DateField(default=timezone.localdate)
+    appointment = models.ForeignKey(
+        "sessions_app.Appointment", models.SET_NULL, null=True, blank=True, related_name="notes"
+    )
     # For a couple: the partner an individual session was with (blank for a joint session).
     about_member = models.ForeignKey(Member, models.SET_NULL, null=True, blank=True, related_name="+")
     joint_use = models.CharField(max_length=16, choices=JointUse.choices, blank=True)

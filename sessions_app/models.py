@@ -1,1 +1,247 @@
-"""Models arrive with this app's issue."""
+"""Working hours, time off, rooms, booking rules, and one-hour appointments.
+
+Nothing here is clinical text: an appointment says who (by reference), when, where and how. Times
+are stored aware (UTC); a therapist's working hours and a series' local time are in the therapist's
+zone. Two live appointments never overlap for a therapist, a room or a member: on PostgreSQL
+exclusion constraints enforce it (migration 0002), on SQLite the booking service takes the write lock
+before it checks (see `services.appointment_book`).
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from practice.models import TimeStampedModel
+
+
+class Room(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    location = models.CharField(max_length=200, blank=True, help_text=_("Address or directions, shown in reminders."))
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Modality(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    VIDEO = "video", _("Video")
+    PHONE = "phone", _("Phone")
+
+
+class BookingRules(models.Model):
+    """A therapist's booking rules. One row per therapist, created with defaults when first needed."""
+
+    therapist = models.OneToOneField("practice.Therapist", models.CASCADE, related_name="booking_rules")
+    session_minutes = models.PositiveSmallIntegerField(default=60)
+    min_notice_hours = models.PositiveSmallIntegerField(default=24)
+    max_days_ahead = models.PositiveSmallIntegerField(default=60)
+    buffer_minutes = models.PositiveSmallIntegerField(default=0)
+    slot_grid_minutes = models.PositiveSmallIntegerField(
+        default=60, help_text=_("Sessions start on this grid: 60 on the hour, 30 on the half hour.")
+    )
+    late_cancel_hours = models.PositiveSmallIntegerField(default=48)
+    offers_in_person = models.BooleanField(default=True)
+    offers_video = models.BooleanField(default=True)
+    offers_phone = models.BooleanField(default=False)
+    video_link = models.URLField(
+        blank=True, help_text=_("The therapist's video room; sent to clients, never in a title.")
+    )
+
+    def __str__(self) -> str:
+        return f"Booking rules {self.pk}"
+
+    @property
+    def session_length(self) -> timedelta:
+        return timedelta(minutes=self.session_minutes)
+
+    @property
+    def buffer(self) -> timedelta:
+        return timedelta(minutes=self.buffer_minutes)
+
+    def offered_modalities(self) -> list[str]:
+        offered = [(self.offers_in_person, Modality.IN_PERSON), (self.offers_video, Modality.VIDEO)]
+        offered.append((self.offers_phone, Modality.PHONE))
+        return [modality for on, modality in offered if on]
+
+
+class WorkingHours(models.Model):
+    """One block of a therapist's weekly pattern, in the therapist's local time."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    therapist = models.ForeignKey("practice.Therapist", models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="hours_end_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class TimeOff(models.Model):
+    therapist = models.ForeignKey("practice.Therapist", models.CASCADE, related_name="time_off")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    label = models.CharField(max_length=80, blank=True, help_text=_('e.g. "Holiday", "Training". Not clinical.'))
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="timeoff_end_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"Time off {self.pk}"
+
+
+class Series(TimeStampedModel):
+    """A weekly or fortnightly repeat, created at once; each occurrence stays editable on its own.
+
+    `local_time` in `time_zone` is what repeats, so a series keeps its hour across daylight saving.
+    """
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        FORTNIGHTLY = "fortnightly", _("Fortnightly")
+
+    therapist = models.ForeignKey("practice.Therapist", models.PROTECT, related_name="+")
+    client = models.ForeignKey("clients.Client", models.PROTECT, related_name="series")
+    frequency = models.CharField(max_length=12, choices=Frequency.choices)
+    local_time = models.TimeField()
+    time_zone = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"Series {self.pk}"
+
+    @property
+    def step(self) -> timedelta:
+        return timedelta(weeks=2 if self.frequency == self.Frequency.FORTNIGHTLY else 1)
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def live(self) -> "AppointmentQuerySet":
+        return self.filter(status__in=Appointment.LIVE_STATUSES)
+
+    def overlapping(self, start, end) -> "AppointmentQuerySet":
+        return self.filter(start__lt=end, end__gt=start)
+
+
+class Appointment(TimeStampedModel):
+    """A session. No clinical content: titles and messages use the client's reference code."""
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        ATTENDED = "attended", _("Attended")
+        CANCELLED = "cancelled", _("Cancelled")
+        LATE_CANCELLED = "late_cancelled", _("Cancelled late")
+        NO_SHOW = "no_show", _("No-show")
+
+    class Via(models.TextChoices):
+        PORTAL = "portal", _("Client portal")
+        CALENDAR = "calendar", _("Practice calendar")
+        ADMIN = "admin", _("Admin")
+
+    # Statuses that hold the time: a cancelled session frees it.
+    LIVE_STATUSES = (Status.BOOKED, Status.ATTENDED, Status.NO_SHOW)
+
+    therapist = models.ForeignKey("practice.Therapist", models.PROTECT, related_name="appointments")
+    client = models.ForeignKey("clients.Client", models.PROTECT, related_name="appointments")
+    members = models.ManyToManyField("clients.Member", through="Attendance", related_name="appointments")
+    start = models.DateTimeField(db_index=True)
+    end = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOOKED)
+    modality = models.CharField(max_length=12, choices=Modality.choices, default=Modality.IN_PERSON)
+    room = models.ForeignKey(Room, models.PROTECT, null=True, blank=True, related_name="appointments")
+    video_link = models.URLField(blank=True)
+    series = models.ForeignKey(Series, models.SET_NULL, null=True, blank=True, related_name="appointments")
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    booked_via = models.CharField(max_length=10, choices=Via.choices, default=Via.CALENDAR)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="appointment_end_after_start"),
+            models.CheckConstraint(
+                condition=~models.Q(modality="in_person", room__isnull=True, status="booked"),
+                name="appointment_in_person_has_room",
+            ),
+        ]
+        indexes = [models.Index(fields=["therapist", "start"]), models.Index(fields=["room", "start"])]
+
+    def __str__(self) -> str:
+        return f"Appointment {self.pk}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.LIVE_STATUSES
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+    @property
+    def title(self) -> str:
+        """The neutral title used in calendars and messages: the reference code, never a name."""
+        return f"Session {self.client.reference}"
+
+    def clean(self) -> None:
+        if self.start and timezone.is_naive(self.start):
+            raise ValidationError({"start": _("A time without a zone cannot be booked.")})
+
+
+class Attendance(models.Model):
+    """Who attends an appointment. Copies the appointment's time and liveness so the database can
+    refuse one member in two live sessions at once (exclusion constraint on PostgreSQL)."""
+
+    appointment = models.ForeignKey(Appointment, models.CASCADE, related_name="attendances")
+    member = models.ForeignKey("clients.Member", models.PROTECT, related_name="attendances")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    live = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["appointment", "member"], name="attendance_unique")]
+        indexes = [models.Index(fields=["member", "start"])]
+
+    def __str__(self) -> str:
+        return f"Attendance {self.pk}"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(TimeStampedModel):
+    """A therapist's ICS feed at a secret URL. Revoking it (a new token) breaks old subscriptions."""
+
+    therapist = models.OneToOneField("practice.Therapist", models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+
+    def __str__(self) -> str:
+        return f"Calendar feed {self.pk}"

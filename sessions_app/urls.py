@@ -1,10 +1,26 @@
 from django.urls import path
 
-from sessions_app import views
+from sessions_app.views import booking, calendar, feed, home
 
 app_name = "sessions_app"
 
 urlpatterns = [
-    path("portal/", views.portal, name="portal"),
-    path("schedule/", views.schedule, name="schedule"),
+    # Client portal
+    path("portal/", home.portal, name="portal"),
+    path("portal/book/", booking.book, name="book"),
+    path("portal/sessions/<int:appointment_id>/cancel/", booking.session_cancel, name="session_cancel"),
+    path("portal/sessions/<int:appointment_id>/move/", booking.session_move, name="session_move"),
+    # Therapist and staff calendar
+    path("schedule/", calendar.schedule, name="schedule"),
+    path("schedule/new/", calendar.appointment_new, name="appointment_new"),
+    path("schedule/appointments/<int:appointment_id>/", calendar.appointment_detail, name="appointment"),
+    path("schedule/appointments/<int:appointment_id>/move/", calendar.appointment_move, name="appointment_move"),
+    path("schedule/appointments/<int:appointment_id>/cancel/", calendar.appointment_cancel, name="appointment_cancel"),
+    path("schedule/appointments/<int:appointment_id>/mark/", calendar.appointment_mark, name="appointment_mark"),
+    path("schedule/availability/", calendar.availability_settings, name="availability"),
+    path("schedule/availability/hours/<int:block_id>/delete/", calendar.working_hours_delete, name="hours_delete"),
+    path("schedule/availability/time-off/<int:time_off_id>/delete/", calendar.time_off_delete, name="time_off_delete"),
+    path("schedule/feed/reset/", calendar.feed_reset, name="feed_reset"),
+    # Public, secret, revocable: calendar applications subscribe to it
+    path("calendar/<str:token>.ics", feed.ics, name="feed"),
 ]

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from practice.models import User
-from tests.factories import TherapistFactory, UserFactory, give_totp
+from tests.factories import ClientFactory, TherapistFactory, UserFactory, couple, give_totp
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +46,26 @@ def admin_user(db):
     user = UserFactory(email="admin@example.org", role=User.Role.STAFF, is_staff=True, is_superuser=True)
     user.totp_secret = give_totp(user)
     return user
+
+
+@pytest.fixture
+def charlie(db):
+    """Another therapist: must never see Alice's clients."""
+    therapist = TherapistFactory(user__email="charlie@example.org")
+    give_totp(therapist.user)
+    return therapist
+
+
+@pytest.fixture
+def pair(alice):
+    """A couple treated by Alice."""
+    return couple(alice)
+
+
+@pytest.fixture
+def solo(alice):
+    """An individual client of Alice."""
+    return ClientFactory(primary_therapist=alice)
 
 
 @pytest.fixture

@@ -31,6 +31,9 @@ TEST_REDIS_URL = env.str("TEST_REDIS_URL", default="")
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405  (models that exercise the primitives)
 
-if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: the concurrency tests need real connections from several threads.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["PRACTICE_VAR_DIR"], "test.sqlite3")}
+else:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests

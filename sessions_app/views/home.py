@@ -1,4 +1,4 @@
-"""The booking portal and the schedule. Placeholders until the scheduling issue lands."""
+"""The portal home: the client's sessions, questionnaire, goals and consents."""
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -26,9 +26,3 @@ def portal(request: HttpRequest) -> HttpResponse:
     audit_record(actor=request.user, action=AuditAction.VIEW, target=member.client)
     context = {**summary, "zone": member_zone(member)}
     return render(request, "sessions_app/portal.html", context)
-
-
-@require_GET
-@role_required(User.Role.THERAPIST, User.Role.STAFF)
-def schedule(request: HttpRequest) -> HttpResponse:
-    return render(request, "sessions_app/schedule.html")

@@ -1,0 +1,319 @@
+"""Booking, moving, cancelling and marking sessions. No two live sessions overlap.
+
+How overlap is prevented, whatever the concurrency:
+- every booking or move first locks the therapist's row (PostgreSQL) or holds SQLite's write lock
+  (every atomic block is IMMEDIATE there), then checks for a clash and writes;
+- on PostgreSQL exclusion constraints refuse any overlap in the database itself (a room or a member
+  shared with another therapist's booking, a script, the admin); the IntegrityError becomes
+  `SlotTaken`, the same clean answer as a lost race.
+"""
+
+import zoneinfo
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from clients.models import Client, Member
+from practice.audit import audit_record
+from practice.models import AuditAction, Therapist, User
+from sessions_app import selectors
+from sessions_app.models import Appointment, Attendance, BookingRules, Modality, Room, Series
+
+TAKEN = _("That time was just taken. Please choose another.")
+MAX_OCCURRENCES = 52
+
+
+class SlotTaken(ValidationError):
+    def __init__(self):
+        super().__init__(TAKEN, code="taken")
+
+
+def _lock(therapist: Therapist) -> BookingRules:
+    Therapist.objects.select_for_update().filter(pk=therapist.pk).exists()  # serialises this therapist's writes
+    return selectors.rules_for(therapist)
+
+
+def describe(appointment: Appointment, zone: zoneinfo.ZoneInfo) -> str:
+    start, end = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
+    when = date_format(start, "D j M Y, H:i")
+    return f"{appointment.title} on {when}–{end:%H:%M} ({zone.key})"
+
+
+def _check_members(client: Client, members: list[Member]) -> None:
+    if not members:
+        raise ValidationError({"members": _("Choose who attends.")})
+    if any(m.client_id != client.pk for m in members):
+        raise ValidationError({"members": _("Only members of this client can attend.")})
+
+
+def _clashes(*, therapist, start, end, room, members, ignore=None, buffer=timedelta(0)) -> Appointment | None:
+    """The first live appointment this session would clash with, or None."""
+    live = Appointment.objects.live().exclude(pk=ignore).select_related("client")
+    clash = live.filter(therapist=therapist).overlapping(start - buffer, end + buffer).first()
+    if clash is None and room is not None:
+        clash = live.filter(room=room).overlapping(start, end).first()
+    if clash is None:
+        attendance = selectors.attendance_clashes(
+            member_ids=[m.pk for m in members], start=start, end=end, ignore_appointment_id=ignore
+        ).first()
+        clash = attendance.appointment if attendance else None
+    return clash
+
+
+def _refuse_clash(clash: Appointment, therapist: Therapist, *, for_client: bool) -> None:
+    if for_client:
+        raise SlotTaken()
+    raise ValidationError(
+        _("This clashes with %(other)s.") % {"other": describe(clash, zoneinfo.ZoneInfo(therapist.time_zone))},
+        code="clash",
+    )
+
+
+def _place(
+    *, rules: BookingRules, modality: str, room: Room | None, start, end, ignore=None
+) -> tuple[Room | None, str]:
+    """The room (in person) or video link for a session."""
+    if modality == Modality.VIDEO:
+        return None, rules.video_link
+    if modality == Modality.PHONE:
+        return None, ""
+    if room is None:
+        busy = Appointment.objects.live().exclude(pk=ignore).overlapping(start, end).values("room_id")
+        room = Room.objects.filter(active=True).exclude(pk__in=busy).first()
+        if room is None:
+            raise ValidationError({"room": _("No room is free at that time.")})
+    return room, ""
+
+
+def _check_client_rules(*, rules, client, modality, start, therapist, ignore=None) -> None:
+    """What the portal enforces: self-booking allowed, an offered modality, a free slot."""
+    if not client.self_booking:
+        raise ValidationError(_("Online booking is not open for you yet. Please contact your therapist."))
+    if modality not in rules.offered_modalities():
+        raise ValidationError({"modality": _("Your therapist does not offer that kind of session.")})
+    zone = zoneinfo.ZoneInfo(therapist.time_zone)
+    day = start.astimezone(zone).date()
+    slots = selectors.free_slots(
+        therapist=therapist, first_day=day, last_day=day, modality=modality, rules=rules, ignore_appointment_id=ignore
+    )
+    if start not in {s.start for s in slots}:
+        raise SlotTaken()
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    therapist: Therapist,
+    client: Client,
+    members: list[Member],
+    start: datetime,
+    by: User,
+    via: str = Appointment.Via.CALENDAR,
+    modality: str = Modality.IN_PERSON,
+    room: Room | None = None,
+    minutes: int | None = None,
+    series: Series | None = None,
+) -> Appointment:
+    """Book one session. From the portal (`via=portal`) the client's rules apply too."""
+    if timezone.is_naive(start):
+        raise ValidationError({"start": _("A time without a zone cannot be booked.")})
+    rules = _lock(therapist)
+    for_client = via == Appointment.Via.PORTAL
+    end = start + (timedelta(minutes=minutes) if minutes else rules.session_length)
+    _check_members(client, members)
+    if for_client:
+        _check_client_rules(rules=rules, client=client, modality=modality, start=start, therapist=therapist)
+    room, video_link = _place(rules=rules, modality=modality, room=room, start=start, end=end)
+    clash = _clashes(therapist=therapist, start=start, end=end, room=room, members=members,
+                     buffer=rules.buffer if for_client else timedelta(0))  # fmt: skip
+    if clash:
+        _refuse_clash(clash, therapist, for_client=for_client)
+
+    appointment = Appointment(
+        therapist=therapist, client=client, start=start, end=end, modality=modality, room=room,
+        video_link=video_link, series=series, booked_by=by, booked_via=via,
+    )  # fmt: skip
+    appointment.full_clean()
+    try:
+        with transaction.atomic():
+            appointment.save()
+            Attendance.objects.bulk_create(
+                Attendance(appointment=appointment, member=m, start=start, end=end) for m in members
+            )
+    except IntegrityError as exc:  # the database's exclusion constraint: someone else was faster
+        raise SlotTaken() from exc
+    audit_record(actor=by, action=AuditAction.CREATE, target=appointment, client_id=client.pk)
+    return appointment
+
+
+@transaction.atomic
+def series_create(
+    *,
+    therapist: Therapist,
+    client: Client,
+    members: list[Member],
+    first_start: datetime,
+    frequency: str,
+    by: User,
+    count: int | None = None,
+    until=None,
+    modality: str = Modality.IN_PERSON,
+    room: Room | None = None,
+) -> Series:
+    """Weekly or fortnightly sessions at the same local time, all or none. Each stays editable."""
+    if count is None and until is None:
+        raise ValidationError(_("Give a number of sessions or an end date."))
+    zone = zoneinfo.ZoneInfo(therapist.time_zone)
+    local = first_start.astimezone(zone)
+    series = Series(
+        therapist=therapist, client=client, frequency=frequency, local_time=local.time(), time_zone=zone.key
+    )
+    starts = _occurrences(local, series.step, count=count, until=until)
+    series.save()
+    refused = []
+    for start in starts:
+        try:
+            appointment_book(
+                therapist=therapist, client=client, members=members, start=start, by=by, modality=modality,
+                room=room, series=series,
+            )  # fmt: skip
+        except ValidationError as error:
+            refused.append(f"{date_format(start, 'D j M Y')}: {' '.join(error.messages)}")
+    if refused:  # raising out of this atomic block rolls back the sessions already created
+        raise ValidationError(_("No sessions were created. %(problems)s") % {"problems": " ".join(refused[:3])})
+    return series
+
+
+def _occurrences(local_start: datetime, step: timedelta, *, count=None, until=None) -> list[datetime]:
+    zone = local_start.tzinfo
+    starts, day = [], local_start.date()
+    while len(starts) < MAX_OCCURRENCES:
+        if count is not None and len(starts) >= count:
+            break
+        if until is not None and day > until:
+            break
+        start = selectors.local_datetime(day, local_start.time(), zone)  # same wall-clock hour, DST or not
+        if start is not None:
+            starts.append(start)
+        day += step
+    return starts
+
+
+@transaction.atomic
+def appointment_move(*, appointment: Appointment, start: datetime, by: User, via: str, now=None) -> Appointment:
+    now = now or timezone.now()
+    therapist = appointment.therapist
+    rules = _lock(therapist)
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    for_client = via == Appointment.Via.PORTAL
+    if appointment.status != Appointment.Status.BOOKED or appointment.start <= now:
+        raise ValidationError(_("Only an upcoming booked session can be moved."))
+    if for_client and appointment.start - now < timedelta(hours=rules.late_cancel_hours):
+        raise ValidationError(
+            _("Less than %(hours)s hours before the session it can no longer be moved online. "
+              "You can still cancel it (recorded as a late cancellation) or contact your therapist.")
+            % {"hours": rules.late_cancel_hours}
+        )  # fmt: skip
+    end = start + appointment.duration
+    members = list(appointment.members.all())
+    if for_client:
+        _check_client_rules(rules=rules, client=appointment.client, modality=appointment.modality, start=start,
+                            therapist=therapist, ignore=appointment.pk)  # fmt: skip
+    room = appointment.room
+    if (
+        appointment.modality == Modality.IN_PERSON
+        and room
+        and _clashes(therapist=therapist, start=start, end=end, room=room, members=[], ignore=appointment.pk)
+    ):
+        room = None  # the usual room is taken then: look for another
+    room, _link = _place(rules=rules, modality=appointment.modality, room=room, start=start, end=end,
+                         ignore=appointment.pk)  # fmt: skip
+    clash = _clashes(therapist=therapist, start=start, end=end, room=room, members=members, ignore=appointment.pk,
+                     buffer=rules.buffer if for_client else timedelta(0))  # fmt: skip
+    if clash:
+        _refuse_clash(clash, therapist, for_client=for_client)
+
+    appointment.start, appointment.end, appointment.room = start, end, room
+    try:
+        with transaction.atomic():
+            appointment.save(update_fields=["start", "end", "room", "updated_at"])
+            appointment.attendances.update(start=start, end=end)
+    except IntegrityError as exc:
+        raise SlotTaken() from exc
+    audit_record(actor=by, action=AuditAction.UPDATE, target=appointment, client_id=appointment.client_id)
+    return appointment
+
+
+@transaction.atomic
+def appointment_cancel(
+    *, appointment: Appointment, by: User, via: str, late: bool | None = None, now=None
+) -> Appointment:
+    """Cancel a session. From the portal, inside the late-cancellation window it is recorded as a
+    late cancellation and the therapist is told. Staff and therapists choose (`late`)."""
+    now = now or timezone.now()
+    appointment = Appointment.objects.select_for_update().select_related("therapist", "client").get(pk=appointment.pk)
+    if appointment.status != Appointment.Status.BOOKED:
+        raise ValidationError(_("This session is not booked any more."))
+    if appointment.start <= now and via == Appointment.Via.PORTAL:
+        raise ValidationError(_("A session that has started cannot be cancelled online."))
+    rules = selectors.rules_for(appointment.therapist)
+    if late is None or via == Appointment.Via.PORTAL:
+        late = appointment.start - now < timedelta(hours=rules.late_cancel_hours)
+
+    appointment.status = Appointment.Status.LATE_CANCELLED if late else Appointment.Status.CANCELLED
+    appointment.cancelled_at, appointment.cancelled_by = now, by
+    appointment.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
+    appointment.attendances.update(live=False)
+    audit_record(actor=by, action=AuditAction.UPDATE, target=appointment, client_id=appointment.client_id)
+    if late and via == Appointment.Via.PORTAL:
+        transaction.on_commit(lambda: _tell_therapist_of_late_cancellation(appointment.pk))
+    return appointment
+
+
+def _tell_therapist_of_late_cancellation(appointment_id: int) -> None:
+    # The outbox (reminders issue) takes this over; until then a plain email with the reference only.
+    appointment = Appointment.objects.select_related("therapist__user", "client").get(pk=appointment_id)
+    zone = zoneinfo.ZoneInfo(appointment.therapist.time_zone)
+    send_mail(
+        _("Late cancellation: %(ref)s") % {"ref": appointment.client.reference},
+        _("%(session)s was cancelled by the client less than the agreed notice before it.")
+        % {"session": describe(appointment, zone)},
+        settings.DEFAULT_FROM_EMAIL,
+        [appointment.therapist.user.email],
+    )
+
+
+@transaction.atomic
+def appointment_mark(*, appointment: Appointment, status: str, by: User, now=None) -> Appointment:
+    """Record attendance or a no-show once the session has started."""
+    now = now or timezone.now()
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if status not in (Appointment.Status.ATTENDED, Appointment.Status.NO_SHOW):
+        raise ValidationError(_("Choose attended or no-show."))
+    if appointment.status not in Appointment.LIVE_STATUSES:
+        raise ValidationError(_("A cancelled session cannot be marked."))
+    if appointment.start > now:
+        raise ValidationError(_("A session can be marked only once it has started."))
+    appointment.status = status
+    appointment.save(update_fields=["status", "updated_at"])
+    audit_record(actor=by, action=AuditAction.UPDATE, target=appointment, client_id=appointment.client_id)
+    return appointment
+
+
+@transaction.atomic
+def calendar_feed_reset(*, therapist: Therapist, by: User):
+    """Give the therapist a new secret feed address; the old one stops working at once."""
+    from sessions_app.models import CalendarFeed, new_feed_token
+
+    feed, created = CalendarFeed.objects.get_or_create(therapist=therapist)
+    if not created:
+        feed.token = new_feed_token()
+        feed.save(update_fields=["token", "updated_at"])
+    audit_record(actor=by, action=AuditAction.UPDATE, target=feed)
+    return feed

@@ -1,0 +1,81 @@
+"""Fifty people try to book the same slot at once: exactly one gets it, on both databases.
+
+Each thread has its own database connection (Django's connections are per thread), so this is real
+concurrency: on PostgreSQL the therapist-row lock and the exclusion constraint decide, on SQLite the
+IMMEDIATE write lock does.
+"""
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connections
+
+from clients.models import Client
+from sessions_app import services
+from sessions_app.models import Appointment, Modality
+from tests.factories import ClientFactory
+
+ATTEMPTS = 50
+SLOT = datetime(2027, 1, 6, 10, 0, tzinfo=UTC)
+
+
+def race(attempt) -> list[str]:
+    barrier = threading.Barrier(ATTEMPTS)
+    outcomes = [None] * ATTEMPTS
+
+    def run(i):
+        try:
+            barrier.wait(timeout=30)
+            attempt(i)
+            outcomes[i] = "booked"
+        except services.SlotTaken:
+            outcomes[i] = "taken"
+        except Exception as exc:  # noqa: BLE001 - anything else is the failure this test looks for
+            outcomes[i] = f"error: {type(exc).__name__}: {exc}"
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(ATTEMPTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_clients_race_for_one_slot_and_exactly_one_wins(alice, hours, monday):
+    units = [ClientFactory(primary_therapist=alice) for _ in range(ATTEMPTS)]
+    Client.objects.update(self_booking=True)
+
+    def attempt(i):
+        unit = Client.objects.get(pk=units[i].pk)
+        services.appointment_book(
+            therapist=alice, client=unit, members=list(unit.members.all()), start=SLOT, by=alice.user,
+            via=Appointment.Via.PORTAL, modality=Modality.VIDEO,
+        )  # fmt: skip
+
+    outcomes = race(attempt)
+    assert outcomes.count("booked") == 1, [o for o in outcomes if o.startswith("error")][:3]
+    assert outcomes.count("taken") == ATTEMPTS - 1
+    assert Appointment.objects.filter(start=SLOT).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_member_raced_across_two_therapists_is_booked_once(alice, charlie, solo, monday):
+    """A member shared by two therapists (co-therapy): the member constraint holds across them."""
+    solo.co_therapists.add(charlie)
+    therapists = [alice, charlie]
+
+    def attempt(i):
+        therapist = therapists[i % 2]
+        services.appointment_book(
+            therapist=therapist, client=solo, members=list(solo.members.all()), start=SLOT,
+            by=therapist.user, modality=Modality.VIDEO,
+        )  # fmt: skip
+
+    outcomes = race(attempt)
+    clashes = [o for o in outcomes if o.startswith("error: ValidationError") and "clashes" in o]
+    assert outcomes.count("booked") == 1
+    assert outcomes.count("taken") + len(clashes) == ATTEMPTS - 1, set(outcomes)
