@@ -3,6 +3,8 @@
 import zoneinfo
 
 from django import forms
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Concern, Consent, Goal, Member, Note
@@ -32,9 +34,12 @@ class ClientForm(forms.ModelForm):
 
     class Meta:
         model = Client
-        fields = ["kind", "status", "confidentiality_policy", "concerns", "co_therapists"]
+        fields = ["kind", "status", "confidentiality_policy", "self_booking", "concerns", "co_therapists"]
         widgets = {"kind": forms.RadioSelect, "confidentiality_policy": forms.RadioSelect}
-        labels = {"confidentiality_policy": _("Couple's confidentiality policy")}
+        labels = {
+            "confidentiality_policy": _("Couple's confidentiality policy"),
+            "self_booking": _("Online booking in the portal"),
+        }
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,9 +84,13 @@ class GoalForm(forms.ModelForm):
 class NoteForm(forms.ModelForm):
     class Meta:
         model = Note
-        fields = ["kind", "session_date", "about_member", "joint_use", "body"]
+        fields = ["kind", "appointment", "session_date", "about_member", "joint_use", "body"]
         widgets = {"session_date": DATE, "body": forms.Textarea(attrs={"rows": 12})}
-        labels = {"about_member": _("Individual session with"), "joint_use": _("In joint sessions")}
+        labels = {
+            "about_member": _("Individual session with"),
+            "joint_use": _("In joint sessions"),
+            "appointment": _("For the session"),
+        }
 
     def __init__(self, *args, client: Client, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,6 +99,9 @@ class NoteForm(forms.ModelForm):
         self.fields["about_member"].queryset = members
         self.fields["about_member"].label_from_instance = lambda m: m.display_name
         self.fields["about_member"].empty_label = _("Joint session / not applicable")
+        self.fields["appointment"].queryset = client.appointments.order_by("-start")
+        self.fields["appointment"].label_from_instance = lambda a: date_format(localtime(a.start), "D j M Y, H:i")
+        self.fields["appointment"].empty_label = _("Not tied to a session")
         if not client.is_couple:
             del self.fields["about_member"]
             del self.fields["joint_use"]

@@ -89,7 +89,11 @@ def client_page(*, client: Client, therapist: Therapist) -> dict:
     goals = list(client.goals.all())
     consents = list(client.consents.select_related("member", "referrer").order_by("-granted_at"))
     concerns = list(client.concerns.all())
+    appointments = list(client.appointments.select_related("room").order_by("-start")[:50])
+    now = timezone.now()
     return {
+        "upcoming": sorted((a for a in appointments if a.start > now and a.is_live), key=lambda a: a.start),
+        "recent": [a for a in appointments if a.start <= now or not a.is_live][:10],
         "client": client,
         "members": members,
         "concerns": concerns,
@@ -97,19 +101,27 @@ def client_page(*, client: Client, therapist: Therapist) -> dict:
         "goals": goals,
         "notes": notes,
         "consents": consents,
-        "timeline": _timeline(client, members, notes, goals, consents),
+        "timeline": _timeline(client, members, notes, goals, consents, appointments),
     }
 
 
-def _timeline(client, members, notes, goals, consents) -> list[TimelineEntry]:
+def _timeline(client, members, notes, goals, consents, appointments) -> list[TimelineEntry]:
     entries = [TimelineEntry(client.created_at, "created", "Record opened")]
+    for appointment in appointments:
+        label = f"Session ({appointment.get_status_display().lower()}, {appointment.get_modality_display().lower()})"
+        entries.append(
+            TimelineEntry(
+                appointment.start, "session", label, reverse("sessions_app:appointment", args=[appointment.pk])
+            )
+        )
     for member in members:
         intake = member.intake_status
         if intake and intake.submitted_at:
             entries.append(TimelineEntry(intake.submitted_at, "intake", f"Intake submitted ({member.display_name})"))
     for note in notes:
         url = reverse("clients:note", args=[note.pk])
-        entries.append(TimelineEntry(note.session_date, "note", note.get_kind_display(), url))
+        label = note.get_kind_display() + (" (for a session)" if note.appointment_id else "")
+        entries.append(TimelineEntry(note.session_date, "note", label, url))
     for goal in goals:
         entries.append(TimelineEntry(goal.created_at, "goal", f"Goal set ({goal.get_status_display().lower()})"))
     for consent in consents:

@@ -22,7 +22,7 @@ MEMBER_FIELDS = [
     "emergency_contact", "gender_identity", "sexual_orientation", "time_zone", "contact_by_email",
     "contact_by_sms", "discreet_wording",
 ]  # fmt: skip
-CLIENT_FIELDS = ["kind", "status", "confidentiality_policy"]
+CLIENT_FIELDS = ["kind", "status", "confidentiality_policy", "self_booking"]
 
 
 # --- Units and members ----------------------------------------------------------------------------
@@ -242,11 +242,13 @@ def goal_update(*, goal: Goal, by: Therapist, **fields) -> Goal:
 
 # --- Notes ----------------------------------------------------------------------------------------
 
-NOTE_FIELDS = ["kind", "session_date", "about_member", "joint_use", "body"]
+NOTE_FIELDS = ["kind", "appointment", "session_date", "about_member", "joint_use", "body"]
 NOTE_LOCKED = _("This note is signed and locked. Add an addendum instead.")
 
 
 def _check_note(note: Note) -> None:
+    if note.appointment_id and note.appointment.client_id != note.client_id:
+        raise ValidationError({"appointment": _("Choose a session of this client.")})
     if note.about_member_id and note.about_member.client_id != note.client_id:
         raise ValidationError({"about_member": _("Choose a member of this client.")})
     if note.client.is_couple and note.about_member_id and not note.joint_use:

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from practice import health
+from practice import health, selectors
 from practice.access import role_required
 from practice.models import User
 
@@ -26,7 +26,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required(User.Role.THERAPIST)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "practice/dashboard.html", {"therapist": request.user.therapist})
+    therapist = request.user.therapist
+    return render(
+        request, "practice/dashboard.html", {"therapist": therapist, **selectors.dashboard(therapist=therapist)}
+    )
 
 
 @never_cache

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -73,6 +74,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
             by=request.user, primary_therapist=therapist, members=[f.cleaned_data for f in needed],
             concerns=data["concerns"], co_therapists=data["co_therapists"], kind=data["kind"],
             status=data["status"], confidentiality_policy=data["confidentiality_policy"],
+            self_booking=data["self_booking"],
         )  # fmt: skip
     except ValidationError as error:
         _apply_errors(form, error)
@@ -115,6 +117,7 @@ def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
         services.client_update(
             client=client, by=request.user, concerns=data["concerns"], co_therapists=data["co_therapists"],
             status=data["status"], confidentiality_policy=data["confidentiality_policy"],
+            self_booking=data["self_booking"],
         )  # fmt: skip
     except ValidationError as error:
         _apply_errors(form, error)
@@ -223,7 +226,7 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
 @role_required(THERAPIST)
 def note_create(request: HttpRequest, client_id: int) -> HttpResponse:
     client = access.get_client_for_user(request.user, client_id)
-    form = NoteForm(request.POST or None, client=client)
+    form = NoteForm(request.POST or None, client=client, initial=_note_initial(request, client))
     context = {"form": form, "client": client}
     if request.method == "GET":
         return render(request, "clients/note_form.html", context)
@@ -236,6 +239,14 @@ def note_create(request: HttpRequest, client_id: int) -> HttpResponse:
         return _invalid(request, "clients/note_form.html", context)
     messages.success(request, _("Note saved as a draft. Sign it when it is final."))
     return redirect("clients:note", note_id=note.pk)
+
+
+def _note_initial(request: HttpRequest, client: Client) -> dict:
+    """`?appointment=<id>` (from the calendar or dashboard) ties the new note to that session."""
+    appointment = client.appointments.filter(pk=request.GET.get("appointment", "").strip() or None).first()
+    if appointment is None:
+        return {}
+    return {"appointment": appointment, "session_date": localtime(appointment.start).date()}
 
 
 @require_GET

@@ -1,0 +1,82 @@
+"""The dashboard's schedule panels, and sessions on the client page and in notes."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from clients.models import Note
+from sessions_app.models import Appointment, Modality
+from tests.factories import ClientFactory, couple
+
+
+def session(therapist, unit, start, status="booked", **kwargs):
+    appointment = Appointment.objects.create(
+        therapist=therapist, client=unit, start=start, end=start + timedelta(hours=1), status=status,
+        booked_by=therapist.user, modality=kwargs.pop("modality", Modality.VIDEO), **kwargs,
+    )  # fmt: skip
+    for member in unit.members.all():
+        appointment.attendances.create(member=member, start=appointment.start, end=appointment.end)
+    return appointment
+
+
+def at(day, hour):
+    return datetime(2027, 1, day, hour, tzinfo=UTC)
+
+
+def test_today_in_order_then_the_week_ahead(client, alice, charlie, monday, room):
+    pair = couple(alice)
+    solo = ClientFactory(primary_therapist=alice)
+    session(alice, solo, at(4, 14), modality=Modality.IN_PERSON, room=room)
+    session(alice, pair, at(4, 10))
+    session(alice, solo, at(6, 9))
+    session(charlie, ClientFactory(primary_therapist=charlie), at(4, 11))
+    client.force_login(alice.user)
+    body = client.get(reverse("dashboard")).content.decode()
+    today, week = body.split("The week ahead")
+    assert today.index(pair.reference) < today.index(solo.reference)  # 10:00 before 14:00
+    assert "Room 1" in today and pair.members.first().display_name in today
+    assert "Wednesday 6 Jan" in week and solo.reference in week
+    assert body.count("C-") == 3  # charlie's client is nowhere
+
+
+def test_a_past_session_without_a_note_is_flagged(client, alice, solo, monday):
+    done = session(alice, solo, at(4, 6), status="attended")
+    client.force_login(alice.user)
+    assert "Note due" in client.get(reverse("dashboard")).content.decode()
+    Note.objects.create(client=solo, author=alice, appointment=done, body="x")
+    assert "Note due" not in client.get(reverse("dashboard")).content.decode()
+
+
+def test_the_dashboard_query_count_is_fixed(client, alice, monday, django_assert_num_queries):
+    client.force_login(alice.user)
+    session(alice, ClientFactory(primary_therapist=alice), at(4, 9))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("dashboard"))
+    for day in range(4, 9):
+        for hour in (10, 12, 14):
+            session(alice, couple(alice), at(day, hour))
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(reverse("dashboard"))
+
+
+def test_the_client_page_lists_sessions_and_notes_can_be_tied_to_them(client, alice, solo, monday):
+    past = session(alice, solo, at(1, 10), status="attended")
+    session(alice, solo, at(11, 10))
+    client.force_login(alice.user)
+    body = client.get(reverse("clients:detail", args=[solo.pk])).content.decode()
+    assert reverse("sessions_app:appointment", args=[past.pk]) in body and "Mon 11 Jan 2027, 10:00" in body
+    form = client.get(reverse("clients:note_create", args=[solo.pk]), {"appointment": past.pk}).content.decode()
+    assert f'<option value="{past.pk}" selected>' in form
+    data = {"kind": "progress", "session_date": "2027-01-01", "appointment": past.pk, "body": "tied"}
+    client.post(reverse("clients:note_create", args=[solo.pk]), data)
+    assert Note.objects.get().appointment == past
+
+
+def test_a_note_cannot_be_tied_to_another_clients_session(client, alice, solo, monday):
+    other = session(alice, ClientFactory(primary_therapist=alice), at(1, 10))
+    client.force_login(alice.user)
+    data = {"kind": "progress", "session_date": "2027-01-01", "appointment": other.pk, "body": "x"}
+    r = client.post(reverse("clients:note_create", args=[solo.pk]), data)
+    assert r.status_code == 400 and not Note.objects.exists()
