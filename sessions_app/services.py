@@ -93,7 +93,7 @@ def _place(
 
 def _check_client_rules(*, rules, client, modality, start, therapist, ignore=None) -> None:
     """What the portal enforces: self-booking allowed, an offered modality, a free slot."""
-    if not client.self_booking:
+    if not client.self_booking or client.status in (Client.Status.PAUSED, Client.Status.DISCHARGED):
         raise ValidationError(_("Online booking is not open for you yet. Please contact your therapist."))
     if modality not in rules.offered_modalities():
         raise ValidationError({"modality": _("Your therapist does not offer that kind of session.")})
@@ -260,6 +260,8 @@ def appointment_cancel(
     appointment = Appointment.objects.select_for_update().select_related("therapist", "client").get(pk=appointment.pk)
     if appointment.status != Appointment.Status.BOOKED:
         raise ValidationError(_("This session is not booked any more."))
+    if via == Appointment.Via.PORTAL and not appointment.client.self_booking:
+        raise ValidationError(_("Online changes are not open for you. Please contact your therapist."))
     if appointment.start <= now and via == Appointment.Via.PORTAL:
         raise ValidationError(_("A session that has started cannot be cancelled online."))
     rules = selectors.rules_for(appointment.therapist)

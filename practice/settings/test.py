@@ -33,7 +33,8 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405  (models that 
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: the concurrency tests need real connections from several threads.
-    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["PRACTICE_VAR_DIR"], "test.sqlite3")}
+    # One file per test process, so two runs at once never share it.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["PRACTICE_VAR_DIR"], f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests

@@ -122,7 +122,7 @@ def test_home_welcomes_by_preferred_name_and_offers_the_questionnaire(web_a, par
     body = web_a.get(PORTAL).content.decode()
     assert "Welcome, Sunny" in body
     assert INTAKE in body and "Start the questionnaire" in body
-    assert "booking is not available yet" in body
+    assert "Online booking is not open for you yet" in body
 
 
 def test_clients_never_see_notes_or_unshared_goals(web_a, alice, unit):

@@ -237,3 +237,23 @@ def test_a_new_therapist_has_default_rules(db):
     )
     assert rules.pk is None and not Room.objects.exists()
     assert rules.session_length == timedelta(hours=1)
+
+
+def test_paused_or_discharged_clients_cannot_book_online(alice, hours, bookable, monday):
+    from clients.models import Client
+
+    for status in (Client.Status.PAUSED, Client.Status.DISCHARGED):
+        bookable.status = status
+        with pytest.raises(ValidationError, match="not open for you yet"):
+            portal_book(bookable, at(6, 10))
+    assert not Appointment.objects.exists()
+
+
+def test_cancelling_online_needs_online_changes_open(alice, hours, bookable, monday):
+    from clients.models import Client
+
+    appointment = portal_book(bookable, at(8, 10))
+    Client.objects.filter(pk=bookable.pk).update(self_booking=False)
+    with pytest.raises(ValidationError, match="Online changes are not open"):
+        services.appointment_cancel(appointment=appointment, by=alice.user, via="portal")
+    services.appointment_cancel(appointment=appointment, by=alice.user, via="calendar")  # the practice still can
