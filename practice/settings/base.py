@@ -233,7 +233,18 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule lives here, in one place. Later apps add their entries (reminders every minute).
 CELERY_BEAT_SCHEDULE: dict = {
     "practice-heartbeat": {"task": "practice.tasks.heartbeat", "schedule": 300.0},
+    # The database decides what is due; this only hands due messages to the workers.
+    "notifications-dispatch": {"task": "practice.tasks.notifications_dispatch", "schedule": 60.0},
 }
+
+# --- Outbox and reminders -------------------------------------------------------------------------
+
+# Hours before a session that each attending member is reminded (their own channels and consents).
+REMINDER_HOURS = env.list("REMINDER_HOURS", cast=int, default=[48, 2])
+SMS_BACKEND = env.str("SMS_BACKEND", default="practice.channels.ConsoleSMSBackend")
+NOTIFICATION_REQUEUE_AFTER_SECONDS = env.int("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=300)
+NOTIFICATION_SENDING_TIMEOUT_SECONDS = 900
+NOTIFICATION_MAX_ATTEMPTS = 6
 
 # --- Logging --------------------------------------------------------------------------------------
 # Logs carry ids, never clinical text: nothing in the project logs a model's fields.
