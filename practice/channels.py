@@ -9,7 +9,6 @@ named in the SMS_BACKEND setting; none makes network calls in tests.
 
 import logging
 import smtplib
-import socket
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,7 +44,7 @@ def send_email(*, to: str, message: Message) -> None:
         email.send()
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
         raise PermanentDeliveryError(type(exc).__name__) from exc
-    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         raise TransientDeliveryError(type(exc).__name__) from exc
 
 

@@ -2,7 +2,6 @@
 
 import zoneinfo
 
-
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
