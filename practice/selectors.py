@@ -36,3 +36,17 @@ def dashboard(*, therapist: Therapist, now: datetime | None = None) -> dict:
         "week_ahead": [a for a in appointments if a.start >= tomorrow and a.is_live],
         "zone": zone,
     }
+
+
+def outbox_page(*, status: str = "", page=1, per_page: int = 50):
+    """One page of the outbox, newest due first. Two queries whatever its size."""
+    from django.core.paginator import Paginator
+
+    from practice.models import Notification
+
+    rows = Notification.objects.only(
+        "kind", "channel", "send_at", "status", "attempts", "sent_at", "last_error", "reference"
+    ).order_by("-send_at", "-pk")
+    if status:
+        rows = rows.filter(status=status)
+    return Paginator(rows, per_page).get_page(page)

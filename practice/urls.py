@@ -13,9 +13,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz/", views.healthz, name="healthz"),
+    path("outbox/", views.outbox, name="outbox"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("clients/", include("clients.urls")),
     path("", include("clients.portal_urls")),
     path("", include("sessions_app.urls")),
+    path("", include("referrals.urls")),
+    path("", include("resources.urls")),
 ]

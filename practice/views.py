@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from practice import health, selectors
 from practice.access import role_required
+from practice.forms import OutboxFilterForm
 from practice.models import User
 
 _HOME_BY_ROLE = {
@@ -40,3 +41,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body = {name: ("ok" if ok else "down") for name, ok in checks.items()}
     body["status"] = "ok" if not down else f"down: {', '.join(down)}"
     return JsonResponse(body, status=503 if down else 200)
+
+
+@require_GET
+@role_required(User.Role.STAFF)
+def outbox(request: HttpRequest) -> HttpResponse:
+    """The practice's outbox: what was sent, when and to which reference; never message text."""
+    form = OutboxFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = selectors.outbox_page(status=filters.get("status", ""), page=request.GET.get("page", 1))
+    return render(request, "practice/outbox.html", {"form": form, "page": page})
