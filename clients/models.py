@@ -127,6 +127,7 @@ class Member(TimeStampedModel):
     time_zone = models.CharField(max_length=64, default="Europe/London", validators=[validate_time_zone])
     contact_by_email = models.BooleanField(default=True)
     contact_by_sms = models.BooleanField(default=False)
+    reminders_enabled = models.BooleanField(default=True, help_text=_("Send reminders before sessions."))
     discreet_wording = models.BooleanField(
         default=False, help_text=_("Keep the words therapy and sex out of message subjects and texts.")
     )

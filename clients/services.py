@@ -3,9 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -16,6 +14,7 @@ from clients import search
 from clients.models import Addendum, Client, Concern, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note
 from practice.audit import audit_record
 from practice.models import AuditAction, Therapist, User
+from practice.outbox import notification_enqueue
 
 MEMBER_FIELDS = [
     "first_name", "last_name", "preferred_name", "pronouns", "date_of_birth", "email", "phone", "address",
@@ -128,8 +127,12 @@ def policy_acknowledge(*, member: Member, by: User) -> Member:
 
 
 @transaction.atomic
-def member_invite(*, member: Member, by: User, base_url: str) -> Member:
-    """Create (or reuse) the member's portal account and email them a link to set a password."""
+def member_invite(*, member: Member, by: User, base_url: str = "") -> Member:
+    """Create (or reuse) the member's portal account and queue an email with a link to set a password.
+
+    The link is made when the email is sent (`clients.messages`), so it is fresh; `base_url` is
+    kept for callers that pass the request's address, but the practice's SITE_URL is used.
+    """
     if not member.email:
         raise ValidationError(_("Add an email address for this person before inviting them."))
     email = member.email.lower()
@@ -145,22 +148,18 @@ def member_invite(*, member: Member, by: User, base_url: str) -> Member:
     member.invited_at = timezone.now()
     member.save(update_fields=["user", "invited_at", "updated_at"])
     audit_record(actor=by, action=AuditAction.CREATE, target=user, client_id=member.client_id)
-
-    link = base_url.rstrip("/") + reverse(
-        "clients_portal:invitation_accept",
-        args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],
-    )
-    transaction.on_commit(lambda: _send_invitation(email, member, link))
+    notification_enqueue(
+        kind="portal_invitation", key=f"portal_invitation:{member.pk}:{member.invited_at.isoformat()}",
+        target=member, member=member, reference=member.client.reference,
+    )  # fmt: skip
     return member
 
 
-def _send_invitation(email: str, member: Member, link: str) -> None:
-    context = {"member": member, "link": link, "practice_name": settings.PRACTICE_NAME}
-    # The subject names the practice only: no therapy wording, no client name.
-    subject = _("Your account at %(practice)s") % {"practice": settings.PRACTICE_NAME}
-    message = EmailMultiAlternatives(subject, render_to_string("emails/invitation.txt", context), to=[email])
-    message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
-    message.send()
+def invitation_link(user: User) -> str:
+    return settings.SITE_URL + reverse(
+        "clients_portal:invitation_accept",
+        args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],
+    )
 
 
 @transaction.atomic

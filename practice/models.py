@@ -193,6 +193,7 @@ class Notification(TimeStampedModel):
     user = models.ForeignKey(User, models.CASCADE, null=True, blank=True, related_name="notifications")
     address = EncryptedCharField(max_length=254, blank=True)
     reference = models.CharField(max_length=40, blank=True, help_text=_("Non-identifying: a client or referral code."))
+    context = models.JSONField(default=dict, blank=True)  # ids and times only, e.g. the session start it is for
     attempts = models.PositiveSmallIntegerField(default=0)
     queued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

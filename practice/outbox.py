@@ -54,6 +54,7 @@ def notification_enqueue(
     user=None,
     address: str = "",
     reference: str = "",
+    context: dict | None = None,
 ) -> Notification:
     """Queue one message (in the caller's transaction). The same `key` twice returns the first row."""
     notification, _created = Notification.objects.get_or_create(
@@ -61,7 +62,7 @@ def notification_enqueue(
         defaults={
             "kind": kind, "channel": channel, "send_at": send_at or timezone.now(), "member": member,
             "user": user, "address": address, "reference": reference,
-            "target_type": target._meta.label_lower, "target_id": str(target.pk),
+            "target_type": target._meta.label_lower, "target_id": str(target.pk), "context": context or {},
         },
     )  # fmt: skip
     return notification

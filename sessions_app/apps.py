@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class SessionsAppConfig(AppConfig):
     name = "sessions_app"
+
+    def ready(self) -> None:
+        from sessions_app import messages  # noqa: F401  (registers the appointment message builders)

@@ -162,6 +162,7 @@ class Appointment(TimeStampedModel):
         PORTAL = "portal", _("Client portal")
         CALENDAR = "calendar", _("Practice calendar")
         ADMIN = "admin", _("Admin")
+        LINK = "link", _("Link in a reminder")
 
     # Statuses that hold the time: a cancelled session frees it.
     LIVE_STATUSES = (Status.BOOKED, Status.ATTENDED, Status.NO_SHOW)
@@ -224,6 +225,7 @@ class Attendance(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     live = models.BooleanField(default=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["appointment", "member"], name="attendance_unique")]

@@ -11,9 +11,7 @@ How overlap is prevented, whatever the concurrency:
 import zoneinfo
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -22,7 +20,7 @@ from django.utils.translation import gettext as _
 from clients.models import Client, Member
 from practice.audit import audit_record
 from practice.models import AuditAction, Therapist, User
-from sessions_app import selectors
+from sessions_app import notifications, selectors
 from sessions_app.models import Appointment, Attendance, BookingRules, Modality, Room, Series
 
 TAKEN = _("That time was just taken. Please choose another.")
@@ -119,8 +117,12 @@ def appointment_book(
     room: Room | None = None,
     minutes: int | None = None,
     series: Series | None = None,
+    confirm: bool = True,
 ) -> Appointment:
-    """Book one session. From the portal (`via=portal`) the client's rules apply too."""
+    """Book one session. From the portal (`via=portal`) the client's rules apply too.
+
+    Queues the booking confirmation (unless `confirm` is off, as for a series) and the reminders.
+    """
     if timezone.is_naive(start):
         raise ValidationError({"start": _("A time without a zone cannot be booked.")})
     rules = _lock(therapist)
@@ -149,6 +151,7 @@ def appointment_book(
     except IntegrityError as exc:  # the database's exclusion constraint: someone else was faster
         raise SlotTaken() from exc
     audit_record(actor=by, action=AuditAction.CREATE, target=appointment, client_id=client.pk)
+    notifications.on_booked(appointment, confirm=confirm)
     return appointment
 
 
@@ -181,12 +184,13 @@ def series_create(
         try:
             appointment_book(
                 therapist=therapist, client=client, members=members, start=start, by=by, modality=modality,
-                room=room, series=series,
+                room=room, series=series, confirm=False,
             )  # fmt: skip
         except ValidationError as error:
             refused.append(f"{date_format(start, 'D j M Y')}: {' '.join(error.messages)}")
     if refused:  # raising out of this atomic block rolls back the sessions already created
         raise ValidationError(_("No sessions were created. %(problems)s") % {"problems": " ".join(refused[:3])})
+    notifications.on_series_booked(series, series.appointments.order_by("start").first())
     return series
 
 
@@ -247,25 +251,31 @@ def appointment_move(*, appointment: Appointment, start: datetime, by: User, via
     except IntegrityError as exc:
         raise SlotTaken() from exc
     audit_record(actor=by, action=AuditAction.UPDATE, target=appointment, client_id=appointment.client_id)
+    notifications.on_moved(appointment)
     return appointment
+
+
+CLIENT_VIAS = (Appointment.Via.PORTAL, Appointment.Via.LINK)
 
 
 @transaction.atomic
 def appointment_cancel(
-    *, appointment: Appointment, by: User, via: str, late: bool | None = None, now=None
+    *, appointment: Appointment, by: User | None, via: str, late: bool | None = None, now=None
 ) -> Appointment:
-    """Cancel a session. From the portal, inside the late-cancellation window it is recorded as a
-    late cancellation and the therapist is told. Staff and therapists choose (`late`)."""
+    """Cancel a session. By the client (portal or a reminder's link), inside the late-cancellation
+    window it is recorded as a late cancellation and the therapist is told. Staff and therapists
+    choose (`late`). Pending reminders are cancelled and the attendees are told."""
     now = now or timezone.now()
     appointment = Appointment.objects.select_for_update().select_related("therapist", "client").get(pk=appointment.pk)
+    by_client = via in CLIENT_VIAS
     if appointment.status != Appointment.Status.BOOKED:
         raise ValidationError(_("This session is not booked any more."))
     if via == Appointment.Via.PORTAL and not appointment.client.self_booking:
         raise ValidationError(_("Online changes are not open for you. Please contact your therapist."))
-    if appointment.start <= now and via == Appointment.Via.PORTAL:
+    if appointment.start <= now and by_client:
         raise ValidationError(_("A session that has started cannot be cancelled online."))
     rules = selectors.rules_for(appointment.therapist)
-    if late is None or via == Appointment.Via.PORTAL:
+    if late is None or by_client:
         late = appointment.start - now < timedelta(hours=rules.late_cancel_hours)
 
     appointment.status = Appointment.Status.LATE_CANCELLED if late else Appointment.Status.CANCELLED
@@ -273,22 +283,8 @@ def appointment_cancel(
     appointment.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
     appointment.attendances.update(live=False)
     audit_record(actor=by, action=AuditAction.UPDATE, target=appointment, client_id=appointment.client_id)
-    if late and via == Appointment.Via.PORTAL:
-        transaction.on_commit(lambda: _tell_therapist_of_late_cancellation(appointment.pk))
+    notifications.on_cancelled(appointment, late_by_client=late and by_client)
     return appointment
-
-
-def _tell_therapist_of_late_cancellation(appointment_id: int) -> None:
-    # The outbox (reminders issue) takes this over; until then a plain email with the reference only.
-    appointment = Appointment.objects.select_related("therapist__user", "client").get(pk=appointment_id)
-    zone = zoneinfo.ZoneInfo(appointment.therapist.time_zone)
-    send_mail(
-        _("Late cancellation: %(ref)s") % {"ref": appointment.client.reference},
-        _("%(session)s was cancelled by the client less than the agreed notice before it.")
-        % {"session": describe(appointment, zone)},
-        settings.DEFAULT_FROM_EMAIL,
-        [appointment.therapist.user.email],
-    )
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions_app.views import booking, calendar, feed, home
+from sessions_app.views import booking, calendar, feed, home, links
 
 app_name = "sessions_app"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("schedule/availability/hours/<int:block_id>/delete/", calendar.working_hours_delete, name="hours_delete"),
     path("schedule/availability/time-off/<int:time_off_id>/delete/", calendar.time_off_delete, name="time_off_delete"),
     path("schedule/feed/reset/", calendar.feed_reset, name="feed_reset"),
+    # Confirm and cancel links in reminders (signed tokens, no sign-in)
+    path("r/<str:action>/<str:token>/", links.link, name="link"),
     # Public, secret, revocable: calendar applications subscribe to it
     path("calendar/<str:token>.ics", feed.ics, name="feed"),
 ]

@@ -69,6 +69,18 @@ def solo(alice):
 
 
 @pytest.fixture
+def deliver(django_capture_on_commit_callbacks):
+    """Run one outbox dispatch pass now (or at `now`), delivering eagerly. Returns the claimed ids."""
+    from practice import outbox
+
+    def run(now=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return outbox.notifications_dispatch(now=now)
+
+    return run
+
+
+@pytest.fixture
 def redis_url() -> str:
     """The real Redis that `make test` starts. Missing is a failure, not a skip: run `make test`."""
     url = os.environ.get("TEST_REDIS_URL", "")

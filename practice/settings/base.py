@@ -26,6 +26,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PRACTICE_NAME = env.str("PRACTICE_NAME", default="Harbour Practice")
 ALLOW_DEMO_DATA = env.bool("ALLOW_DEMO_DATA", default=True)
+# Where the practice is reached: links in emails sent by workers (which have no request to ask).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Used instead of the practice's name where a member asked for discreet wording.
+PRACTICE_DISCREET_NAME = env.str("PRACTICE_DISCREET_NAME", default=PRACTICE_NAME)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

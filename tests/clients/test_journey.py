@@ -15,7 +15,7 @@ def accept_invitation(web, mail) -> None:
     assert web.post(form_url, {"new_password1": PASSWORD, "new_password2": PASSWORD}).status_code == 302
 
 
-def test_a_couple_from_first_contact_to_signed_notes(client, alice, django_capture_on_commit_callbacks, mailoutbox):
+def test_a_couple_from_first_contact_to_signed_notes(client, alice, deliver, mailoutbox, settings):
     from django.test import Client as Browser
 
     therapist = client
@@ -28,9 +28,10 @@ def test_a_couple_from_first_contact_to_signed_notes(client, alice, django_captu
     unit = Client.objects.get()
     ada, bea = unit.members.order_by("position")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        for person in (ada, bea):
-            therapist.post(reverse("clients:member_invite", args=[unit.pk, person.pk]))
+    settings.SITE_URL = "http://testserver"
+    for person in (ada, bea):
+        therapist.post(reverse("clients:member_invite", args=[unit.pk, person.pk]))
+    deliver()
     browsers = {"ada": Browser(), "bea": Browser()}
     for name, mail in zip(("ada", "bea"), mailoutbox, strict=True):
         accept_invitation(browsers[name], mail)

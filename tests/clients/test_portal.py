@@ -329,11 +329,12 @@ def test_an_individual_has_no_policy_to_acknowledge(client, alice):
 
 
 @pytest.fixture
-def invited(alice, mailoutbox, django_capture_on_commit_callbacks):
+def invited(alice, mailoutbox, deliver, settings):
     """A member invited by Alice: (member, the emailed link's path)."""
+    settings.SITE_URL = "http://testserver"
     member = ClientFactory(primary_therapist=alice, kind=Client.Kind.INDIVIDUAL).members.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.member_invite(member=member, by=alice.user, base_url="http://testserver")
+    services.member_invite(member=member, by=alice.user)
+    deliver()
     assert len(mailoutbox) == 1
     return member, re.search(r"http://testserver(/invitation/\S+/)", mailoutbox[0].body).group(1)
 

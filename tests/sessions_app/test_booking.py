@@ -292,7 +292,7 @@ def test_cancel_in_good_time_is_not_late_and_sends_no_email(
 
 
 def test_cancel_inside_the_window_is_late_and_tells_the_therapist_discreetly(
-    web, me, alice, mailoutbox, django_capture_on_commit_callbacks
+    web, me, alice, mailoutbox, django_capture_on_commit_callbacks, deliver
 ):
     appointment = session(alice, me.client, at(5, 10))  # Tuesday: 26 hours away
     assert "will count as a <strong>late cancellation</strong>" in web.get(cancel_url(appointment)).content.decode()
@@ -302,6 +302,7 @@ def test_cancel_inside_the_window_is_late_and_tells_the_therapist_discreetly(
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.LATE_CANCELLED
     assert not Attendance.objects.filter(live=True).exists()
+    deliver()
     [mail] = mailoutbox
     assert mail.to == [alice.user.email] and me.client.reference in mail.subject
     assert me.first_name not in mail.subject + mail.body and me.last_name not in mail.subject + mail.body

@@ -187,13 +187,14 @@ def test_the_portal_cannot_move_inside_the_late_window(alice, hours, bookable, m
 
 
 def test_late_cancellation_from_the_portal_tells_the_therapist(
-    alice, hours, bookable, monday, mailoutbox, django_capture_on_commit_callbacks
+    alice, hours, bookable, monday, mailoutbox, django_capture_on_commit_callbacks, deliver
 ):
     appointment = portal_book(bookable, at(5, 10))
     with django_capture_on_commit_callbacks(execute=True):
         services.appointment_cancel(appointment=appointment, by=alice.user, via="portal")
     appointment.refresh_from_db()
     assert appointment.status == "late_cancelled" and not Attendance.objects.get().live
+    deliver()
     (mail,) = mailoutbox
     assert mail.to == [alice.user.email] and bookable.reference in mail.subject
     assert bookable.members.get().first_name not in mail.subject + mail.body

@@ -1,0 +1,25 @@
+"""Messages about the client record, built at send time (see practice.outbox)."""
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from clients.models import Member
+from clients.services import invitation_link
+from practice.channels import Message
+from practice.models import Notification
+from practice.outbox import builder
+
+
+@builder("portal_invitation")
+def portal_invitation(notification: Notification) -> Message | None:
+    """Wanted while the member's account still has no password; the link is made now, so it is fresh."""
+    member = Member.objects.select_related("user").filter(pk=notification.target_id).first()
+    if member is None or member.user is None or member.user.has_usable_password() or not member.email:
+        return None
+    context = {"member": member, "link": invitation_link(member.user), "practice_name": settings.PRACTICE_NAME}
+    # The subject names the practice only: no therapy wording, no client name.
+    return Message(
+        subject=f"Your account at {settings.PRACTICE_NAME}",
+        text=render_to_string("emails/invitation.txt", context),
+        html=render_to_string("emails/invitation.html", context),
+    )

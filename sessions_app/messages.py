@@ -1,0 +1,122 @@
+"""What appointment messages say. Built at send time from the session as it is now.
+
+A builder returns None when the message is no longer wanted: the session was moved or cancelled,
+the member no longer attends, withdrew the consent for that channel, or switched reminders off.
+Messages carry no clinical content: date and time in the member's own zone (named), how and
+where, the therapist's name, and confirm/cancel links. Discreet wording drops "therapy" and the
+practice's name in favour of PRACTICE_DISCREET_NAME.
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.formats import date_format
+
+from practice.channels import Message
+from practice.models import Notification
+from practice.outbox import builder
+from sessions_app import notifications as n
+from sessions_app.models import Appointment, Attendance, Modality
+
+HEADLINES = {
+    n.BOOKED: ("Your {what} {when} is booked", "Booked: {what} {when}"),
+    n.REMINDER: ("Reminder: your {what} {when}", "Reminder: {what} {when}"),
+    n.MOVED: ("Your {what} has moved to {when}", "Moved: {what} now {when}"),
+    n.CANCELLED: ("Your {what} {when} is cancelled", "Cancelled: {what} {when}"),
+    n.SERIES_BOOKED: ("Your {what}s are booked", "Booked: {what}s from {when}"),
+}
+
+
+def _when(appointment: Appointment, zone: zoneinfo.ZoneInfo) -> str:
+    start = appointment.start.astimezone(zone)
+    return f"on {date_format(start, 'l j F Y')} at {start:%H:%M} ({zone.key} time)"
+
+
+def _place(appointment: Appointment) -> str:
+    if appointment.modality == Modality.IN_PERSON and appointment.room:
+        location = f", {appointment.room.location}" if appointment.room.location else ""
+        return f"In person: {appointment.room.name}{location}"
+    if appointment.modality == Modality.VIDEO:
+        if appointment.video_link:
+            return f"By video: {appointment.video_link}"
+        return "By video (your therapist will send the link)"
+    return "By phone: your therapist will call you"
+
+
+def _still_wanted(notification: Notification, appointment: Appointment) -> bool:
+    member = notification.member
+    if member is None or notification.channel not in n.member_channels(member):
+        return False
+    if notification.kind == n.CANCELLED:
+        return not appointment.is_live
+    if appointment.status != Appointment.Status.BOOKED:
+        return False
+    if notification.context.get("start") != appointment.start.isoformat():
+        return False  # written for another time: the session moved
+    if notification.kind == n.REMINDER and not member.reminders_enabled:
+        return False
+    return Attendance.objects.filter(appointment=appointment, member=member, live=True).exists()
+
+
+def appointment_message(notification: Notification) -> Message | None:
+    appointment = Appointment.objects.select_related("room", "therapist", "client", "series").filter(
+        pk=notification.target_id
+    ).first()
+    if appointment is None or not _still_wanted(notification, appointment):
+        return None
+    member = notification.member
+    zone = zoneinfo.ZoneInfo(member.time_zone)
+    discreet = member.discreet_wording
+    what = "appointment" if discreet else "therapy session"
+    when = _when(appointment, zone)
+    subject_template, sms_template = HEADLINES[notification.kind]
+    links = {}
+    if appointment.is_live and notification.kind != n.CANCELLED:
+        links = {
+            action: settings.SITE_URL + reverse("sessions_app:link", args=[action, n.link_token(
+                appointment=appointment, member=member, action=action)])
+            for action in ("confirm", "cancel")
+        }  # fmt: skip
+    series_dates = []
+    if notification.kind == n.SERIES_BOOKED and appointment.series_id:
+        booked = appointment.series.appointments.filter(status="booked").order_by("start")
+        series_dates = [_when(a, zone) for a in booked]
+    context = {
+        "member": member, "kind": notification.kind, "headline": subject_template.format(what=what, when=when),
+        "when": when, "place": _place(appointment), "therapist": appointment.therapist.display_name,
+        "practice_name": settings.PRACTICE_DISCREET_NAME if discreet else settings.PRACTICE_NAME,
+        "links": links, "series_dates": series_dates, "discreet": discreet,
+    }  # fmt: skip
+    local = appointment.start.astimezone(zone)
+    short_when = f"{date_format(local, 'D j M')} {local:%H:%M} {zone.key}"
+    sms = sms_template.format(what="appointment" if discreet else "session", when=short_when)
+    if links:
+        sms += f". To cancel: {links['cancel']}"
+    return Message(
+        subject=subject_template.format(what=what, when=when),
+        text=render_to_string("emails/appointment.txt", context),
+        html=render_to_string("emails/appointment.html", context),
+        sms=sms,
+    )
+
+
+for _kind in (n.BOOKED, n.REMINDER, n.MOVED, n.CANCELLED, n.SERIES_BOOKED):
+    builder(_kind)(appointment_message)
+
+
+@builder(n.LATE_NOTICE)
+def late_cancellation_notice(notification: Notification) -> Message | None:
+    appointment = Appointment.objects.select_related("therapist", "client").filter(pk=notification.target_id).first()
+    if appointment is None or appointment.status != Appointment.Status.LATE_CANCELLED:
+        return None
+    zone = zoneinfo.ZoneInfo(appointment.therapist.time_zone)
+    start = appointment.start.astimezone(zone)
+    when = f"{date_format(start, 'l j F Y')} at {start:%H:%M} ({zone.key})"
+    text = (
+        f"The client {appointment.client.reference} cancelled the session of {when} "
+        f"less than the agreed notice before it. It is recorded as a late cancellation.\n\n"
+        f"{settings.SITE_URL}{reverse('sessions_app:appointment', args=[appointment.pk])}\n"
+    )
+    return Message(subject=f"Late cancellation: {appointment.client.reference}", text=text)
