@@ -36,8 +36,8 @@ class Message:
     sms: str = ""
 
 
-def send_email(*, to: str, message: Message) -> None:
-    email = EmailMultiAlternatives(message.subject, message.text, settings.DEFAULT_FROM_EMAIL, [to])
+def send_email(*, to: str, message: Message, headers: dict | None = None) -> None:
+    email = EmailMultiAlternatives(message.subject, message.text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers)
     if message.html:
         email.attach_alternative(message.html, "text/html")
     try:
@@ -48,7 +48,7 @@ def send_email(*, to: str, message: Message) -> None:
         raise TransientDeliveryError(type(exc).__name__) from exc
 
 
-def send_sms(*, to: str, message: Message) -> None:
+def send_sms(*, to: str, message: Message, headers: dict | None = None) -> None:
     if not to:
         raise PermanentDeliveryError("no phone number")
     backend = import_string(settings.SMS_BACKEND)()

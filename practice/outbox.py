@@ -145,7 +145,8 @@ def notification_deliver(*, notification_id: int) -> str:
         notification.save(update_fields=["status", "attempts", "updated_at"])
 
     try:
-        (send_sms if notification.channel == Notification.Channel.SMS else send_email)(to=address, message=message)
+        send = send_sms if notification.channel == Notification.Channel.SMS else send_email
+        send(to=address, message=message, headers={"X-Notification-ID": str(notification.pk)})
     except TransientDeliveryError as exc:
         _finish(notification, Notification.Status.QUEUED, error=str(exc))
         raise

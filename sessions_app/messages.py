@@ -41,8 +41,8 @@ def _place(appointment: Appointment) -> str:
     if appointment.modality == Modality.VIDEO:
         if appointment.video_link:
             return f"By video: {appointment.video_link}"
-        return "By video (your therapist will send the link)"
-    return "By phone: your therapist will call you"
+        return "By video (the link will follow)"
+    return "By phone: you will be called at the time above"
 
 
 def _still_wanted(notification: Notification, appointment: Appointment) -> bool:

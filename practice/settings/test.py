@@ -20,6 +20,11 @@ FIELD_ENCRYPTION_KEY = ["tGhh2cPxvPcXakfN3zmX3dnJ7ywC0vMzk6Gx2xVmYJQ="]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SMS_BACKEND = "practice.channels.LocmemSMSBackend"
+# A real worker started by a test writes its email here, so the test can count what was sent.
+if env.str("TEST_EMAIL_FILE_PATH", default=""):
+    EMAIL_BACKEND = "tests.testapp.email.SlowFileBackend"
+    EMAIL_FILE_PATH = env.str("TEST_EMAIL_FILE_PATH")
+TEST_EMAIL_DELAY_SECONDS = env.float("TEST_EMAIL_DELAY_SECONDS", default=0.0)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
