@@ -168,6 +168,7 @@ def series_create(
     until=None,
     modality: str = Modality.IN_PERSON,
     room: Room | None = None,
+    minutes: int | None = None,
 ) -> Series:
     """Weekly or fortnightly sessions at the same local time, all or none. Each stays editable."""
     if count is None and until is None:
@@ -184,7 +185,7 @@ def series_create(
         try:
             appointment_book(
                 therapist=therapist, client=client, members=members, start=start, by=by, modality=modality,
-                room=room, series=series, confirm=False,
+                room=room, series=series, confirm=False, minutes=minutes,
             )  # fmt: skip
         except ValidationError as error:
             refused.append(f"{date_format(start, 'D j M Y')}: {' '.join(error.messages)}")

@@ -1,0 +1,348 @@
+"""The therapist and staff calendar: week and day views, booking from the calendar, one session's
+page and its actions, availability settings and the calendar feed address.
+
+Appointments come through `sessions_app.access`, working hours and time off through
+`sessions_app.availability_access`; writes are services. Times are typed in the therapist's zone
+and shown in the viewer's (`ViewerTimezoneMiddleware`); every page says which zone it uses.
+"""
+
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from practice.access import role_required
+from practice.audit import audit_record
+from practice.models import AuditAction, User
+from sessions_app import availability_access, availability_services, calendar_selectors, services
+from sessions_app.access import get_appointment_for_user, get_calendar_therapist
+from sessions_app.forms import (
+    AppointmentForm,
+    BookingRulesForm,
+    CancelForm,
+    MarkForm,
+    MoveForm,
+    ScheduleForm,
+    TimeOffForm,
+    WorkingHoursForm,
+)
+from sessions_app.models import Appointment
+
+THERAPIST = User.Role.THERAPIST
+STAFF = User.Role.STAFF
+CALENDAR = Appointment.Via.CALENDAR
+NEW_TEMPLATE = "sessions_app/appointment_form.html"
+DETAIL_TEMPLATE = "sessions_app/appointment_detail.html"
+AVAILABILITY_TEMPLATE = "sessions_app/availability.html"
+
+
+def _invalid(request, template: str, context: dict) -> HttpResponse:
+    messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
+    return render(request, template, context, status=400)
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _refused(request, template: str, context: dict, form, error: ValidationError) -> HttpResponse:
+    """A service said no. A field's problem goes next to the field; a clash goes to the top."""
+    if hasattr(error, "error_dict"):
+        _apply_errors(form, error)
+        return _invalid(request, template, context)
+    messages.error(request, " ".join(error.messages))
+    return render(request, template, context, status=400)
+
+
+def _schedule_url(*, day: date, view: str = "day", therapist_id: int | None = None) -> str:
+    params = {"view": view, "date": day.isoformat()}
+    if therapist_id:
+        params["therapist"] = therapist_id
+    return f"{reverse('sessions_app:schedule')}?{urlencode(params)}"
+
+
+# --- The week and day views -----------------------------------------------------------------------
+
+
+@require_GET
+@role_required(THERAPIST, STAFF)
+def schedule(request: HttpRequest) -> HttpResponse:
+    staff = request.user.is_practice_staff
+    form = ScheduleForm(request.GET, staff=staff)
+    chosen = form.value("therapist") if staff else None
+    therapist = get_calendar_therapist(request.user, chosen.pk if chosen else None)
+    today = timezone.localdate()
+    view, day = form.value("view", "week"), form.value("date", today)
+    first = day if view == "day" else day - timedelta(days=day.weekday())
+    last = first + timedelta(days=0 if view == "day" else 6)
+    days = calendar_selectors.schedule_days(
+        therapist=therapist, first_day=first, last_day=last, zone=timezone.get_current_timezone(), today=today
+    )
+    context = {
+        "form": form, "staff": staff, "therapist": therapist, "view": view, "day": day, "first": first, "last": last,
+        "days": days, "count": sum(len(d.appointments) for d in days),
+        **_navigation(view=view, day=day, today=today, therapist_id=chosen.pk if chosen else None),
+    }  # fmt: skip
+    if not staff:
+        context["feed_url"] = _feed_url(request, therapist)
+    return render(request, "sessions_app/schedule.html", context)
+
+
+def _navigation(*, view: str, day: date, today: date, therapist_id: int | None) -> dict:
+    step = timedelta(days=1 if view == "day" else 7)
+    return {
+        "previous_url": _schedule_url(day=day - step, view=view, therapist_id=therapist_id),
+        "next_url": _schedule_url(day=day + step, view=view, therapist_id=therapist_id),
+        "today_url": _schedule_url(day=today, view=view, therapist_id=therapist_id),
+        "day_view_url": _schedule_url(day=day, view="day", therapist_id=therapist_id),
+        "week_view_url": _schedule_url(day=day, view="week", therapist_id=therapist_id),
+        "new_url": f"{reverse('sessions_app:appointment_new')}?{urlencode(_new_params(day, therapist_id))}",
+    }
+
+
+def _new_params(day: date, therapist_id: int | None) -> dict:
+    return {"date": day.isoformat(), **({"therapist": therapist_id} if therapist_id else {})}
+
+
+def _feed_url(request: HttpRequest, therapist) -> str:
+    feed = calendar_selectors.feed_for_therapist(therapist)
+    return request.build_absolute_uri(reverse("sessions_app:feed", args=[feed.token])) if feed else ""
+
+
+# --- Booking from the calendar --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(THERAPIST, STAFF)
+def appointment_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET" or "refresh" in request.POST:
+        # The first visit, or "update the form" after choosing a client or therapist: nothing is checked yet.
+        typed = _typed(request.GET if request.method == "GET" else request.POST)
+        return render(request, NEW_TEMPLATE, {"form": AppointmentForm(user=request.user, initial=typed)})
+
+    form = AppointmentForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _invalid(request, NEW_TEMPLATE, {"form": form})
+    data = form.cleaned_data
+    try:
+        appointment, count = _book(request.user, data)
+    except ValidationError as error:
+        return _refused(request, NEW_TEMPLATE, {"form": form}, form, error)
+
+    described = services.describe(appointment, data["therapist"].zone)
+    if count == 1:
+        messages.success(request, _("Booked: %(session)s.") % {"session": described})
+    else:
+        booked = _("%(count)s sessions booked, the first %(session)s.")
+        messages.success(request, booked % {"count": count, "session": described})
+    therapist_id = data["therapist"].pk if form.staff else None
+    return redirect(_schedule_url(day=timezone.localtime(appointment.start).date(), therapist_id=therapist_id))
+
+
+def _typed(source) -> dict:
+    """What the user has chosen so far, to show again in a fresh (unchecked) form."""
+    typed = {k: v for k, v in source.items() if k not in ("csrfmiddlewaretoken", "refresh", "members", "members_for")}
+    if source.get("members_for") and source.get("members_for") == source.get("client"):
+        typed["members"] = source.getlist("members")  # the same unit: keep who was ticked
+    return typed
+
+
+def _book(by: User, data: dict) -> tuple[Appointment, int]:
+    common = {
+        "therapist": data["therapist"], "client": data["client"], "members": list(data["members"]), "by": by,
+        "modality": data["modality"], "room": data["room"],
+    }  # fmt: skip
+    if not data["repeat"]:
+        appointment = services.appointment_book(start=data["start"], minutes=data["minutes"], via=CALENDAR, **common)
+        return appointment, 1
+    series = services.series_create(
+        first_start=data["start"], frequency=data["repeat"], count=data["count"], until=data["until"],
+        minutes=data["minutes"], **common,
+    )  # fmt: skip
+    appointments = list(series.appointments.order_by("start"))
+    return appointments[0], len(appointments)
+
+
+# --- One appointment ------------------------------------------------------------------------------
+
+
+@require_GET
+@role_required(THERAPIST, STAFF)
+def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = get_appointment_for_user(request.user, appointment_id)
+    context = _detail_context(request, appointment)
+    # The page names who attends: reading it is recorded like the client's contact page.
+    audit_record(actor=request.user, action=AuditAction.VIEW, target=appointment)
+    return render(request, DETAIL_TEMPLATE, context)
+
+
+def _detail_context(request: HttpRequest, appointment: Appointment, move_form: MoveForm | None = None) -> dict:
+    zone, now = appointment.therapist.zone, timezone.now()
+    local = appointment.start.astimezone(zone)
+    booked = appointment.status == Appointment.Status.BOOKED
+    user = request.user
+    return {
+        "appointment": appointment,
+        "members": list(appointment.members.order_by("position")),
+        "zone": zone,
+        "summary": services.describe(appointment, zone),
+        "booked_by": _who(appointment.booked_by),
+        "cancelled_by": _who(appointment.cancelled_by) if appointment.cancelled_by_id else "",
+        "treating": user.is_therapist and appointment.client.is_treated_by(user.therapist),
+        "move_form": move_form or MoveForm(zone=zone, initial={"date": local.date(), "start_time": local.time()}),
+        "cancel_form": CancelForm(),
+        "can_move": booked and appointment.start > now,
+        "can_cancel": booked,
+        "can_mark": appointment.is_live and appointment.start <= now,
+        "started": appointment.start <= now,
+    }
+
+
+def _who(user: User) -> str:
+    if user.is_therapist:
+        return user.therapist.display_name
+    if user.is_practice_staff:
+        return _("Practice staff (%(email)s)") % {"email": user.email}
+    if user.is_client:
+        return _("The client, in the portal")
+    return _("An administrator")
+
+
+@require_POST
+@role_required(THERAPIST, STAFF)
+def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = get_appointment_for_user(request.user, appointment_id)
+    form = MoveForm(request.POST, zone=appointment.therapist.zone)
+    if not form.is_valid():
+        return _invalid(request, DETAIL_TEMPLATE, _detail_context(request, appointment, move_form=form))
+    try:
+        moved = services.appointment_move(appointment=appointment, start=form.cleaned_data["start"],
+                                          by=request.user, via=CALENDAR)  # fmt: skip
+    except ValidationError as error:
+        context = _detail_context(request, appointment, move_form=form)
+        return _refused(request, DETAIL_TEMPLATE, context, form, error)
+    messages.success(request, _("Moved: %(session)s.") % {"session": services.describe(moved, moved.therapist.zone)})
+    return redirect("sessions_app:appointment", appointment_id=appointment.pk)
+
+
+@require_POST
+@role_required(THERAPIST, STAFF)
+def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = get_appointment_for_user(request.user, appointment_id)
+    form = CancelForm(request.POST)
+    late = form.cleaned_data["late"] if form.is_valid() else False
+    try:
+        services.appointment_cancel(appointment=appointment, by=request.user, via=CALENDAR, late=late)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        done = _("Cancelled (recorded as a late cancellation).") if late else _("Cancelled.")
+        messages.success(request, done)
+    return redirect("sessions_app:appointment", appointment_id=appointment.pk)
+
+
+@require_POST
+@role_required(THERAPIST, STAFF)
+def appointment_mark(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = get_appointment_for_user(request.user, appointment_id)
+    form = MarkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose attended or no-show."))
+        return redirect("sessions_app:appointment", appointment_id=appointment.pk)
+    try:
+        marked = services.appointment_mark(appointment=appointment, status=form.cleaned_data["status"], by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Marked as %(status)s.") % {"status": marked.get_status_display().lower()})
+    return redirect("sessions_app:appointment", appointment_id=appointment.pk)
+
+
+# --- Availability ---------------------------------------------------------------------------------
+
+
+def _availability_forms(therapist, rules, data=None, bound: str = "") -> dict:
+    """The page's three forms; only the one that was submitted (`bound`) gets the data."""
+    return {
+        "rules": BookingRulesForm(data if bound == "rules" else None, instance=rules, prefix="rules"),
+        "hours": WorkingHoursForm(data if bound == "hours" else None, prefix="hours"),
+        "time_off": TimeOffForm(data if bound == "time_off" else None, zone=therapist.zone, prefix="time_off"),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(THERAPIST)
+def availability_settings(request: HttpRequest) -> HttpResponse:
+    therapist = request.user.therapist
+    page = calendar_selectors.availability_page(therapist=therapist, now=timezone.now())
+    kind = request.POST.get("form", "") if request.method == "POST" else ""
+    forms = _availability_forms(therapist, page["rules"], request.POST, bound=kind)
+    context = {**page, "forms": forms, "zone": therapist.zone}
+    if request.method == "GET":
+        return render(request, AVAILABILITY_TEMPLATE, context)
+    if kind not in forms:
+        messages.error(request, _("Nothing was saved: that form is not known here."))
+        return render(request, AVAILABILITY_TEMPLATE, context, status=400)
+    form = forms[kind]
+    if not form.is_valid():
+        return _invalid(request, AVAILABILITY_TEMPLATE, context)
+    try:
+        done = _save_availability(kind, form, therapist=therapist, by=request.user)
+    except ValidationError as error:
+        return _refused(request, AVAILABILITY_TEMPLATE, context, form, error)
+    messages.success(request, done)
+    return redirect("sessions_app:availability")
+
+
+def _save_availability(kind: str, form, *, therapist, by: User) -> str:
+    data = form.cleaned_data
+    if kind == "rules":
+        availability_services.booking_rules_update(rules=form.instance, by=by, **data)
+        return _("Booking rules saved.")
+    if kind == "hours":
+        block = availability_services.working_hours_add(therapist=therapist, by=by, weekday=data["weekday"],
+                                                        start=data["start"], end=data["end"])  # fmt: skip
+        return _("Working hours added: %(block)s.") % {"block": block}
+    time_off = availability_services.time_off_add(therapist=therapist, by=by, start=data["start"], end=data["end"],
+                                                  label=data["label"])  # fmt: skip
+    clashes = calendar_selectors.booked_during(therapist=therapist, start=time_off.start, end=time_off.end)
+    if clashes:
+        return _("Time off added. %(count)s booked session(s) fall in it: move or cancel them.") % {"count": clashes}
+    return _("Time off added.")
+
+
+@require_POST
+@role_required(THERAPIST)
+def working_hours_delete(request: HttpRequest, block_id: int) -> HttpResponse:
+    block = availability_access.get_working_hours_for_user(request.user, block_id)
+    availability_services.working_hours_delete(block=block, by=request.user)
+    messages.success(request, _("Working hours removed."))
+    return redirect("sessions_app:availability")
+
+
+@require_POST
+@role_required(THERAPIST)
+def time_off_delete(request: HttpRequest, time_off_id: int) -> HttpResponse:
+    time_off = availability_access.get_time_off_for_user(request.user, time_off_id)
+    availability_services.time_off_delete(time_off=time_off, by=request.user)
+    messages.success(request, _("Time off removed."))
+    return redirect("sessions_app:availability")
+
+
+@require_POST
+@role_required(THERAPIST)
+def feed_reset(request: HttpRequest) -> HttpResponse:
+    services.calendar_feed_reset(therapist=request.user.therapist, by=request.user)
+    messages.success(request, _("Your calendar has a new address. Any address you used before no longer works."))
+    return redirect("sessions_app:schedule")

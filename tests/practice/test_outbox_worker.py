@@ -1,0 +1,151 @@
+"""The outbox with a real Celery worker on the real Redis that `make test` starts.
+
+The worker is a separate process using the test database (committed rows: transactional tests)
+and writes its email to files, which the test counts by the X-Notification-ID header.
+"""
+
+import base64
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from practice import outbox
+from practice.celery import app
+from practice.models import Notification
+from tests.factories import ClientFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    return f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+def _reset_pools() -> None:
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker(redis_url, monkeypatch):
+    """Point this process's Celery at a Redis database of this test's own (one of 2..15)."""
+    import redis
+
+    url = re.sub(r"/\d*$", f"/{2 + uuid.uuid4().int % 14}", redis_url)
+    redis.Redis.from_url(url).flushdb()
+    monkeypatch.setitem(app.conf, "broker_url", url)
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    _reset_pools()
+    yield url
+    _reset_pools()
+    redis.Redis.from_url(url).flushdb()
+
+
+@pytest.fixture
+def start_worker(broker, tmp_path):
+    procs = []
+
+    def start(delay: float = 0.0) -> subprocess.Popen:
+        env = {
+            **os.environ, "DJANGO_SETTINGS_MODULE": "practice.settings.test", "CELERY_BROKER_URL": broker,
+            "DATABASE_URL": database_url(), "TEST_EMAIL_FILE_PATH": str(tmp_path / "mail"),
+            "TEST_EMAIL_DELAY_SECONDS": str(delay), "PRACTICE_VAR_DIR": str(tmp_path / "var"),
+        }  # fmt: skip
+        cmd = [sys.executable, "-m", "celery", "-A", "practice", "worker", "--pool", "solo", "-l", "warning"]
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=20)
+
+
+def sent_ids(tmp_path) -> list[int]:
+    folder = tmp_path / "mail"
+    text = "".join(p.read_text() for p in folder.glob("*")) if folder.exists() else ""
+    return [int(n) for n in re.findall(r"^X-Notification-ID: (\d+)$", text, re.MULTILINE)]
+
+
+def wait_for(condition, timeout=60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def due_messages(count: int) -> list[int]:
+    member = ClientFactory().members.get()
+    now = timezone.now()
+    return [
+        outbox.notification_enqueue(
+            kind="test_message", key=f"test:{uuid.uuid4().hex}", target=member, member=member, send_at=now
+        ).pk
+        for _ in range(count)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_due_messages_are_delivered_exactly_once_by_a_real_worker(start_worker, tmp_path):
+    ids = due_messages(6)
+    start_worker()
+    outbox.notifications_dispatch()
+    outbox.notifications_dispatch()  # a second pass at once: nothing is claimed twice
+    assert wait_for(lambda: Notification.objects.filter(status="sent").count() == 6)
+    assert sorted(sent_ids(tmp_path)) == sorted(ids)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_resumes_without_sending_anything_twice(start_worker, tmp_path, settings):
+    due_messages(12)
+    worker = start_worker(delay=0.4)
+    outbox.notifications_dispatch()
+    assert wait_for(lambda: len(sent_ids(tmp_path)) >= 3)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=20)
+    before = set(sent_ids(tmp_path))
+    assert 3 <= len(before) < 12
+
+    start_worker()
+    settings.NOTIFICATION_REQUEUE_AFTER_SECONDS = 0  # the lost tasks' rows are queued again now
+    outbox.notifications_dispatch(now=timezone.now() + timedelta(seconds=1))
+    assert wait_for(lambda: Notification.objects.filter(status__in=["queued", "pending"]).count() == 0)
+    sent = sent_ids(tmp_path)
+    assert len(sent) == len(set(sent)), "a message was sent twice"
+    assert before <= set(sent)
+    statuses = list(Notification.objects.values_list("status", flat=True))
+    # At most one row was between "sending" and "sent" when the worker died: never sent again.
+    assert statuses.count("sent") >= 11 and statuses.count("sent") == len(sent)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_arguments_reaching_the_broker_are_ids_only(broker):
+    import redis
+
+    ids = due_messages(2)
+    outbox.notifications_dispatch()
+    messages = [json.loads(raw) for raw in redis.Redis.from_url(broker).lrange("celery", 0, -1)]
+    calls = [json.loads(base64.b64decode(m["body"])) for m in messages]  # [args, kwargs, options]
+    assert sorted(args for args, kwargs, _options in calls) == sorted([i] for i in ids)
+    assert all(kwargs == {} for _args, kwargs, _options in calls)
+    assert {m["headers"]["task"] for m in messages} == {"practice.tasks.notification_deliver"}
