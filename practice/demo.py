@@ -72,6 +72,7 @@ def seed_demo() -> list[DemoAccount]:
             TOTP.activate(user, account.totp_secret)
             RecoveryCodes.activate(user)
     _seed_clients()
+    _seed_schedule()
     return DEMO_ACCOUNTS
 
 
@@ -115,6 +116,42 @@ def _seed_clients() -> None:
         Note.objects.create(
             client=unit, author=therapist, kind=Note.Kind.INTAKE, signed_at=timezone.now(),
             body="Demo intake note: presenting concerns discussed; goals agreed; next session booked.",
+        )  # fmt: skip
+
+
+def _seed_schedule() -> None:
+    """Working hours, two rooms, online booking for the demo couple, and a few sessions around today."""
+    from datetime import datetime, time, timedelta
+
+    from clients.models import Client, Consent
+    from sessions_app.models import Appointment, BookingRules, Modality, Room, WorkingHours
+    from sessions_app.services import appointment_book
+
+    therapist = Therapist.objects.get(user__email="therapist@demo.practice")
+    room, _ = Room.objects.get_or_create(name="Garden room", defaults={"location": "Ground floor, 12 Harbour Street"})
+    Room.objects.get_or_create(name="Blue room", defaults={"location": "First floor, 12 Harbour Street"})
+    BookingRules.objects.get_or_create(therapist=therapist, defaults={"video_link": "https://video.example.org/dr-morgan"})
+    if not WorkingHours.objects.filter(therapist=therapist).exists():
+        for weekday in range(5):
+            WorkingHours.objects.create(therapist=therapist, weekday=weekday, start=time(9), end=time(17))
+    couple = Client.objects.get(reference="C-DEMCPL")
+    Client.objects.filter(pk=couple.pk).update(self_booking=True)
+    for member in couple.members.all():
+        if not Consent.objects.filter(member=member, kind=Consent.Kind.REMINDERS_EMAIL, revoked_at=None).exists():
+            Consent.objects.create(client=couple, member=member, kind=Consent.Kind.REMINDERS_EMAIL,
+                                   recorded_by=therapist.user)  # fmt: skip
+    if Appointment.objects.filter(therapist=therapist).exists():
+        return
+    zone = therapist.zone
+    today = timezone.now().astimezone(zone).date()
+    individual = Client.objects.get(reference="C-DEMIND")
+    plan = [(couple, 0, 10, Modality.IN_PERSON), (individual, 0, 14, Modality.VIDEO),
+            (couple, 7, 10, Modality.IN_PERSON), (individual, 3, 11, Modality.VIDEO)]  # fmt: skip
+    for unit, days, hour, modality in plan:
+        start = datetime.combine(today + timedelta(days=days), time(hour), tzinfo=zone)
+        appointment_book(
+            therapist=therapist, client=unit, members=list(unit.members.all()), start=start, by=therapist.user,
+            modality=modality, room=room if modality == Modality.IN_PERSON else None,
         )  # fmt: skip
 
 
