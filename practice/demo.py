@@ -153,6 +153,16 @@ def _seed_schedule() -> None:
             therapist=therapist, client=unit, members=list(unit.members.all()), start=start, by=therapist.user,
             modality=modality, room=room if modality == Modality.IN_PERSON else None,
         )  # fmt: skip
+    # Seven weeks of history, so the dashboard's chart and rates have something to show.
+    for weeks_ago in range(1, 8):
+        for index, unit in enumerate([couple, individual, couple][: 2 + weeks_ago % 2]):
+            start = datetime.combine(today - timedelta(weeks=weeks_ago, days=index), time(9 + 2 * index), tzinfo=zone)
+            past = appointment_book(
+                therapist=therapist, client=unit, members=list(unit.members.all()), start=start, by=therapist.user,
+                modality=Modality.VIDEO,
+            )  # fmt: skip
+            status = Appointment.Status.NO_SHOW if (weeks_ago + index) % 7 == 3 else Appointment.Status.ATTENDED
+            Appointment.objects.filter(pk=past.pk).update(status=status)
 
 
 def current_code(secret: str) -> str:

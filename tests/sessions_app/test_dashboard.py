@@ -80,3 +80,14 @@ def test_a_note_cannot_be_tied_to_another_clients_session(client, alice, solo, m
     data = {"kind": "progress", "session_date": "2027-01-01", "appointment": other.pk, "body": "x"}
     r = client.post(reverse("clients:note_create", args=[solo.pk]), data)
     assert r.status_code == 400 and not Note.objects.exists()
+
+
+def test_unsigned_notes_and_the_weekly_chart(client, alice, solo, monday):
+    Note.objects.create(client=solo, author=alice, body="draft")
+    session(alice, solo, at(1, 10), status="attended")
+    session(alice, solo, datetime(2026, 12, 28, 10, tzinfo=UTC), status="no_show")
+    client.force_login(alice.user)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert f"{solo.reference} · Progress note" in body
+    assert "Week of 28 Dec: 1 held, 1 no-shows." in body  # the chart's text alternative
+    assert "1 attended, 1 no-shows (50% of marked sessions)" in body
