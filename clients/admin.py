@@ -5,8 +5,10 @@ the practice, not the clinical record. The concern taxonomy is editable.
 """
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
-from clients.models import Client, Concern
+from clients import services
+from clients.models import Addendum, Client, Concern, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note
 
 
 @admin.register(Concern)
@@ -31,3 +33,100 @@ class ClientAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # clinical records are retained, not deleted from the admin
+
+
+class ClinicalReadOnlyAdmin(admin.ModelAdmin):
+    """Clinical records are listed by reference and dates only; their text is never shown here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    """Names and contact details are encrypted and absent: a member is known here by unit and position."""
+
+    list_display = ["__str__", "client", "position", "has_portal_account", "invited_at", "time_zone"]
+    list_select_related = ["client", "user"]
+    list_filter = ["contact_by_email", "contact_by_sms", "discreet_wording", "reminders_enabled"]
+    search_fields = ["client__reference"]
+    fields = ["client", "position", "user", "invited_at", "time_zone", "contact_by_email", "contact_by_sms",
+              "discreet_wording", "reminders_enabled"]  # fmt: skip
+    readonly_fields = ["client", "position", "user", "invited_at"]
+    actions = ["resend_invitation"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(boolean=True, description="Portal account")
+    def has_portal_account(self, member: Member) -> bool:
+        return bool(member.user_id and member.user.has_usable_password())
+
+    @admin.action(description="Send (again) the portal invitation")
+    def resend_invitation(self, request, queryset):
+        sent, refused = 0, 0
+        for member in queryset.select_related("client", "user"):
+            try:
+                services.member_invite(member=member, by=request.user)
+                sent += 1
+            except ValidationError:
+                refused += 1
+        self.message_user(
+            request, f"Invitations queued: {sent}. Not possible (no email, or account already set up): {refused}."
+        )
+
+
+@admin.register(Note)
+class NoteAdmin(ClinicalReadOnlyAdmin):
+    list_display = ["__str__", "client", "author", "kind", "session_date", "signed_at"]
+    list_filter = ["kind", "author"]
+    list_select_related = ["client", "author"]
+    search_fields = ["client__reference"]
+    fields = ["client", "author", "kind", "session_date", "appointment", "signed_at"]
+
+
+@admin.register(Goal)
+class GoalAdmin(ClinicalReadOnlyAdmin):
+    list_display = ["__str__", "client", "status", "review_on", "shared_with_client"]
+    list_filter = ["status", "shared_with_client"]
+    list_select_related = ["client"]
+    search_fields = ["client__reference"]
+    fields = ["client", "status", "review_on", "shared_with_client", "completed_on", "created_by"]
+
+
+@admin.register(IntakeResponse)
+class IntakeResponseAdmin(ClinicalReadOnlyAdmin):
+    list_display = ["__str__", "member", "status", "submitted_at", "reviewed_at"]
+    list_filter = ["status"]
+    list_select_related = ["member"]
+    fields = ["member", "status", "submitted_at", "reviewed_at", "reviewed_by"]
+
+
+@admin.register(Addendum)
+class AddendumAdmin(ClinicalReadOnlyAdmin):
+    list_display = ["__str__", "note", "author", "created_at"]
+    list_select_related = ["note", "author"]
+    fields = ["note", "author", "created_at"]
+
+
+@admin.register(Consent)
+class ConsentAdmin(ClinicalReadOnlyAdmin):
+    list_display = ["__str__", "client", "member", "kind", "referrer", "granted_at", "revoked_at", "source"]
+    list_filter = ["kind", "source"]
+    list_select_related = ["client", "member", "referrer"]
+    search_fields = ["client__reference"]
+
+
+@admin.register(MemberSearchToken)
+class MemberSearchTokenAdmin(ClinicalReadOnlyAdmin):
+    list_display = ["__str__", "client", "member"]
+    fields = ["client", "member"]  # the digest itself is not worth showing anyone

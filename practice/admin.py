@@ -1,8 +1,21 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from practice.models import AuditEvent, Therapist, User
+from practice.audit import audit_record
+from practice.models import AuditAction, AuditEvent, Notification, Therapist, User
+
+
+def end_sessions_of(user_ids: set[int]) -> int:
+    """Delete the live sessions of these users (database sessions: decoded one by one)."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) in {str(pk) for pk in user_ids}:
+            session.delete()
+            ended += 1
+    return ended
 
 
 @admin.register(User)
@@ -18,6 +31,16 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]})]
+    actions = ["deactivate"]
+
+    @admin.action(description="Deactivate and sign out everywhere")
+    def deactivate(self, request, queryset):
+        users = list(queryset.exclude(pk=request.user.pk))
+        for user in users:
+            User.objects.filter(pk=user.pk).update(is_active=False)
+            audit_record(actor=request.user, action=AuditAction.UPDATE, target=user)
+        ended = end_sessions_of({u.pk for u in users})
+        self.message_user(request, f"Deactivated {len(users)} account(s) and ended {ended} session(s).")
 
 
 @admin.register(Therapist)
@@ -44,4 +67,22 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, by reference: no addresses, no message text (it is never stored)."""
+
+    list_display = ["send_at", "kind", "channel", "reference", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "channel", "kind"]
+    search_fields = ["reference", "key"]
+    date_hierarchy = "send_at"
+    fields = ["kind", "channel", "reference", "status", "send_at", "attempts", "queued_at", "sent_at", "last_error",
+              "target_type", "target_id"]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
