@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from clients.models import Addendum, Goal, IntakeResponse, Note
 from practice.fields import encrypted_fields
-from practice.models import Notification, User
+from practice.models import Notification
 from tests.factories import PASSWORD, couple
 
 MARKER = "ZQXADMINMARKER"
@@ -27,7 +27,7 @@ def records(alice):
 
 
 def admin_urls():
-    for model, model_admin in admin.site._registry.items():
+    for model, _model_admin in admin.site._registry.items():
         yield model, reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
 
 
