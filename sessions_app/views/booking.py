@@ -29,7 +29,7 @@ from practice.access import role_required
 from practice.models import Therapist, User
 from sessions_app import selectors, services
 from sessions_app.access import get_portal_appointment
-from sessions_app.models import Appointment, BookingRules, Modality
+from sessions_app.models import Appointment, BookingRules, Modality, Room
 
 NOT_OPEN = gettext_lazy("Online booking is not open for you yet. Please contact your therapist.")
 BAD_START = gettext_lazy("That time could not be read. Please choose one of the times shown.")
@@ -115,6 +115,8 @@ def _modality(raw: str | None, rules: BookingRules) -> str | None:
     offered = rules.offered_modalities()
     if raw in offered:
         return raw
+    if Modality.IN_PERSON in offered and len(offered) > 1 and not Room.objects.filter(active=True).exists():
+        offered = [m for m in offered if m != Modality.IN_PERSON]  # no room to offer: start elsewhere
     return offered[0] if offered else None
 
 
