@@ -36,7 +36,7 @@ RUN SECRET_KEY=build-only-not-a-secret-used-by-collectstatic-only \
     python manage.py collectstatic --noinput
 
 # The one writable place under /app, in case anything needs scratch space at run time.
-RUN mkdir -p /app/var && chown app:app /app/var
+RUN mkdir -p /app/var/media && chown -R app:app /app/var
 
 USER app
 

@@ -20,7 +20,7 @@ ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv run codes test test-sqlite test-postgres lint bench clean
+.PHONY: venv run codes screenshots test test-sqlite test-postgres lint bench clean
 
 venv: $(STAMP)
 
@@ -39,6 +39,10 @@ run: venv
 # The demo accounts' current TOTP codes (demo data only).
 codes: venv
 	cd $(ROOT) && $(PY) manage.py demo_totp
+
+# Run the browser journeys and keep their screenshots in docs/screenshots/ (shown in the README).
+screenshots: venv
+	cd $(ROOT) && SCREENSHOT_DIR=$(ROOT)/docs/screenshots $(ROOT)/bin/test --only sqlite tests/e2e
 
 test: venv
 	$(ROOT)/bin/test $(ARGS)

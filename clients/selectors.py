@@ -10,6 +10,8 @@ from django.utils import timezone
 from clients import search
 from clients.models import Client, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note
 from practice.models import Therapist
+from referrals.selectors import letters_for_client
+from resources import selectors as homework
 
 
 def _members_prefetch() -> Prefetch:
@@ -102,11 +104,14 @@ def client_page(*, client: Client, therapist: Therapist) -> dict:
         "notes": notes,
         "consents": consents,
         "timeline": _timeline(client, members, notes, goals, consents, appointments),
+        **homework.client_panel(client=client),
+        "referral_letters": letters_for_client(client),
     }
 
 
 def _timeline(client, members, notes, goals, consents, appointments) -> list[TimelineEntry]:
     entries = [TimelineEntry(client.created_at, "created", "Record opened")]
+    entries.extend(homework.client_timeline_entries(client=client))
     for appointment in appointments:
         label = f"Session ({appointment.get_status_display().lower()}, {appointment.get_modality_display().lower()})"
         entries.append(

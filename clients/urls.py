@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clients.views import records
+from clients.views import export, records
 
 app_name = "clients"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:client_id>/", records.client_detail, name="detail"),
     path("<int:client_id>/edit/", records.client_edit, name="edit"),
     path("<int:client_id>/contact/", records.client_contact, name="contact"),
+    path("<int:client_id>/export/", export.client_export, name="export"),
     path("<int:client_id>/members/<int:member_id>/edit/", records.member_edit, name="member_edit"),
     path("<int:client_id>/members/<int:member_id>/invite/", records.member_invite, name="member_invite"),
     path("<int:client_id>/members/<int:member_id>/intake/", records.intake_detail, name="intake"),

@@ -11,12 +11,17 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.http import HttpRequest
 
 from practice import crypto
+from practice.net import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Clients arrive by invitation and staff are added by an admin: nobody signs themselves up.
         return False
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # One rule for every address the project records or rate-limits: practice.net.client_ip.
+        return client_ip(request)
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         # Therapists and staff are sent to MFA set-up right after typing their password; asking for

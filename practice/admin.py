@@ -1,21 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.sessions.models import Session
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from practice.audit import audit_record
 from practice.models import AuditAction, AuditEvent, Notification, Therapist, User
+from practice.session_security import sessions_end
 
 
 def end_sessions_of(user_ids: set[int]) -> int:
-    """Delete the live sessions of these users (database sessions: decoded one by one)."""
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) in {str(pk) for pk in user_ids}:
-            session.delete()
-            ended += 1
-    return ended
+    """End every session of these users, each audited (allauth's UserSession rows list them)."""
+    return sessions_end(user_ids=user_ids)
 
 
 @admin.register(User)

@@ -11,6 +11,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from practice.net import client_ip
+
 
 @dataclass(frozen=True)
 class RequestContext:
@@ -30,8 +32,8 @@ def current_request_context() -> RequestContext:
 class RequestContextMiddleware:
     """Give each request an id (echoed as X-Request-ID) and remember the caller's address.
 
-    REMOTE_ADDR is used as is: behind the production proxy it is the proxy's address until the
-    trusted-proxy setting is added (security hardening issue).
+    The address follows the trusted-proxy rule (`practice.net.client_ip`): behind our own proxies
+    it is the client's, and a forged X-Forwarded-For is never believed.
     """
 
     def __init__(self, get_response):
@@ -39,7 +41,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = uuid.uuid4().hex
-        token = _context.set(RequestContext(request_id=request_id, ip=request.META.get("REMOTE_ADDR") or None))
+        token = _context.set(RequestContext(request_id=request_id, ip=client_ip(request) or None))
         try:
             response = self.get_response(request)
         finally:

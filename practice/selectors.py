@@ -12,6 +12,7 @@ from practice.models import Therapist
 def dashboard(*, therapist: Therapist, now: datetime | None = None) -> dict:
     """Today's sessions in order, the week ahead, and whether each past session still needs a note."""
     from clients.models import Member, Note
+    from resources.selectors import overdue_for_therapist
     from sessions_app.models import Appointment
 
     now = now or timezone.now()
@@ -42,6 +43,7 @@ def dashboard(*, therapist: Therapist, now: datetime | None = None) -> dict:
         "week_ahead": [a for a in appointments if a.start >= tomorrow and a.is_live],
         "zone": zone,
         "unsigned_notes": unsigned,
+        "overdue_homework": overdue_for_therapist(therapist=therapist, today=today),
         "weeks": (weeks := _weekly_sessions(therapist, day_start)),
         "attendance": _rates(weeks),
     }

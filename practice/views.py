@@ -8,6 +8,7 @@ from practice import health, selectors
 from practice.access import role_required
 from practice.forms import OutboxFilterForm
 from practice.models import User
+from referrals.selectors import referral_sources
 
 _HOME_BY_ROLE = {
     User.Role.THERAPIST: "dashboard",
@@ -28,9 +29,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @role_required(User.Role.THERAPIST)
 def dashboard(request: HttpRequest) -> HttpResponse:
     therapist = request.user.therapist
-    return render(
-        request, "practice/dashboard.html", {"therapist": therapist, **selectors.dashboard(therapist=therapist)}
-    )
+    context = {
+        "therapist": therapist,
+        **selectors.dashboard(therapist=therapist),
+        "referral_sources": referral_sources(),
+    }
+    return render(request, "practice/dashboard.html", context)
 
 
 @never_cache

@@ -1,10 +1,39 @@
+"""Admin for referrers and referrals: non-confidential fields only.
+
+Names, contact details, reasons, notes and letters of the people referred are encrypted and
+deliberately absent: not in lists, not in search, not on the change page. Referrals change only
+through triage (which records who and when), so their admin is read-only.
+"""
+
 from django.contrib import admin
 
-from referrals.models import Referrer
+from referrals.models import Referral, Referrer
 
 
 @admin.register(Referrer)
 class ReferrerAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "organisation", "speciality", "email"]
+    list_display = ["name", "kind", "organisation", "speciality", "email", "created_at"]
     list_filter = ["kind"]
     search_fields = ["name", "organisation", "email"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    list_display = ["reference", "referrer", "status", "urgency", "kind", "created_at"]
+    list_filter = ["status", "urgency", "kind", "referrer__kind"]
+    search_fields = ["reference", "referrer__name", "referrer__organisation", "referrer__email"]
+    list_select_related = ["referrer"]
+    fields = [
+        "reference", "referrer", "kind", "status", "urgency", "preferred_contact", "preferred_therapist",
+        "assigned_therapist", "client", "consent_attested_at", "created_at", "updated_at",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # referrals arrive through the public form
+
+    def has_change_permission(self, request, obj=None):
+        return False  # triage records who did what; the admin would not
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,17 +1,57 @@
-"""URLs of the resources app. (Being written.)"""
+"""URLs of the resources app: the library and workshops for therapists, assignments on a client,
+and the client's own assignments and workshops in the portal."""
 
-from django.http import Http404
 from django.urls import path
+
+from resources.views import assignments, library, portal, workshops
 
 app_name = "resources"
 
-
-def _todo(request, *args, **kwargs):
-    raise Http404
-
-
 urlpatterns = [
-    path("resources/", _todo, name="library"),
-    path("portal/assignments/", _todo, name="portal_assignments"),
-    path("portal/workshops/", _todo, name="portal_workshops"),
+    # Library (therapists and admins)
+    path("resources/", library.library, name="library"),
+    path("resources/new/", library.resource_create, name="resource_create"),
+    path("resources/<int:resource_id>/", library.resource_detail, name="resource"),
+    path("resources/<int:resource_id>/edit/", library.resource_edit, name="resource_edit"),
+    path("resources/<int:resource_id>/file/", library.resource_file, name="resource_file"),
+    # Workshops (therapists)
+    path("resources/workshops/", workshops.workshop_list, name="workshops"),
+    path("resources/workshops/<int:workshop_id>/", workshops.workshop_detail, name="workshop"),
+    path("resources/workshops/<int:workshop_id>/register/", workshops.workshop_register, name="workshop_register"),
+    path(
+        "resources/registrations/<int:registration_id>/cancel/",
+        workshops.registration_cancel,
+        name="registration_cancel",
+    ),
+    # Assignments on a client (treating therapists)
+    path("clients/<int:client_id>/assignments/", assignments.client_assignments, name="client_assignments"),
+    path("clients/<int:client_id>/assignments/new/", assignments.assignment_create, name="assignment_create"),
+    path("resources/assignments/<int:assignment_id>/", assignments.assignment_detail, name="assignment"),
+    path("resources/assignments/<int:assignment_id>/edit/", assignments.assignment_edit, name="assignment_edit"),
+    path(
+        "resources/assignments/<int:assignment_id>/release/", assignments.assignment_release, name="assignment_release"
+    ),
+    path(
+        "resources/assignments/<int:assignment_id>/feedback/",
+        assignments.assignment_feedback,
+        name="assignment_feedback",
+    ),
+    path(
+        "resources/assignments/<int:assignment_id>/members/<int:member_id>/log/",
+        assignments.member_log,
+        name="member_log",
+    ),
+    # The client's portal
+    path("portal/assignments/", portal.assignments, name="portal_assignments"),
+    path("portal/assignments/<int:assignment_id>/", portal.assignment, name="portal_assignment"),
+    path("portal/assignments/<int:assignment_id>/open/", portal.assignment_open, name="portal_assignment_open"),
+    path("portal/assignments/<int:assignment_id>/progress/", portal.progress, name="portal_progress"),
+    path(
+        "portal/assignments/<int:assignment_id>/stages/<int:step_id>/",
+        portal.progress,
+        name="portal_step_progress",
+    ),
+    path("portal/workshops/", portal.workshops, name="portal_workshops"),
+    path("portal/workshops/<int:workshop_id>/register/", portal.workshop_register, name="portal_workshop_register"),
+    path("portal/workshops/<int:workshop_id>/cancel/", portal.workshop_cancel, name="portal_workshop_cancel"),
 ]

@@ -56,6 +56,9 @@ class BookingRules(models.Model):
         blank=True, help_text=_("The therapist's video room; sent to clients, never in a title.")
     )
 
+    class Meta:
+        verbose_name_plural = "booking rules"
+
     def __str__(self) -> str:
         return f"Booking rules {self.pk}"
 
@@ -91,6 +94,7 @@ class WorkingHours(models.Model):
     end = models.TimeField()
 
     class Meta:
+        verbose_name_plural = "working hours"
         ordering = ["weekday", "start"]
         constraints = [
             models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="hours_end_after_start")
@@ -107,6 +111,7 @@ class TimeOff(models.Model):
     label = models.CharField(max_length=80, blank=True, help_text=_('e.g. "Holiday", "Training". Not clinical.'))
 
     class Meta:
+        verbose_name_plural = "time off"
         ordering = ["start"]
         constraints = [
             models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="timeoff_end_after_start")
@@ -131,6 +136,9 @@ class Series(TimeStampedModel):
     frequency = models.CharField(max_length=12, choices=Frequency.choices)
     local_time = models.TimeField()
     time_zone = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name_plural = "series"
 
     def __str__(self) -> str:
         return f"Series {self.pk}"

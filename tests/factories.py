@@ -96,3 +96,105 @@ def portal_user_for(member):
     member.user = user
     member.save(update_fields=["user"])
     return user
+
+
+# --- Referrals ------------------------------------------------------------------------------------
+
+
+class ReferrerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "referrals.Referrer"
+
+    kind = "physician"
+    name = factory.Sequence(lambda n: f"Dr Referrer {n}")
+    organisation = "Harbour Health Centre"
+    speciality = "Urology"
+    email = factory.Sequence(lambda n: f"referrer{n}@clinic.example")
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    """A new referral of one person (pass kind="couple" for two). Built directly: no messages queued."""
+
+    class Meta:
+        model = "referrals.Referral"
+
+    referrer = factory.SubFactory(ReferrerFactory)
+    kind = "individual"
+    first_name = factory.Sequence(lambda n: f"Jamie{n}")
+    last_name = factory.Sequence(lambda n: f"Referred{n}")
+    email = factory.Sequence(lambda n: f"referred{n}@example.net")
+    phone = "+44 7700 900123"
+    partner_first_name = factory.LazyAttributeSequence(lambda o, n: f"Sam{n}" if o.kind == "couple" else "")
+    partner_last_name = factory.LazyAttributeSequence(lambda o, n: f"Partner{n}" if o.kind == "couple" else "")
+    partner_email = factory.LazyAttributeSequence(lambda o, n: f"partner{n}@example.net" if o.kind == "couple" else "")
+    reason = "Low desire after a change of medication."
+    urgency = "routine"
+    consent_attested_at = factory.LazyFunction(_now)
+
+
+# --- resources (appended by the resources issue) --------------------------------------------------
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    """A reading for individuals and couples. `programme(...)` gives one with stages."""
+
+    class Meta:
+        model = "resources.Resource"
+        skip_postgeneration_save = True
+
+    kind = "reading"
+    title = factory.Sequence(lambda n: f"Reading {n}")
+    summary = "A short summary."
+    instructions = "Read it slowly."
+    link = factory.Sequence(lambda n: f"https://example.org/reading/{n}")
+    suits = "both"
+    nature = "information"
+
+    @factory.post_generation
+    def concerns(obj, create, extracted, **kwargs):
+        if create and extracted:
+            from clients.models import Concern
+
+            obj.concerns.set(Concern.objects.filter(slug__in=extracted))
+
+
+def programme(stages: int = 3, **kwargs):
+    """An exercise programme with `stages` ordered steps."""
+    resource = ResourceFactory(kind="exercise", link="", title=kwargs.pop("title", "Sensate focus (test)"), **kwargs)
+    for order in range(1, stages + 1):
+        resource.steps.create(order=order, title=f"Stage {order}", what_to_do=f"Do part {order}.", not_yet="Not more.")
+    return resource
+
+
+class WorkshopFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "resources.Workshop"
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Workshop {n}")
+    description = "An evening in a small group."
+    starts_at = factory.LazyFunction(lambda: _in_days(20))
+    ends_at = factory.LazyAttribute(lambda o: _two_hours_after(o.starts_at))
+    capacity = 10
+    place = "12 Quay Street, group room"
+    facilitator = "Dr Facilitator"
+
+
+def _in_days(days: int):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.now() + timedelta(days=days)).replace(microsecond=0)
+
+
+def _two_hours_after(start):
+    from datetime import timedelta
+
+    return start + timedelta(hours=2)

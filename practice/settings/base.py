@@ -9,7 +9,9 @@ insists on real values for all of these before it imports this module.
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.contrib.messages import constants as message_constants
+from django.core.exceptions import ImproperlyConfigured
 
 from practice.keys import embedded_secret
 
@@ -42,6 +44,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",  # the user's own list of sessions and "sign out other sessions"
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",  # django-bootstrap-static: Bootstrap 5 css/js served by us, never a CDN
@@ -54,16 +58,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "practice.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Messages before the session timeout, which tells the person why they were signed out.
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "practice.session_security.NoStoreMiddleware",
+    # Before usersessions, so an expired session is ended rather than recorded as active.
+    "practice.session_security.SessionTimeoutMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "practice.middleware.RequireSecondFactorMiddleware",
     "practice.middleware.ViewerTimezoneMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -146,7 +156,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "none"  # nobody signs up: accounts are created by the practice
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
-ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # this session stays; every other one ends (session_security)
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PRACTICE_NAME}] "
 # Rate limits are counted in the cache above: failed sign-ins per IP and per account, resets.
@@ -162,6 +172,63 @@ MFA_ADAPTER = "practice.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PRACTICE_NAME
 MFA_RECOVERY_CODE_COUNT = 10
+
+# --- Sessions -------------------------------------------------------------------------------------
+# Enforced on the server by practice.session_security.SessionTimeoutMiddleware: a session ends after
+# this long without a request (shorter for everyone who can read clinical records), and in any case
+# this long after sign-in. The cookie dies with the browser and never outlives the absolute limit.
+
+SESSION_IDLE_MINUTES_STAFF = env.int("SESSION_IDLE_MINUTES_STAFF", default=15)  # therapists, staff, admins
+SESSION_IDLE_MINUTES_CLIENT = env.int("SESSION_IDLE_MINUTES_CLIENT", default=30)
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+# Sessions are registered at sign-in (practice.session_security), not rewritten on every request:
+# a write per page would cost every page a query, and the idle clock already lives in the session.
+USERSESSIONS_TRACK_ACTIVITY = False
+USERSESSIONS_ADAPTER = "practice.session_security.UserSessionsAdapter"  # audits every session it ends
+
+# --- Client address behind proxies ----------------------------------------------------------------
+# How many reverse proxies of ours stand in front of the app, each appending to X-Forwarded-For.
+# 0 (the default): X-Forwarded-For is never read, REMOTE_ADDR is the client. N: the N-th address
+# from the right is the client (what our outermost proxy saw); anything left of it is the client's
+# own claim. Everything that needs the client's address (the audit trail, rate limits) asks
+# practice.net.client_ip, so a forged header cannot reset a limit or disguise an audit row.
+# allauth's sign-in and reset limits apply the same rule from ALLAUTH_TRUSTED_PROXY_COUNT.
+
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
+for _name in ("SESSION_IDLE_MINUTES_STAFF", "SESSION_IDLE_MINUTES_CLIENT", "SESSION_ABSOLUTE_HOURS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be a whole number of at least 1.")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 (no proxy) or the number of proxies in front.")
+
+# --- Response headers -----------------------------------------------------------------------------
+# No inline script or style anywhere (templates keep styles in static/css/practice.css; scripts are
+# static files), so the policy needs no 'unsafe-inline'. data: images are Bootstrap's own icons in
+# its CSS and the TOTP QR code on the MFA set-up page. Production adds HSTS and secure cookies.
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # --- Confidential fields --------------------------------------------------------------------------
 # One Fernet key or a comma-separated list, newest first. The newest encrypts; all of them decrypt,
@@ -179,6 +246,9 @@ USE_I18N = True
 USE_TZ = True  # stored aware, in UTC
 
 # --- Static files ---------------------------------------------------------------------------------
+
+# Uploaded handouts. Served only through access-checked views, never at a public URL.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -240,6 +310,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The database decides what is due; this only hands due messages to the workers.
     "notifications-dispatch": {"task": "practice.tasks.notifications_dispatch", "schedule": 60.0},
 }
+
+# --- Referral form abuse limits (per client address, counted in the cache) ---
+REFERRAL_RATE_LIMIT = env.int("REFERRAL_RATE_LIMIT", default=5)
+REFERRAL_RATE_WINDOW_SECONDS = env.int("REFERRAL_RATE_WINDOW_SECONDS", default=600)
 
 # --- Outbox and reminders -------------------------------------------------------------------------
 

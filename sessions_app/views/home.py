@@ -10,6 +10,7 @@ from clients.views.portal import member_zone
 from practice.access import role_required
 from practice.audit import audit_record
 from practice.models import AuditAction, User
+from resources.selectors import portal_home
 from sessions_app.selectors import member_appointments
 
 
@@ -26,5 +27,10 @@ def portal(request: HttpRequest) -> HttpResponse:
     # The shared goals are clinical text: one audit row for this read of the unit's record.
     audit_record(actor=request.user, action=AuditAction.VIEW, target=member.client)
     # The member's own sessions (by attendance: a partner's individual sessions are not theirs).
-    context = {**summary, **member_appointments(member=member), "zone": member_zone(member)}
+    context = {
+        **summary,
+        **member_appointments(member=member),
+        **portal_home(member=member),
+        "zone": member_zone(member),
+    }
     return render(request, "sessions_app/portal.html", context)

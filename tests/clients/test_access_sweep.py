@@ -24,6 +24,7 @@ ROUTES = {  # url name → how to build its args from the fixture `record`
     "addendum_add": lambda r: [r["note"].pk],
     "consent_create": lambda r: [r["client"].pk],
     "consent_revoke": lambda r: [r["consent"].pk],
+    "export": lambda r: [r["client"].pk],
 }
 STAFF_MAY = {"contact"}
 

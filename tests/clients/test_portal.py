@@ -144,6 +144,7 @@ def test_home_takes_a_fixed_number_of_queries(web_a, alice, unit, partner_a, dja
     services.goal_create(client=unit, by=alice, text="Weekly date night", shared_with_client=True)
     give(partner_a)
     services.intake_save(member=partner_a, by=partner_a.user, submit=False, hopes="x")
+    web_a.get(PORTAL)  # the first request of a session does one-off work (session bookkeeping)
     with CaptureQueriesContext(connection) as one_goal:
         assert web_a.get(PORTAL).status_code == 200
     for i in range(5):

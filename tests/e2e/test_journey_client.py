@@ -1,5 +1,5 @@
 """Journey 2: a client signs in, books a free slot, cancels another session, opens an assignment and
-logs a step (the assignment part is added with the resources app)."""
+logs a step."""
 
 from datetime import time, timedelta
 
@@ -7,10 +7,12 @@ import pytest
 from django.utils import timezone
 
 from clients.models import Client, Consent
+from resources.models import StepProgress
+from resources.services import assignment_create
 from sessions_app import services
 from sessions_app.models import Appointment, Modality, WorkingHours
 from tests.e2e.conftest import sign_in
-from tests.factories import PASSWORD, couple, portal_user_for
+from tests.factories import PASSWORD, couple, portal_user_for, programme
 
 
 @pytest.fixture
@@ -25,6 +27,7 @@ def jordan(alice):
     member.save(update_fields=["first_name", "preferred_name"])
     portal_user_for(member)
     Consent.objects.create(client=unit, member=member, kind="reminders_email", recorded_by=alice.user)
+    assignment_create(client=unit, resource=programme(stages=3), by=alice)
     return member
 
 
@@ -60,3 +63,12 @@ def test_a_client_books_and_cancels(phone, shoot, alice, jordan):
     shoot(phone, "client-cancelled")
     other.refresh_from_db()
     assert other.status == "cancelled"
+
+    phone.goto("/portal/assignments/")
+    phone.get_by_role("link", name="Sensate focus (test)").click()
+    phone.get_by_label("Your private notes: what happened, how it felt").first.fill("We took it slowly; it felt calm.")
+    phone.get_by_role("button", name="Save notes").first.click()
+    phone.get_by_text("it felt calm").first.wait_for()
+    shoot(phone, "client-exercise-log")
+    progress = StepProgress.objects.get(member=jordan)
+    assert progress.log == "We took it slowly; it felt calm."

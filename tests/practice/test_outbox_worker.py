@@ -36,10 +36,14 @@ def database_url() -> str:
 
 
 def _reset_pools() -> None:
+    """Forget the pooled broker connections (this process shares them), so the next send reconnects."""
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()
 
 
 @pytest.fixture

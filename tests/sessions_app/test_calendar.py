@@ -460,8 +460,8 @@ def test_mark_attended_is_refused_before_the_start(client, alice, session):
 
 
 def test_mark_attended_and_no_show_after_the_start(client, alice, session):
-    client.force_login(alice.user)
     with time_machine.travel(at(6, 10, 5), tick=False):
+        client.force_login(alice.user)  # signed in at the time of the session: sessions expire when idle
         assert "Mark attended" in client.get(url("appointment", session)).content.decode()
         client.post(url("appointment_mark", session), {"status": "attended"})
         session.refresh_from_db()
@@ -472,8 +472,8 @@ def test_mark_attended_and_no_show_after_the_start(client, alice, session):
 
 
 def test_mark_with_a_bad_status_changes_nothing(client, alice, session):
-    client.force_login(alice.user)
     with time_machine.travel(at(6, 10, 5), tick=False):
+        client.force_login(alice.user)
         r = client.post(url("appointment_mark", session), {"status": "cancelled"}, follow=True)
     assert "Choose attended or no-show" in r.content.decode()
     session.refresh_from_db()

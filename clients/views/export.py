@@ -1,0 +1,81 @@
+"""Right of access: a treating therapist downloads a client's whole record as one JSON file.
+
+The password is asked for again on every export (a signed-in session alone is not enough to take the
+whole record away), attempts are rate-limited with allauth's re-authentication limit, and both a
+refused attempt (DENIED) and the export (EXPORT) are audited.
+"""
+
+import json
+
+from allauth.core import ratelimit
+from django import forms
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from clients import access
+from clients.export import client_record_export
+from practice.access import role_required
+from practice.audit import audit_record
+from practice.models import AuditAction, User
+
+TEMPLATE = "clients/client_export.html"
+WRONG_PASSWORD = _("That is not your password. Nothing was exported.")
+TOO_MANY = _("Too many attempts. Wait a minute and try again. Nothing was exported.")
+
+
+class ExportForm(forms.Form):
+    """Lives beside its only view: it is the re-authentication step of this one page."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    include_psychotherapy = forms.BooleanField(
+        required=False,
+        label=_("Include my own private psychotherapy notes"),
+        help_text=_("Left out by default. Other therapists' psychotherapy notes are never included."),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(WRONG_PASSWORD, code="wrong_password")
+        return password
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@role_required(User.Role.THERAPIST)
+def client_export(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = access.get_client_for_user(request.user, client_id)
+    form = ExportForm(request.POST or None, user=request.user)
+    context = {"client": client, "form": form}
+    if request.method == "GET":
+        return render(request, TEMPLATE, context)
+
+    if not ratelimit.consume(request, action="reauthenticate", user=request.user):
+        audit_record(actor=request.user, action=AuditAction.DENIED, target=client)
+        form.add_error(None, TOO_MANY)
+        return render(request, TEMPLATE, context, status=429)
+    if not form.is_valid():
+        if form.has_error("password", code="wrong_password"):
+            audit_record(actor=request.user, action=AuditAction.DENIED, target=client)
+        return render(request, TEMPLATE, context, status=400)
+
+    include = form.cleaned_data["include_psychotherapy"]
+    record = client_record_export(client=client, therapist=request.user.therapist, include_psychotherapy=include)
+    audit_record(actor=request.user, action=AuditAction.EXPORT, target=client)
+    response = HttpResponse(
+        json.dumps(record, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{client.reference}-record.json"'
+    return response

@@ -1,0 +1,104 @@
+"""Demo referrals for the embedded default, called from `practice.demo.seed_demo`. Idempotent.
+
+Three referrers (a psychiatrist, a urologist, a minister) and three referrals: a new urgent one,
+one already contacted, and one accepted into the demo couple (C-DEMCPL) with a release consent, so
+the letter back to the referrer can be tried. No messages are queued: demo data sends nothing.
+"""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import Client, Concern, Consent
+from practice.models import Therapist
+from referrals.models import Referral, ReferralEvent, Referrer
+
+REFERRERS = {
+    "psychiatrist": {
+        "kind": Referrer.Kind.PSYCHIATRIST, "name": "Dr Priya Shah", "organisation": "Harbour Mental Health",
+        "email": "priya.shah@demo-referrer.example", "phone": "+44 20 7946 0101",
+    },
+    "urologist": {
+        "kind": Referrer.Kind.PHYSICIAN, "name": "Dr Tom Reid", "organisation": "Quayside Urology",
+        "speciality": "Urology", "email": "tom.reid@demo-referrer.example", "phone": "+44 20 7946 0102",
+    },
+    "minister": {
+        "kind": Referrer.Kind.CLERGY, "name": "Rev. Anne Clarke", "organisation": "St Brendan's",
+        "email": "anne.clarke@demo-referrer.example",
+    },
+}  # fmt: skip
+
+REFERRALS = [
+    {
+        "reference": "R-DEMPSY", "referrer": "psychiatrist", "kind": Referral.Kind.INDIVIDUAL,
+        "first_name": "Alex", "last_name": "Rowe", "phone": "+44 7700 900201", "email": "alex.rowe@demo.practice",
+        "urgency": Referral.Urgency.URGENT, "concerns": ["low-desire", "anxiety"],
+        "reason": "Low desire since starting an SSRI eight months ago; anxious about the relationship. "
+                  "Has agreed to see a sex therapist; we are reviewing the medication in parallel.",
+        "status": Referral.Status.NEW, "days_ago": 1,
+    },
+    {
+        "reference": "R-DEMREV", "referrer": "minister", "kind": Referral.Kind.COUPLE,
+        "first_name": "Dana", "last_name": "Okafor", "phone": "+44 7700 900202",
+        "partner_first_name": "Chris", "partner_last_name": "Okafor",
+        "preferred_contact": Referral.ContactMethod.PHONE, "urgency": Referral.Urgency.ROUTINE,
+        "concerns": ["intimacy", "trust-commitment"],
+        "reason": "Married couple who came to me for pastoral support about intimacy and trust after a "
+                  "difficult year. They would like specialist help.",
+        "status": Referral.Status.CONTACTED, "days_ago": 9,
+    },
+    {
+        "reference": "R-DEMURG", "referrer": "urologist", "kind": Referral.Kind.COUPLE,
+        "first_name": "Jordan", "last_name": "Lee", "email": "client@demo.practice",
+        "partner_first_name": "Casey", "partner_last_name": "Lee", "partner_email": "casey@demo.practice",
+        "preferred_contact": Referral.ContactMethod.EMAIL, "urgency": Referral.Urgency.SOON,
+        "concerns": ["arousal", "dissimilar-needs"],
+        "reason": "Erectile difficulties with no physical cause found; the couple report mismatched desire.",
+        "status": Referral.Status.ACCEPTED, "days_ago": 40,
+    },
+]  # fmt: skip
+
+
+@transaction.atomic
+def seed_referrals() -> list[Referral]:
+    therapist = Therapist.objects.filter(user__email="therapist@demo.practice").select_related("user").first()
+    referrers = {
+        key: Referrer.objects.get_or_create(email=data["email"], defaults=data)[0] for key, data in REFERRERS.items()
+    }
+    seeded = []
+    for spec in REFERRALS:
+        spec = dict(spec)
+        reference, status, days_ago = spec.pop("reference"), spec.pop("status"), spec.pop("days_ago")
+        concerns, referrer = spec.pop("concerns"), referrers[spec.pop("referrer")]
+        referral = Referral.objects.filter(reference=reference).first()
+        if referral is None:
+            referral = Referral.objects.create(
+                reference=reference, referrer=referrer, consent_attested_at=timezone.now(), **spec
+            )
+            Referral.objects.filter(pk=referral.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+            referral.concerns.set(Concern.objects.filter(slug__in=concerns))
+            ReferralEvent.objects.create(referral=referral, action=ReferralEvent.Action.SUBMITTED)
+            _advance(referral, status, therapist)
+        seeded.append(referral)
+    return seeded
+
+
+def _advance(referral: Referral, status: str, therapist: Therapist | None) -> None:
+    if status == Referral.Status.NEW or therapist is None:
+        return
+    ReferralEvent.objects.create(referral=referral, action=ReferralEvent.Action.CONTACTED, by=therapist.user,
+                                 note="Spoke to them by phone; first appointment offered.")  # fmt: skip
+    referral.status = Referral.Status.CONTACTED
+    unit = Client.objects.filter(reference="C-DEMCPL").prefetch_related("members").first()
+    if status == Referral.Status.ACCEPTED and unit is not None:
+        referral.status, referral.client, referral.assigned_therapist = status, unit, therapist
+        ReferralEvent.objects.create(
+            referral=referral, action=ReferralEvent.Action.ACCEPTED, by=therapist.user, therapist=therapist
+        )
+        member = unit.members.all()[0]
+        if not Consent.objects.filter(member=member, kind=Consent.Kind.RELEASE, referrer=referral.referrer,
+                                      revoked_at=None).exists():  # fmt: skip
+            Consent.objects.create(client=unit, member=member, kind=Consent.Kind.RELEASE, referrer=referral.referrer,
+                                   recorded_by=therapist.user)  # fmt: skip
+    referral.save(update_fields=["status", "client", "assigned_therapist", "updated_at"])

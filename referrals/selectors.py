@@ -1,0 +1,195 @@
+"""Reads for the referral pages, scoped to the viewer, with a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from clients.models import Client, Concern
+from clients.services import consent_is_active
+from practice.models import User
+from referrals.models import Referral, ReferralLetter, Referrer
+
+URGENCY_RANK = Case(
+    When(urgency=Referral.Urgency.URGENT, then=Value(0)),
+    When(urgency=Referral.Urgency.SOON, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def triage_recipients() -> QuerySet[User]:
+    """Who is told that a referral arrived: the practice's therapists and staff."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(role=User.Role.THERAPIST, therapist__isnull=False) | Q(role=User.Role.STAFF))
+        .order_by("pk")
+    )
+
+
+def visible_referrals(user: User) -> QuerySet[Referral]:
+    """Referrals `user` may see: staff all; therapists all except those that became another
+    therapist's client (the reason is clinical text about that client); anyone else none."""
+    if user.is_practice_staff:
+        return Referral.objects.all()
+    if user.is_therapist:
+        treated = Client.objects.filter(Q(primary_therapist=user.therapist) | Q(co_therapists=user.therapist))
+        return Referral.objects.filter(Q(client__isnull=True) | Q(client__in=treated.values("pk")))
+    return Referral.objects.none()
+
+
+def referral_queue(*, user: User, status: str = "open", urgency: str = "", referrer_id: int | None = None):
+    """The triage queue: open referrals most urgent and oldest first; other filters newest first."""
+    rows = visible_referrals(user)
+    if status == "open":
+        rows = rows.filter(status__in=Referral.OPEN_STATUSES)
+    elif status and status != "all":
+        rows = rows.filter(status=status)
+    if urgency:
+        rows = rows.filter(urgency=urgency)
+    if referrer_id:
+        rows = rows.filter(referrer_id=referrer_id)
+    order = ["urgency_rank", "created_at", "pk"] if status == "open" else ["-created_at", "-pk"]
+    return (
+        rows.annotate(
+            urgency_rank=URGENCY_RANK,
+            is_intensive=Exists(Concern.objects.filter(referrals=OuterRef("pk"), intensive=True)),
+        )
+        .select_related("referrer", "preferred_therapist", "assigned_therapist", "client")
+        .order_by(*order)
+    )
+
+
+def letter_allowed(referral: Referral) -> bool:
+    """A letter may go back only to a referrer a member of the resulting client released information to."""
+    if referral.client_id is None:
+        return False
+    members = referral.client.members.all()
+    return any(consent_is_active(member=m, kind="release", referrer=referral.referrer) for m in members)
+
+
+def letters_for_client(client: Client) -> list[Referral]:
+    """The client's referrals whose referrer may receive a letter (for the client page's buttons)."""
+    referrals = client.referrals.select_related("referrer", "client").order_by("created_at")
+    return [r for r in referrals if letter_allowed(r)]
+
+
+def referral_page(*, referral: Referral, user: User) -> dict:
+    events = referral.events.select_related("by", "therapist").order_by("at", "pk")
+    from_referrer = Referral.objects.filter(referrer_id=referral.referrer_id).exclude(pk=referral.pk).count()
+    treats_client = (
+        user.is_therapist and referral.client_id is not None and referral.client.is_treated_by(user.therapist)
+    )
+    return {
+        "referral": referral,
+        "concerns": list(referral.concerns.all()),
+        "events": list(events),
+        "other_referrals": from_referrer,
+        "treats_client": treats_client,
+        "can_write_letter": treats_client and letter_allowed(referral),
+    }
+
+
+def letter_history(referral: Referral) -> list[ReferralLetter]:
+    return list(referral.letters.select_related("sent_by").only("kind", "created_at", "sent_by__email", "referral"))
+
+
+# --- Referral sources at a glance -----------------------------------------------------------------
+
+KIND_COLOURS = {
+    Referrer.Kind.PSYCHIATRIST: "#1f4e5f",
+    Referrer.Kind.PHYSICIAN: "#2f7f9f",
+    Referrer.Kind.CLERGY: "#b07d2b",
+    Referrer.Kind.PSYCHOTHERAPIST: "#6a4c93",
+    Referrer.Kind.OTHER: "#8a939b",
+}
+BECAME_CLIENT = (Client.Status.ACTIVE, Client.Status.PAUSED, Client.Status.DISCHARGED)
+CHART_HEIGHT = 160
+
+
+@dataclass
+class Segment:
+    kind: str
+    label: str
+    count: int
+    colour: str
+    y: float = 0.0
+    height: float = 0.0
+
+
+@dataclass
+class MonthColumn:
+    month: date
+    segments: list[Segment]
+    total: int
+    became_clients: int
+    x: float = 0.0
+    top: float = 0.0
+
+
+def _month_starts(today: date, months: int) -> list[date]:
+    year, month = today.year, today.month
+    starts = []
+    for _ in range(months):
+        starts.append(date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return starts[::-1]
+
+
+def referral_sources(*, months: int = 12, now: datetime | None = None) -> dict:
+    """Referrals per referrer kind and month, and how many became clients (one query).
+
+    "Became clients" counts referrals whose unit has been active (active now, paused or discharged),
+    not those still prospective. Months are the viewer's (the current time zone).
+    """
+    now = timezone.localtime(now or timezone.now())
+    starts = _month_starts(now.date(), months)
+    since = timezone.make_aware(datetime.combine(starts[0], datetime.min.time()))
+    rows = (
+        Referral.objects.filter(created_at__gte=since)
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "referrer__kind")
+        .annotate(total=Count("pk"), became=Count("pk", filter=Q(client__status__in=BECAME_CLIENT)))
+        .order_by("month")
+    )
+    counts: dict[tuple[date, str], tuple[int, int]] = {}
+    for row in rows:
+        month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
+        counts[(month.replace(day=1), row["referrer__kind"])] = (row["total"], row["became"])
+
+    columns = []
+    for start in starts:
+        segments = [
+            Segment(kind, label, counts.get((start, kind), (0, 0))[0], KIND_COLOURS[kind])
+            for kind, label in Referrer.Kind.choices
+        ]
+        became = sum(counts.get((start, kind), (0, 0))[1] for kind, _label in Referrer.Kind.choices)
+        columns.append(MonthColumn(start, segments, sum(s.count for s in segments), became))
+    _lay_out(columns)
+    by_kind = [
+        {"label": label, "colour": KIND_COLOURS[kind], "count": sum(c.segments[i].count for c in columns)}
+        for i, (kind, label) in enumerate(Referrer.Kind.choices)
+    ]
+    return {
+        "columns": columns,
+        "by_kind": by_kind,
+        "total": sum(c.total for c in columns),
+        "became_clients": sum(c.became_clients for c in columns),
+        "height": CHART_HEIGHT,
+        "width": 40 * len(columns) + 20,
+    }
+
+
+def _lay_out(columns: list[MonthColumn]) -> None:
+    """SVG geometry for stacked bars (drawn server-side: no chart library, no CDN)."""
+    peak = max([c.total for c in columns] + [1])
+    for index, column in enumerate(columns):
+        column.x = 20 + index * 40
+        y = float(CHART_HEIGHT)
+        for segment in column.segments:
+            segment.height = round(segment.count / peak * (CHART_HEIGHT - 10), 2)
+            y -= segment.height
+            segment.y = round(y, 2)
+        column.top = round(y, 2)

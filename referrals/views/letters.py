@@ -1,0 +1,55 @@
+"""Letters back to the referrer, from the therapist treating the client, only under a live release
+consent naming that referrer (`referrals.access.get_referral_for_letter`)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from practice.access import role_required
+from practice.audit import audit_record
+from practice.models import AuditAction, User
+from referrals import access, selectors, services
+from referrals.forms import LetterForm, apply_errors
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(User.Role.THERAPIST)
+def letter(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = access.get_referral_for_letter(request.user, referral_id)
+    therapist = request.user.therapist
+    kinds = services.letter_kinds(referral)
+    editable = not referral.referrer.is_clergy
+    kind = request.GET.get("kind") if request.GET.get("kind") in dict(kinds) else kinds[0][0]
+    draft = services.letter_draft(referral=referral, kind=kind, therapist=therapist)
+    if request.method == "GET":
+        form = LetterForm(kinds=kinds, editable=editable, initial={"kind": kind, "body": draft})
+        audit_record(actor=request.user, action=AuditAction.VIEW, target=referral)
+        return _page(request, referral, form, kinds, draft)
+
+    form = LetterForm(request.POST, kinds=kinds, editable=editable)
+    if form.is_valid():
+        try:
+            services.letter_send(referral=referral, by=therapist, body=form.cleaned_data.get("body", ""),
+                                 kind=form.cleaned_data["kind"], token=form.cleaned_data["token"])  # fmt: skip
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Letter queued to %(name)s.") % {"name": referral.referrer.name})
+            return redirect("referrals:letter", referral_id=referral.pk)
+    messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
+    return _page(request, referral, form, kinds, draft, status=400)
+
+
+def _page(request, referral, form, kinds, draft, *, status: int = 200) -> HttpResponse:
+    context = {
+        "referral": referral,
+        "client": referral.client,
+        "form": form,
+        "kinds": kinds,
+        "draft": draft,
+        "letters": selectors.letter_history(referral),
+    }
+    return render(request, "referrals/letter_form.html", context, status=status)

@@ -1,0 +1,78 @@
+"""Workshops for therapists: upcoming events with their numbers, and registering the members of
+units the therapist treats (or cancelling their registrations). Practice admins create and edit
+workshops in the admin."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from clients.access import get_client_for_user
+from practice.access import role_required
+from practice.models import User
+from resources import access, selectors, services
+from resources.forms import RegisterClientForm
+from resources.models import Registration
+
+THERAPIST = User.Role.THERAPIST
+
+
+@require_GET
+@role_required(THERAPIST)
+def workshop_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "resources/workshop_list.html", {"workshops": selectors.workshop_list()})
+
+
+def _page(request: HttpRequest, workshop, form=None) -> dict:
+    page = selectors.workshop_page(workshop=workshop, therapist=request.user.therapist)
+    only = request.GET.get("client", "").strip()
+    if only.isdigit():  # from a client's page: offer that unit's members only
+        unit = get_client_for_user(request.user, int(only))
+        page["units"] = [u for u in page["units"] if u.pk == unit.pk]
+    page["form"] = form or RegisterClientForm(units=page["units"])
+    return page
+
+
+@require_GET
+@role_required(THERAPIST)
+def workshop_detail(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    workshop = access.get_workshop_for_user(request.user, workshop_id)
+    return render(request, "resources/workshop_detail.html", _page(request, workshop))
+
+
+@require_POST
+@role_required(THERAPIST)
+def workshop_register(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    workshop = access.get_workshop_for_user(request.user, workshop_id)
+    page = selectors.workshop_page(workshop=workshop, therapist=request.user.therapist)
+    form = RegisterClientForm(request.POST, units=page["units"])
+    if not form.is_valid():
+        messages.error(request, _("Choose who to register."))
+        return render(request, "resources/workshop_detail.html", {**page, "form": form}, status=400)
+    for member in form.cleaned_data["members"]:
+        label = f"{member.client.reference} · {member.display_name}"
+        try:
+            registration = services.registration_create(workshop=workshop, member=member, by=request.user)
+        except ValidationError as error:
+            messages.error(request, f"{label}: {' '.join(error.messages)}")
+            continue
+        if registration.status == Registration.Status.REGISTERED:
+            messages.success(request, _("%(who)s is registered.") % {"who": label})
+        else:
+            messages.warning(request, _("%(who)s is on the waiting list: the workshop is full.") % {"who": label})
+    return redirect("resources:workshop", workshop_id=workshop.pk)
+
+
+@require_POST
+@role_required(THERAPIST)
+def registration_cancel(request: HttpRequest, registration_id: int) -> HttpResponse:
+    registration = access.get_registration_for_user(request.user, registration_id)
+    try:
+        services.registration_cancel(registration=registration, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Registration cancelled. If anyone was waiting, the first in line has the place."))
+    return redirect("resources:workshop", workshop_id=registration.workshop_id)

@@ -1,0 +1,47 @@
+"""Referral sources at a glance: counts per referrer kind and month, and how many became clients."""
+
+from datetime import UTC, datetime
+
+import time_machine
+
+from clients.models import Client
+from referrals.models import Referral
+from referrals.selectors import referral_sources
+from tests.factories import ClientFactory, ReferralFactory, ReferrerFactory
+
+
+def made_on(when: datetime, **kwargs) -> Referral:
+    referral = ReferralFactory(**kwargs)
+    Referral.objects.filter(pk=referral.pk).update(created_at=when)
+    return referral
+
+
+def test_counts_by_kind_and_month_and_clients(alice, django_assert_num_queries):
+    clergy, physician = ReferrerFactory(kind="clergy"), ReferrerFactory(kind="physician")
+    made_on(datetime(2027, 1, 10, tzinfo=UTC), referrer=clergy)
+    made_on(datetime(2027, 3, 2, tzinfo=UTC), referrer=clergy)
+    made_on(datetime(2027, 3, 20, tzinfo=UTC), referrer=physician,
+            client=ClientFactory(primary_therapist=alice, status=Client.Status.ACTIVE))  # fmt: skip
+    made_on(datetime(2027, 3, 21, tzinfo=UTC), referrer=physician,
+            client=ClientFactory(primary_therapist=alice, status=Client.Status.PROSPECTIVE))  # fmt: skip
+    made_on(datetime(2026, 1, 5, tzinfo=UTC), referrer=physician)  # more than a year ago: left out
+
+    with time_machine.travel(datetime(2027, 3, 25, 12, tzinfo=UTC)), django_assert_num_queries(1):
+        sources = referral_sources()
+    columns = {c.month.strftime("%Y-%m"): c for c in sources["columns"]}
+    months = list(columns)
+    assert (months[0], months[-1], len(months)) == ("2026-04", "2027-03", 12)
+    march = {s.kind: s.count for s in columns["2027-03"].segments}
+    assert march["clergy"] == 1 and march["physician"] == 2 and columns["2027-03"].became_clients == 1
+    assert columns["2027-01"].total == 1 and columns["2027-02"].total == 0
+    assert (sources["total"], sources["became_clients"]) == (4, 1)
+    assert {k["label"]: k["count"] for k in sources["by_kind"]}["Clergy"] == 2
+
+
+def test_bars_fit_the_chart(db):
+    for _ in range(3):
+        ReferralFactory()
+    sources = referral_sources()
+    tallest = max(sources["columns"], key=lambda c: c.total)
+    assert tallest.total == 3 and 0 <= tallest.top < sources["height"]
+    assert all(s.y >= 0 for c in sources["columns"] for s in c.segments)
