@@ -138,8 +138,10 @@ def test_a_worker_killed_mid_batch_resumes_without_sending_anything_twice(start_
     assert len(sent) == len(set(sent)), "a message was sent twice"
     assert before <= set(sent)
     statuses = list(Notification.objects.values_list("status", flat=True))
-    # At most one row was between "sending" and "sent" when the worker died: never sent again.
-    assert statuses.count("sent") >= 11 and statuses.count("sent") == len(sent)
+    # At most one row was between "sending" and "sent" when the worker died. It is never sent again;
+    # depending on the instant of the kill its email may or may not have left before it died.
+    assert statuses.count("sent") >= 11
+    assert statuses.count("sent") <= len(sent) <= statuses.count("sent") + 1
 
 
 @pytest.mark.django_db(transaction=True)
