@@ -8,7 +8,8 @@ from practice import health, selectors
 from practice.access import role_required
 from practice.forms import OutboxFilterForm
 from practice.models import User
-from referrals.selectors import referral_sources
+from referrals.selectors import referral_queue, referral_sources
+from resources.selectors import workshop_list
 
 _HOME_BY_ROLE = {
     User.Role.THERAPIST: "dashboard",
@@ -33,6 +34,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "therapist": therapist,
         **selectors.dashboard(therapist=therapist),
         "referral_sources": referral_sources(),
+        "new_referrals": list(referral_queue(user=request.user, status="new")[:5]),
+        "workshops": list(workshop_list()[:3]),
     }
     return render(request, "practice/dashboard.html", context)
 

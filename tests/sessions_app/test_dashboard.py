@@ -91,3 +91,13 @@ def test_unsigned_notes_and_the_weekly_chart(client, alice, solo, monday):
     assert f"{solo.reference} · Progress note" in body
     assert "Week of 28 Dec: 1 held, 1 no-shows." in body  # the chart's text alternative
     assert "1 attended, 1 no-shows (50% of marked sessions)" in body
+
+
+def test_new_referrals_and_upcoming_workshops(client, alice, monday):
+    from tests.factories import ReferralFactory, WorkshopFactory
+
+    referral = ReferralFactory()
+    workshop = WorkshopFactory(title="Talking about desire", starts_at=datetime(2027, 1, 20, 18, tzinfo=UTC))
+    client.force_login(alice.user)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert referral.reference in body and workshop.title in body
