@@ -6,7 +6,6 @@ Every field has a size limit, so nothing oversized reaches the database or the e
 import secrets
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -194,12 +193,3 @@ class LetterForm(forms.Form):
         self.fields["kind"].choices = kinds
         if not editable:
             del self.fields["body"]
-
-
-def apply_errors(form, error: ValidationError) -> None:
-    """Put a service's errors next to the form's fields where the names match, above the form otherwise."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)

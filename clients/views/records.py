@@ -16,23 +16,12 @@ from clients.forms import AddendumForm, ClientFilterForm, ClientForm, ConsentFor
 from clients.models import Client, Concern
 from practice.access import role_required
 from practice.audit import audit_record
+from practice.forms_support import apply_errors as _apply_errors
+from practice.forms_support import invalid as _invalid
 from practice.models import AuditAction, User
 
 THERAPIST = User.Role.THERAPIST
 STAFF = User.Role.STAFF
-
-
-def _invalid(request, template: str, context: dict) -> HttpResponse:
-    messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
-    return render(request, template, context, status=400)
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- Lists and the client page --------------------------------------------------------------------

@@ -10,9 +10,10 @@ from django.views.decorators.http import require_http_methods
 
 from practice.access import role_required
 from practice.audit import audit_record
+from practice.forms_support import apply_errors
 from practice.models import AuditAction, User
 from referrals import access, selectors, services
-from referrals.forms import LetterForm, apply_errors
+from referrals.forms import LetterForm
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from practice.forms_support import apply_errors
 from practice.middleware import current_request_context
 from referrals import ratelimit, services
-from referrals.forms import SPECIALITIES, ReferralForm, apply_errors
+from referrals.forms import SPECIALITIES, ReferralForm
 
 TEMPLATE = "referrals/refer.html"
 

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from practice.access import role_required
 from practice.audit import audit_record
+from practice.forms_support import apply_errors
 from practice.models import AuditAction, User
 from referrals import access, selectors, services
-from referrals.forms import AcceptForm, DeclineForm, NoteForm, ReferOnForm, TriageFilterForm, apply_errors
+from referrals.forms import AcceptForm, DeclineForm, NoteForm, ReferOnForm, TriageFilterForm
 from referrals.models import Referral, Referrer
 
 THERAPIST = User.Role.THERAPIST

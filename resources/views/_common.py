@@ -1,20 +1,5 @@
-"""Small helpers the resources views share."""
+"""Small helpers the resources views share (the form-refusal helpers are the project's own)."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.translation import gettext as _
+from practice.forms_support import apply_errors, invalid
 
-
-def invalid(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
-    return render(request, template, context, status=400)
-
-
-def apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+__all__ = ["apply_errors", "invalid"]

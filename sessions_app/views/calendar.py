@@ -20,6 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from practice.access import role_required
 from practice.audit import audit_record
+from practice.forms_support import apply_errors as _apply_errors
+from practice.forms_support import invalid as _invalid
 from practice.models import AuditAction, User
 from sessions_app import availability_access, availability_services, calendar_selectors, services
 from sessions_app.access import get_appointment_for_user, get_calendar_therapist
@@ -41,19 +43,6 @@ CALENDAR = Appointment.Via.CALENDAR
 NEW_TEMPLATE = "sessions_app/appointment_form.html"
 DETAIL_TEMPLATE = "sessions_app/appointment_detail.html"
 AVAILABILITY_TEMPLATE = "sessions_app/availability.html"
-
-
-def _invalid(request, template: str, context: dict) -> HttpResponse:
-    messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
-    return render(request, template, context, status=400)
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _refused(request, template: str, context: dict, form, error: ValidationError) -> HttpResponse:
