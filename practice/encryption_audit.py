@@ -32,7 +32,7 @@ def stored_values() -> Iterator[tuple[str, object, str]]:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in fields)
         pk = quote(model._meta.pk.column)
-        sql = f"SELECT {pk}, {columns} FROM {quote(model._meta.db_table)} ORDER BY {pk}"  # noqa: S608
+        sql = f"SELECT {pk}, {columns} FROM {quote(model._meta.db_table)} ORDER BY {pk}"  # nosec B608 # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(sql)
             while rows := cursor.fetchmany(BATCH):

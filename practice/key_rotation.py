@@ -110,7 +110,7 @@ def _rotate_table(model: type[models.Model], report: RotationReport, batch_size:
         with transaction.atomic(), connection.cursor() as cursor:
             where = "" if after is None else f" WHERE {pk} > %s"
             params = [] if after is None else [after]
-            select = f"SELECT {pk}, {columns} FROM {table}{where} ORDER BY {pk} LIMIT %s{lock}"  # noqa: S608
+            select = f"SELECT {pk}, {columns} FROM {table}{where} ORDER BY {pk} LIMIT %s{lock}"  # nosec B608 # noqa: S608
             cursor.execute(select, [*params, batch_size])
             rows = cursor.fetchall()
             for row in rows:
@@ -123,7 +123,7 @@ def _rotate_table(model: type[models.Model], report: RotationReport, batch_size:
                         report.reencrypted[location] += 1
                 if changed:
                     assignments = ", ".join(f"{quote(f.column)} = %s" for f in changed)
-                    update = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+                    update = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # nosec B608 # noqa: S608
                     cursor.execute(update, [*changed.values(), row[0]])
         if len(rows) < batch_size:
             return

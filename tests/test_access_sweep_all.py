@@ -1,0 +1,322 @@
+"""The project-wide access sweep: every URL pattern that takes an object id (`<int:...>`), found by
+walking the whole URL tree, is tried with GET and POST by another therapist, a staff member, another
+client and an anonymous visitor. Each must get 404, 405 or a redirect to sign-in: never 200, never 500.
+
+A route nobody registered below fails `test_every_id_route_is_in_the_registry` with "add <name> to the
+sweep registry", so a new route is covered without anyone remembering to add it. The per-app sweeps
+(tests/*/test_access_sweep.py) go deeper per app; this one is the net under all of them.
+
+Excluded on purpose: the admin (its own permission checks, reached only by superusers through allauth
+with a second factor, see tests/practice/test_admin.py), allauth's account pages (no object ids of
+ours) and static files.
+"""
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter
+from django.utils import timezone
+
+from clients import services as client_services
+from clients.models import Consent, Goal, IntakeResponse, Note
+from referrals import services as referral_services
+from resources import services as resource_services
+from sessions_app import services as session_services
+from sessions_app.models import Modality, TimeOff, WorkingHours
+from tests.factories import (
+    ClientFactory,
+    ReferralFactory,
+    ReferrerFactory,
+    ResourceFactory,
+    WorkshopFactory,
+    couple,
+    portal_user_for,
+    programme,
+)
+
+SIGN_IN = "/accounts/login/"
+
+
+def _excluded(resolver: URLResolver) -> bool:
+    module = getattr(resolver.urlconf_module, "__name__", "") or ""
+    if resolver.app_name == "admin":  # Django admin: superusers only, its own checks
+        return True
+    if module.startswith("allauth"):  # allauth account pages: no ids of ours
+        return True
+    return str(resolver.pattern).startswith("static")  # static files
+
+
+def id_routes(patterns=None, namespace: str = "") -> dict[str, URLPattern]:
+    """Every named pattern with an int converter, keyed by its full namespaced name."""
+    found: dict[str, URLPattern] = {}
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(p, URLResolver):
+            if _excluded(p):
+                continue
+            inner = f"{namespace}:{p.namespace}" if namespace and p.namespace else (p.namespace or namespace)
+            found.update(id_routes(p.url_patterns, inner or ""))
+        elif any(isinstance(c, IntConverter) for c in p.pattern.converters.values()):
+            assert p.name, f"the id route {p.pattern} has no name: name it and add it to the sweep registry"
+            found[f"{namespace}:{p.name}" if namespace else p.name] = p
+    return found
+
+
+# --- the records: everything belongs to Alice's couple (partner B's portal account is "the client") ---
+
+
+@pytest.fixture
+def stranger(alice):
+    """Another client: a portal account with its own member in another unit (also Alice's)."""
+    return portal_user_for(ClientFactory(primary_therapist=alice).members.get())
+
+
+@pytest.fixture
+def record(alice):
+    unit = couple(alice)
+    partner_a, partner_b = unit.members.order_by("position")
+    portal_user_for(partner_a)
+    portal_user_for(partner_b)
+    IntakeResponse.objects.create(member=partner_b, status="submitted", hopes="x")
+
+    reading = ResourceFactory(title="A reading")
+    staged = programme(3)
+    workshop = WorkshopFactory(capacity=5)
+    assignment = resource_services.assignment_create(client=unit, resource=reading, by=alice, member=partner_b)
+    staged_assignment = resource_services.assignment_create(client=unit, resource=staged, by=alice, member=partner_b)
+
+    referral = ReferralFactory(kind="couple", referrer=ReferrerFactory(kind="physician"))
+    referral, _ = referral_services.referral_accept(
+        referral=referral, by=alice.user, therapist=alice, base_url="http://testserver/"
+    )
+    first = referral.client.members.order_by("position").first()
+    client_services.consent_grant(member=first, kind="release", by=alice.user, referrer=referral.referrer)
+
+    start = (timezone.now() + timedelta(days=21)).replace(hour=10, minute=0, second=0, microsecond=0)
+    appointment = session_services.appointment_book(
+        therapist=alice, client=unit, members=[partner_a, partner_b], start=start, by=alice.user,
+        modality=Modality.VIDEO,
+    )  # fmt: skip
+    far = datetime(2099, 1, 1, tzinfo=UTC)
+    return {
+        "unit": unit, "partner_b": partner_b, "reading": reading, "workshop": workshop,
+        "goal": Goal.objects.create(client=unit, text="g", created_by=alice),
+        "note": Note.objects.create(client=unit, author=alice, body="n"),
+        "consent": Consent.objects.create(client=unit, member=partner_b, kind="treatment", recorded_by=alice.user),
+        "assignment": assignment, "staged": staged_assignment, "step": staged.steps.order_by("order").first(),
+        "registration": resource_services.registration_create(workshop=workshop, member=partner_b,
+                                                              by=partner_b.user),
+        "referral": referral, "appointment": appointment,
+        "hours": WorkingHours.objects.create(therapist=alice, weekday=5, start=time(9), end=time(12)),
+        "time_off": TimeOff.objects.create(therapist=alice, start=far, end=far + timedelta(days=1)),
+    }  # fmt: skip
+
+
+def _unit(r):
+    return {"client_id": r["unit"].pk}
+
+
+def _unit_member(r):
+    return {"client_id": r["unit"].pk, "member_id": r["partner_b"].pk}
+
+
+def _appointment(r):
+    return {"appointment_id": r["appointment"].pk}
+
+
+def _referral(r):
+    return {"referral_id": r["referral"].pk}
+
+
+def _assignment(r):
+    return {"assignment_id": r["assignment"].pk}
+
+
+def _resource(r):
+    return {"resource_id": r["reading"].pk}
+
+
+def _workshop(r):
+    return {"workshop_id": r["workshop"].pk}
+
+
+# url name → kwargs built from the fixture `record` (whose objects all belong to Alice and her clients)
+REGISTRY = {
+    "clients:detail": _unit,
+    "clients:edit": _unit,
+    "clients:contact": _unit,
+    "clients:export": _unit,
+    "clients:member_edit": _unit_member,
+    "clients:member_invite": _unit_member,
+    "clients:intake": _unit_member,
+    "clients:intake_reviewed": _unit_member,
+    "clients:goal_create": _unit,
+    "clients:goal_edit": lambda r: {"goal_id": r["goal"].pk},
+    "clients:note_create": _unit,
+    "clients:note": lambda r: {"note_id": r["note"].pk},
+    "clients:note_edit": lambda r: {"note_id": r["note"].pk},
+    "clients:note_sign": lambda r: {"note_id": r["note"].pk},
+    "clients:addendum_add": lambda r: {"note_id": r["note"].pk},
+    "clients:consent_create": _unit,
+    "clients:consent_revoke": lambda r: {"consent_id": r["consent"].pk},
+    "clients_portal:consent_withdraw": lambda r: {"consent_id": r["consent"].pk},
+    "sessions_app:session_cancel": _appointment,
+    "sessions_app:session_move": _appointment,
+    "sessions_app:appointment": _appointment,
+    "sessions_app:appointment_move": _appointment,
+    "sessions_app:appointment_cancel": _appointment,
+    "sessions_app:appointment_mark": _appointment,
+    "sessions_app:hours_delete": lambda r: {"block_id": r["hours"].pk},
+    "sessions_app:time_off_delete": lambda r: {"time_off_id": r["time_off"].pk},
+    "referrals:detail": _referral,
+    "referrals:contacted": _referral,
+    "referrals:accept": _referral,
+    "referrals:waitlist": _referral,
+    "referrals:decline": _referral,
+    "referrals:refer_on": _referral,
+    "referrals:letter": _referral,
+    "resources:resource": _resource,
+    "resources:resource_edit": _resource,
+    "resources:resource_file": _resource,
+    "resources:workshop": _workshop,
+    "resources:workshop_register": _workshop,
+    "resources:registration_cancel": lambda r: {"registration_id": r["registration"].pk},
+    "resources:client_assignments": _unit,
+    "resources:assignment_create": _unit,
+    "resources:assignment": _assignment,
+    "resources:assignment_edit": _assignment,
+    "resources:assignment_release": lambda r: {"assignment_id": r["staged"].pk},
+    "resources:assignment_feedback": _assignment,
+    "resources:member_log": lambda r: {"assignment_id": r["assignment"].pk, "member_id": r["partner_b"].pk},
+    "resources:portal_assignment": _assignment,
+    "resources:portal_assignment_open": _assignment,
+    "resources:portal_progress": _assignment,
+    "resources:portal_step_progress": lambda r: {"assignment_id": r["staged"].pk, "step_id": r["step"].pk},
+    "resources:portal_workshop_register": _workshop,
+    "resources:portal_workshop_cancel": _workshop,
+}
+
+# Where an actor is legitimately entitled (so they are not an outsider there), with the reason.
+ENTITLED = {
+    "staff": {
+        "clients:contact",  # contact details: staff phone and write to clients
+        "sessions_app:appointment",  # scheduling is staff work; appointments hold no clinical text
+        "sessions_app:appointment_move",
+        "sessions_app:appointment_cancel",
+        "sessions_app:appointment_mark",
+        "referrals:detail",  # referral triage is staff work (the letter is not: the treating therapist's)
+        "referrals:contacted",
+        "referrals:accept",
+        "referrals:waitlist",
+        "referrals:decline",
+        "referrals:refer_on",
+    },
+    "charlie": {  # the library and the workshops are shared by every therapist
+        "resources:resource",
+        "resources:resource_edit",
+        "resources:resource_file",
+        "resources:workshop",
+        "resources:workshop_register",
+    },
+    "stranger": {  # any client may register themselves for a workshop, or cancel their own registration
+        "resources:portal_workshop_register",
+        "resources:portal_workshop_cancel",
+    },
+}
+PORTAL_PREFIXES = ("clients_portal:", "sessions_app:session_", "resources:portal_")
+
+
+def url_for(name: str, record) -> str:
+    return reverse(name, kwargs=REGISTRY[name](record))
+
+
+def test_every_id_route_is_in_the_registry():
+    routes = id_routes()
+    assert len(routes) >= len(REGISTRY) // 2, "the URL walk found too few routes: is it still walking includes?"
+    missing = sorted(set(routes) - set(REGISTRY))
+    assert not missing, "; ".join(f"add {name} to the sweep registry" for name in missing)
+    gone = sorted(set(REGISTRY) - set(routes))
+    assert not gone, f"routes in the registry that no longer exist: {gone}"
+    for names in ENTITLED.values():
+        assert names <= set(REGISTRY)
+
+
+def test_the_walk_reaches_every_app_and_skips_admin_and_allauth():
+    names = set(id_routes())
+    assert {n.split(":")[0] for n in names} == {"clients", "clients_portal", "sessions_app", "referrals", "resources"}
+    assert not any(n.startswith(("admin:", "account_", "mfa_")) for n in names)
+
+
+# --- the sweep ------------------------------------------------------------------------------------
+
+ROUTES = sorted(REGISTRY)
+
+
+def _login(client, request, who):
+    if who == "anonymous":
+        return
+    if who == "staff":
+        client.force_login(request.getfixturevalue("staff_user"))
+    elif who == "charlie":
+        client.force_login(request.getfixturevalue("charlie").user)
+    else:
+        client.force_login(request.getfixturevalue("stranger"))
+
+
+def _refused(response) -> bool:
+    if response.status_code in (404, 405):
+        return True
+    return response.status_code == 302 and response.url.startswith(SIGN_IN)
+
+
+OUTSIDERS = [
+    (who, name)
+    for who in ("anonymous", "charlie", "staff", "stranger")
+    for name in ROUTES
+    if name not in ENTITLED.get(who, ())  # those are in test_entitled_outsiders_reach_it
+]
+NO_FILE = {"resources:resource_file"}  # the fixture's reading is a link, not an upload: 404 for everyone
+
+
+@pytest.mark.parametrize(("who", "name"), OUTSIDERS)
+def test_outsiders_are_refused(client, request, record, who, name):
+    _login(client, request, who)
+    url = url_for(name, record)
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        assert _refused(response), f"{who} {method.upper()} {name} → {response.status_code}"
+
+
+@pytest.mark.parametrize(("who", "name"), sorted((who, n) for who, names in ENTITLED.items() for n in names))
+def test_entitled_outsiders_reach_it(client, request, record, who, name):
+    """Where staff (or another therapist, or any client) may be: a page or a redirect, never 404 or 500."""
+    _login(client, request, who)
+    url = url_for(name, record)
+    statuses = {getattr(client, method)(url).status_code for method in ("get", "post")}
+    if name in NO_FILE:
+        assert statuses == {404, 405}
+        return
+    assert 500 not in statuses and 404 not in statuses, (name, statuses)
+    assert statuses & {200, 302, 400}, (name, statuses)
+
+
+@pytest.mark.parametrize("name", ROUTES)
+def test_the_owner_reaches_it(client, record, name):
+    """The registry builds real objects: the entitled user is not refused (else the sweep proves nothing)."""
+    owner = record["partner_b"].user if name.startswith(PORTAL_PREFIXES) else record["unit"].primary_therapist.user
+    client.force_login(owner)
+    url = url_for(name, record)
+    statuses = {getattr(client, method)(url).status_code for method in ("get", "post")}
+    assert 500 not in statuses, (name, statuses)
+    if name not in NO_FILE:
+        assert 404 not in statuses, (name, statuses)
+
+
+@pytest.mark.parametrize("name", ROUTES)
+def test_missing_ids_look_like_forbidden_ones(client, record, name):
+    owner = record["partner_b"].user if name.startswith(PORTAL_PREFIXES) else record["unit"].primary_therapist.user
+    client.force_login(owner)
+    kwargs = dict.fromkeys(REGISTRY[name](record), 424242)
+    url = reverse(name, kwargs=kwargs)
+    for method in ("get", "post"):
+        assert getattr(client, method)(url).status_code in (404, 405), (name, method)
