@@ -1,0 +1,1 @@
+"""Benchmarks at practice scale (issue 10). Run with `make bench`; see docs/benchmarks.md."""

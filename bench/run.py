@@ -1,0 +1,395 @@
+"""The benchmark suite (issue 10): floors and cases on one database, medians of shuffled rounds.
+
+    python -m bench.run --database sqlite  [--size S] [--rounds 30]
+    python -m bench.run --database postgres --pg-url postgres://postgres@127.0.0.1:PORT/postgres
+
+`make bench` (bin/bench) runs both, one process per database, against a throwaway PostgreSQL.
+Each run makes a fresh database (var/bench/bench-SIZE.sqlite3, or `practice_bench` on the given
+server), migrates, loads `seed_scale --size SIZE` (S by default; M takes minutes), then:
+
+- warms every case up once and counts its queries there (not in the timed rounds, so the capture
+  costs nothing in the timings);
+- runs `--rounds` rounds, each over every case in a new shuffled order, and keeps the medians.
+
+Views go through Django's test Client in-process (signed in with force_login); availability and
+booking are service calls, compared with a floor that is also a call. A booking is rolled back
+after each round so rounds stay independent. Results: a table on stdout and bench/results.json
+(one key per database; the other database's results are kept).
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+from celery import shared_task
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+
+# case: (floor it is compared with, max queries or None, max ratio or None)
+BUDGETS = {
+    "dashboard": ("signed-in view", 12, 3.0),
+    "client list": ("signed-in view", None, None),
+    "client page": ("signed-in view", None, None),
+    "availability, one therapist, week": ("one-query call", 4, 5.0),
+    "availability, all therapists, week": ("one-query call", 4, 5.0),
+    "booking (rolled back)": ("one-query call", 10, None),
+    "referral submission": ("one-query view", None, 4.0),
+}
+FLOORS = ["plain view", "one-query view", "signed-in view", "one-query call"]
+NOT_QUERIES = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+REMINDERS_RATIO = 2.0
+
+
+# The raw-Celery floor's tasks. The worker imports this module with `-I bench.run`.
+@shared_task(ignore_result=True)
+def noop(number: int) -> None:
+    return None
+
+
+@shared_task(ignore_result=True)
+def marker(redis_url: str, token: str) -> None:
+    """Queued after the no-ops: a solo worker runs tasks in order, so when this runs all ran."""
+    import redis
+
+    redis.Redis.from_url(redis_url).set(f"bench:{token}", 1)
+
+
+def prepare_database(database: str, size: str, pg_url: str) -> None:
+    """Point DATABASE_URL at a fresh, empty database before Django starts."""
+    if database == "sqlite":
+        folder = ROOT / "var" / "bench"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"bench-{size}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+        return
+    import psycopg2
+
+    if not pg_url:
+        sys.exit("bench: --pg-url (or BENCH_PG_URL) is needed for --database postgres")
+    connection = psycopg2.connect(pg_url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("DROP DATABASE IF EXISTS practice_bench")
+        cursor.execute("CREATE DATABASE practice_bench")
+    connection.close()
+    os.environ["DATABASE_URL"] = pg_url.rsplit("/", 1)[0] + "/practice_bench"
+
+
+def build_cases():
+    """The floors and cases as zero-argument callables, after the data is loaded."""
+    from django.db import transaction
+    from django.test import Client as Browser
+    from django.utils import timezone
+
+    from clients.models import Client
+    from practice import scale
+    from practice.models import Therapist, User
+    from sessions_app import selectors as slots
+    from sessions_app import services as booking
+    from sessions_app.models import Appointment, Modality
+
+    therapists = list(Therapist.objects.select_related("user").order_by("pk"))
+    therapist = therapists[0]
+    unit = Client.objects.filter(primary_therapist=therapist).order_by("pk").first()
+    members = list(unit.members.all())
+    reference = unit.reference
+    staff = User.objects.get(email=f"staff@{scale.DOMAIN}")
+
+    anonymous, signed_in = Browser(), Browser()
+    signed_in.force_login(therapist.user)
+    staff_browser = Browser()
+    staff_browser.force_login(staff)
+
+    today = timezone.localdate()
+    monday = today + timedelta(days=7 - today.weekday())  # next week: some sessions booked, some free
+    sunday = monday + timedelta(days=6)
+    free = slots.free_slots(therapist=therapist, first_day=monday + timedelta(days=7),
+                            last_day=sunday + timedelta(days=7), for_client=False)  # fmt: skip
+    assert free, "no free slot to book in the week after next"
+    book_at = free[len(free) // 2].start
+
+    def get(browser, url, expect=200):
+        def run():
+            response = browser.get(url)
+            assert response.status_code == expect, (url, response.status_code)
+
+        return run
+
+    def one_query_call():
+        Client.objects.filter(reference=reference).values_list("pk", flat=True).first()
+
+    def availability_one():
+        slots.free_slots(therapist=therapist, first_day=monday, last_day=sunday, modality=Modality.VIDEO)
+
+    def availability_all():
+        for each in therapists:
+            slots.free_slots(therapist=each, first_day=monday, last_day=sunday, modality=Modality.VIDEO)
+
+    def book():
+        with transaction.atomic():
+            booking.appointment_book(therapist=therapist, client=unit, members=members, start=book_at,
+                                     by=therapist.user, modality=Modality.VIDEO)  # fmt: skip
+            transaction.set_rollback(True)
+
+    referral = {
+        "referrer_kind": "physician", "referrer_speciality": "Urology", "referrer_name": "Dr Ada Stone",
+        "referrer_organisation": "Quay Clinic", "referrer_email": "ada.stone@clinic.example",
+        "referrer_phone": "+44 20 7946 0000", "kind": "individual", "first_name": "Zebedee",
+        "last_name": "Quarrington", "email": "zebedee.q@example.net", "phone": "+44 7700 900777",
+        "reason": "Erectile difficulty after surgery.", "preferred_contact": "phone", "urgency": "routine",
+        "consent": "on",
+    }  # fmt: skip
+
+    def refer():
+        response = anonymous.post("/refer/", referral)
+        assert response.status_code == 302, response.status_code
+
+    cases = {
+        "plain view": get(anonymous, "/bench/plain/"),
+        "one-query view": get(anonymous, f"/bench/one-query/?ref={reference}"),
+        "signed-in view": get(signed_in, "/bench/signed-in/"),
+        "one-query call": one_query_call,
+        "dashboard": get(signed_in, "/dashboard/"),
+        "client list": get(signed_in, "/clients/"),
+        "client page": get(signed_in, f"/clients/{unit.pk}/"),
+        "availability, one therapist, week": availability_one,
+        "availability, all therapists, week": availability_all,
+        "booking (rolled back)": book,
+        "referral submission": refer,
+    }
+    before = Appointment.objects.count()
+    return cases, {"therapists": len(therapists), "appointments": before, "staff_browser": staff_browser}
+
+
+def count_queries(run) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    return sum(1 for q in captured.captured_queries if not q["sql"].startswith(NOT_QUERIES))
+
+
+def measure(cases: dict, rounds: int, seed: int = 10) -> tuple[dict, dict]:
+    queries = {name: count_queries(run) for name, run in cases.items()}  # also the warm-up
+    timings = {name: [] for name in cases}
+    order = list(cases)
+    shuffle = random.Random(seed)  # noqa: S311  (the order of rounds, not a secret)
+    for _ in range(rounds):
+        shuffle.shuffle(order)
+        for name in order:
+            started = time.perf_counter()
+            cases[name]()
+            timings[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in timings.items()}, queries
+
+
+def report(database: str, size: str, medians: dict, queries: dict, extra: dict) -> dict:
+    rows = {}
+    for name in [*FLOORS, *BUDGETS]:
+        floor, max_queries, max_ratio = BUDGETS.get(name, (None, None, None))
+        ratio = medians[name] / medians[floor] if floor else None
+        verdicts = []
+        if max_queries is not None:
+            verdicts.append(queries[name] <= max_queries)
+        if max_ratio is not None:
+            verdicts.append(ratio <= max_ratio)
+        rows[name] = {
+            "median_seconds": round(medians[name], 6), "floor": floor,
+            "ratio_to_floor": round(ratio, 2) if ratio is not None else None, "queries": queries[name],
+            "budget": _budget_text(max_queries, max_ratio, floor),
+            "pass": all(verdicts) if verdicts else None,
+        }  # fmt: skip
+    print(f"\n{database} · size {size} · {extra['therapists']} therapists · {extra['appointments']:,} appointments "
+          f"· {extra['rounds']} rounds · load {extra['seed_seconds']:.1f} s")  # fmt: skip
+    print(f"{'case':<38} {'median ms':>10} {'x floor':>8} {'queries':>8}  budget")
+    for name, row in rows.items():
+        ratio = f"{row['ratio_to_floor']:.2f}" if row["ratio_to_floor"] is not None else "-"
+        verdict = {True: "pass", False: "FAIL", None: ""}[row["pass"]]
+        budget = f"{row['budget']} {verdict}".strip()
+        print(f"{name:<38} {row['median_seconds'] * 1000:>10.2f} {ratio:>8} {row['queries']:>8}  {budget}")
+    return rows
+
+
+def _budget_text(max_queries, max_ratio, floor) -> str:
+    parts = []
+    if max_queries is not None:
+        parts.append(f"<= {max_queries} queries")
+    if max_ratio is not None:
+        parts.append(f"<= {max_ratio:g}x {floor}")
+    return ", ".join(parts)
+
+
+def _reset_pools(app) -> None:
+    """Forget pooled broker connections (as tests/practice/test_outbox_worker.py does)."""
+    from kombu import pools
+
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+    pools.reset()
+
+
+def _wait(condition, timeout: float, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return False
+
+
+def reminders(database: str, count: int) -> dict | None:
+    """`count` due reminders through a real worker (stub sender: files) next to `count` no-op tasks.
+
+    One round of each (10,000 messages take seconds); the worker is one `--pool solo` process, as
+    in the outbox tests. Checked from the sender's files: no message twice, none missing.
+    """
+    import redis
+    from django.db import connection
+
+    from bench.run import marker, noop  # not __main__'s copies: the worker knows them as bench.run.*
+    from practice import outbox, scale
+    from practice.celery import app
+    from practice.models import Notification
+
+    redis_base = os.environ.get("TEST_REDIS_URL", "")
+    if not redis_base:
+        print("reminders: skipped (no TEST_REDIS_URL; bin/bench starts a Redis)")
+        return None
+    broker = redis_base.rsplit("/", 1)[0] + ("/1" if database == "sqlite" else "/2")
+    redis.Redis.from_url(broker).flushdb()
+    app.conf.broker_url = broker
+    app.conf.task_always_eager = False
+    _reset_pools(app)
+    mail = ROOT / "var" / "bench" / f"mail-{database}"
+    if mail.exists():
+        for old in mail.iterdir():
+            old.unlink()
+    settings_dict = connection.settings_dict
+    env = {
+        **os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "CELERY_BROKER_URL": broker,
+        "DATABASE_URL": os.environ["DATABASE_URL"], "TEST_EMAIL_FILE_PATH": str(mail),
+        "TEST_EMAIL_DELAY_SECONDS": "0", "PYTHONPATH": str(ROOT),
+    }  # fmt: skip
+    assert settings_dict["NAME"]
+    cmd = [sys.executable, "-m", "celery", "-A", "practice", "worker", "--pool", "solo", "-l", "warning",
+           "-I", "bench.run"]  # fmt: skip
+    worker = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    try:
+        store = redis.Redis.from_url(broker)
+        marker.delay(broker, "ready")
+        if not _wait(lambda: store.get("bench:ready"), 120):
+            print("reminders: the worker did not start")
+            return None
+
+        started = time.perf_counter()
+        for number in range(count):
+            noop.delay(number)
+        marker.delay(broker, "drained")
+        assert _wait(lambda: store.get("bench:drained"), 600, step=0.01), "no-op tasks not drained"
+        raw = time.perf_counter() - started
+
+        due = Notification.objects.filter(status="pending", send_at__lte=time_now())
+        missing = count - due.count()
+        if missing > 0:
+            import random as _random
+
+            scale.add_outbox(missing, due=missing, rng=_random.Random(3), now=time_now())  # noqa: S311
+        started = time.perf_counter()
+        ids = outbox.notifications_dispatch(batch=count)
+        waiting = Notification.objects.filter(pk__in=ids, status__in=["pending", "queued", "sending"])
+        assert _wait(lambda: not waiting.exists(), 1800, step=0.05), "reminders not all delivered"
+        elapsed = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        app.conf.task_always_eager = True
+    sent = Counter(
+        int(line.split(":", 1)[1]) for path in mail.iterdir() for line in path.read_text().splitlines()
+        if line.startswith("X-Notification-ID:")
+    )  # fmt: skip
+    statuses = Counter(Notification.objects.filter(pk__in=ids).values_list("status", flat=True))
+    duplicates = sum(1 for n in sent.values() if n > 1)
+    missed = len(set(ids) - set(sent))
+    ratio = elapsed / raw
+    row = {
+        "count": len(ids), "seconds": round(elapsed, 3), "raw_celery_seconds": round(raw, 3),
+        "ratio_to_raw": round(ratio, 2), "duplicates": duplicates, "missed": missed,
+        "statuses": dict(statuses), "budget": f"<= {REMINDERS_RATIO:g}x raw Celery, 0 duplicates, 0 missed",
+        "pass": ratio <= REMINDERS_RATIO and duplicates == 0 and missed == 0,
+    }  # fmt: skip
+    print(f"{'raw Celery: ' + str(count) + ' no-op tasks':<38} {raw * 1000:>10.0f}")
+    verdict = "pass" if row["pass"] else "FAIL"
+    print(f"{str(len(ids)) + ' due reminders, real worker':<38} {elapsed * 1000:>10.0f} {ratio:>8.2f} {'':>8}  "
+          f"{row['budget']} {verdict} (duplicates {duplicates}, missed {missed}, {dict(statuses)})")  # fmt: skip
+    return row
+
+
+def time_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", choices=["sqlite", "postgres"], required=True)
+    parser.add_argument("--size", default=os.environ.get("BENCH_SIZE", "S"), choices=["XS", "S", "M", "L"])
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "30")))
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", ""))
+    parser.add_argument(
+        "--reminders",
+        type=int,
+        default=int(os.environ.get("BENCH_REMINDERS", "10000")),
+        help="due reminders to dispatch through a real worker (0: skip)",
+    )
+    args = parser.parse_args(argv)
+
+    prepare_database(args.database, args.size, args.pg_url)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from practice import scale
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    scale.seed(args.size)
+    seed_seconds = time.perf_counter() - started
+    cases, extra = build_cases()
+    medians, queries = measure(cases, args.rounds)
+    extra |= {"rounds": args.rounds, "seed_seconds": seed_seconds}
+    rows = report(args.database, args.size, medians, queries, extra)
+    reminder_row = reminders(args.database, args.reminders) if args.reminders else None
+
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results[args.database] = {
+        "size": args.size, "rounds": args.rounds, "seed_seconds": round(seed_seconds, 2),
+        "therapists": extra["therapists"], "appointments": extra["appointments"],
+        "cpus": os.cpu_count(), "cases": rows, "reminders": reminder_row,
+    }  # fmt: skip
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    failed = [name for name, row in rows.items() if row["pass"] is False]
+    if reminder_row and not reminder_row["pass"]:
+        failed.append("reminders")
+    print(f"budgets missed: {', '.join(failed) if failed else 'none'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

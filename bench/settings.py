@@ -1,0 +1,17 @@
+"""Settings for `make bench`: the test settings (fixed keys, eager Celery, fast hashers) plus the
+three floor views, no referral rate limit, and persistent connections as in production.
+
+DATABASE_URL is set by bench/run.py before Django starts (a SQLite file under var/bench/ or a
+throwaway PostgreSQL database).
+"""
+
+from practice.settings.test import *  # noqa: F403
+from practice.settings.test import DATABASES
+
+BENCH_URLS = True
+ROOT_URLCONF = "bench.urls"
+# Submissions are measured many times from one address: the limit would turn them into 429s.
+REFERRAL_RATE_LIMIT = 10**9
+DATABASES["default"]["CONN_MAX_AGE"] = 600
+DATABASES["default"].pop("TEST", None)
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

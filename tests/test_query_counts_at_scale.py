@@ -1,0 +1,61 @@
+"""Every list and dashboard page makes as many queries with three times the data (issue 10).
+
+Seed XS, count each page's queries (after one warm-up request), add twice as much again through
+the scale module, and assert the same counts. Speed is measured in `make bench`, never here.
+"""
+
+import random
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from clients.models import Client
+from practice import scale
+from practice.models import Therapist, User
+
+
+def pages(therapist, unit):
+    return {
+        "dashboard": (therapist.user, reverse("dashboard")),
+        "client list": (therapist.user, reverse("clients:list")),
+        "client page": (therapist.user, reverse("clients:detail", args=[unit.pk])),
+        "calendar week": (therapist.user, reverse("sessions_app:schedule")),
+        "portal home": (User.objects.get(email=f"client@{scale.DOMAIN}"), reverse("sessions_app:portal")),
+        "referral triage": (User.objects.get(email=f"staff@{scale.DOMAIN}"), reverse("referrals:triage")),
+        "resources library": (therapist.user, reverse("resources:library")),
+        "outbox page": (User.objects.get(email=f"staff@{scale.DOMAIN}"), reverse("outbox")),
+    }
+
+
+def measure(client, user, url) -> int:
+    client.force_login(user)
+    assert client.get(url).status_code == 200  # warm-up: sessions, caches
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries.captured_queries)
+
+
+@pytest.mark.django_db
+def test_page_query_counts_do_not_grow_with_the_data(client, django_assert_num_queries):
+    scale.seed("XS")
+    therapist = Therapist.objects.order_by("pk").first()
+    unit = Client.objects.filter(primary_therapist=therapist, members__user__isnull=False).get()
+    small = {name: measure(client, user, url) for name, (user, url) in pages(therapist, unit).items()}
+
+    xs, rng = scale.SIZES["XS"], random.Random(1)
+    therapists = list(Therapist.objects.order_by("pk"))
+    scale.add_units(therapists, 2 * xs.units, rng=rng)
+    from django.utils import timezone
+
+    scale.add_appointments(therapists, past=2 * xs.past, future=2 * xs.future, rng=rng, now=timezone.now())
+    scale.add_referrals(2 * xs.referrals, rng=rng, therapists=therapists)
+    scale.add_outbox(2 * xs.outbox, due=2 * xs.due, rng=rng, now=timezone.now())
+    assert Client.objects.count() == 3 * xs.units
+
+    for name, (user, url) in pages(therapist, unit).items():
+        client.force_login(user)
+        client.get(url)
+        with django_assert_num_queries(small[name]):
+            assert client.get(url).status_code == 200, name
