@@ -44,4 +44,6 @@ EXPOSE 8000
 
 # No HEALTHCHECK here: worker and beat use this image too and serve no HTTP. The web service's
 # health check lives in docker-compose.yml.
-CMD ["gunicorn", "practice.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--error-logfile", "-"]
+# No access log: request paths can carry secrets (calendar-feed and reminder-link tokens); Django logs
+# errors with those paths redacted (practice/logging.py), and the TLS proxy can log what it must.
+CMD ["gunicorn", "practice.wsgi:application", "--bind", "0.0.0.0:8000", "--error-logfile", "-"]
