@@ -12,11 +12,10 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import REFERENCE_ALPHABET  # the same read-aloud alphabet as client codes
 from practice.fields import EncryptedCharField, EncryptedEmailField, EncryptedTextField
 from practice.models import TimeStampedModel
 
-# No 0/O or 1/I/L: reference codes are read aloud on the phone.
-REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 REASON_MAX_LENGTH = 4000
 NOTE_MAX_LENGTH = 2000
 LETTER_MAX_LENGTH = 4000
