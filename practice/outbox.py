@@ -68,6 +68,29 @@ def notification_enqueue(
     return notification
 
 
+def notification_enqueue_many(rows: list[dict]) -> None:
+    """Queue several messages in one insert. Keys already queued are left as they are."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                kind=row["kind"],
+                key=row["key"][:200],
+                send_at=row.get("send_at") or timezone.now(),
+                channel=row.get("channel", Notification.Channel.EMAIL),
+                member=row.get("member"),
+                user=row.get("user"),
+                address=row.get("address", ""),
+                reference=row.get("reference", ""),
+                target_type=row["target"]._meta.label_lower,
+                target_id=str(row["target"].pk),
+                context=row.get("context") or {},
+            )
+            for row in rows
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def notification_cancel_pending(*, target: models.Model, kinds: list[str] | None = None, keep_keys=()) -> int:
     """Cancel the not-yet-sent messages about `target` (optionally of `kinds`), except `keep_keys`."""
     rows = Notification.objects.filter(
@@ -101,9 +124,7 @@ def notifications_dispatch(*, batch: int = 500, now: datetime | None = None) -> 
             .values_list("pk", flat=True)[:batch]
         )
         ids = list(due)
-        Notification.objects.filter(pk__in=ids).update(
-            status=Notification.Status.QUEUED, queued_at=now, updated_at=now
-        )
+        Notification.objects.filter(pk__in=ids).update(status=Notification.Status.QUEUED, queued_at=now, updated_at=now)
         transaction.on_commit(lambda: [tasks.notification_deliver.delay(pk) for pk in ids])
     return ids
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from clients.models import Consent, Member
 from clients.services import consent_is_active
 from practice.models import Notification
-from practice.outbox import notification_cancel_pending, notification_enqueue
+from practice.outbox import notification_cancel_pending, notification_enqueue, notification_enqueue_many
 from sessions_app.models import Appointment
 
 REMINDER = "appointment_reminder"
@@ -28,60 +28,90 @@ LATE_NOTICE = "late_cancellation_notice"
 APPOINTMENT_KINDS = [REMINDER, BOOKED, MOVED, CANCELLED]
 
 
-def member_channels(member: Member) -> list[str]:
-    """The channels a member may be sent appointment messages on: preference, address and consent."""
+def member_channels(member: Member, live_consents: set[tuple[int, str]] | None = None) -> list[str]:
+    """The channels a member may be sent appointment messages on: preference, address and consent.
+
+    `live_consents` ((member id, kind) pairs) saves the consent queries when the caller has them.
+    """
+
+    def consented(kind: str) -> bool:
+        if live_consents is not None:
+            return (member.pk, kind) in live_consents
+        return consent_is_active(member=member, kind=kind)
+
     channels = []
-    if member.contact_by_email and member.email and consent_is_active(member=member, kind=Consent.Kind.REMINDERS_EMAIL):
+    if member.contact_by_email and member.email and consented(Consent.Kind.REMINDERS_EMAIL):
         channels.append(Notification.Channel.EMAIL)
-    if member.contact_by_sms and member.phone and consent_is_active(member=member, kind=Consent.Kind.REMINDERS_SMS):
+    if member.contact_by_sms and member.phone and consented(Consent.Kind.REMINDERS_SMS):
         channels.append(Notification.Channel.SMS)
     return channels
 
 
-def _queue(kind: str, appointment: Appointment, *, send_at=None, extra_key: str = "", **context) -> None:
-    now = timezone.now()
-    for member in appointment.members.all():
-        if kind == REMINDER and not member.reminders_enabled:
-            continue
-        for channel in member_channels(member):
-            notification_enqueue(
-                kind=kind,
-                key=f"{kind}:{appointment.pk}:{member.pk}:{channel}:{appointment.start.isoformat()}{extra_key}",
-                target=appointment, send_at=send_at or now, channel=channel, member=member,
-                reference=appointment.client.reference, context={"start": appointment.start.isoformat(), **context},
-            )  # fmt: skip
+def _recipients(appointment: Appointment) -> list[tuple[Member, list[str]]]:
+    """Each attending member with their channels: two queries whatever the number of members."""
+    members = list(appointment.members.all())
+    live = set(
+        Consent.objects.filter(
+            member__in=members, revoked_at=None, referrer=None,
+            kind__in=[Consent.Kind.REMINDERS_EMAIL, Consent.Kind.REMINDERS_SMS],
+        ).values_list("member_id", "kind")
+    )  # fmt: skip
+    return [(member, member_channels(member, live)) for member in members]
 
 
-def _queue_reminders(appointment: Appointment) -> None:
+def _queue(kinds: list[tuple[str, object, str, dict]], appointment: Appointment) -> None:
+    """Queue (kind, send_at, key suffix, context) for every attending member and allowed channel."""
+    start = appointment.start.isoformat()
+    rows = []
+    for member, channels in _recipients(appointment):
+        for kind, send_at, extra_key, context in kinds:
+            if kind == REMINDER and not member.reminders_enabled:
+                continue
+            rows.extend(
+                {
+                    "kind": kind,
+                    "key": f"{kind}:{appointment.pk}:{member.pk}:{channel}:{start}{extra_key}",
+                    "target": appointment,
+                    "send_at": send_at,
+                    "channel": channel,
+                    "member": member,
+                    "reference": appointment.client.reference,
+                    "context": {"start": start, **context},
+                }
+                for channel in channels
+            )
+    notification_enqueue_many(rows)
+
+
+def _reminders(appointment: Appointment) -> list[tuple[str, object, str, dict]]:
     now = timezone.now()
-    for hours in settings.REMINDER_HOURS:
-        send_at = appointment.start - timedelta(hours=hours)
-        if send_at > now:
-            _queue(REMINDER, appointment, send_at=send_at, extra_key=f":{hours}h", hours=hours)
+    return [
+        (REMINDER, appointment.start - timedelta(hours=hours), f":{hours}h", {"hours": hours})
+        for hours in settings.REMINDER_HOURS
+        if appointment.start - timedelta(hours=hours) > now
+    ]
 
 
 def on_booked(appointment: Appointment, *, confirm: bool = True) -> None:
     if appointment.start <= timezone.now():
         return  # a session entered after the fact: nothing to tell or remind
-    if confirm:
-        _queue(BOOKED, appointment)
-    _queue_reminders(appointment)
+    confirmation = [(BOOKED, timezone.now(), "", {})] if confirm else []
+    _queue(confirmation + _reminders(appointment), appointment)
 
 
 def on_series_booked(series, first: Appointment) -> None:
     """One message for the whole series (to the first session's attendees), not one per session."""
-    _queue(SERIES_BOOKED, first, extra_key=f":series{series.pk}")
+    _queue([(SERIES_BOOKED, timezone.now(), f":series{series.pk}", {})], first)
 
 
 def on_moved(appointment: Appointment) -> None:
     notification_cancel_pending(target=appointment, kinds=[REMINDER, BOOKED, MOVED])
-    _queue(MOVED, appointment)
-    _queue_reminders(appointment)
+    _queue([(MOVED, timezone.now(), "", {}), *_reminders(appointment)], appointment)
 
 
 def on_cancelled(appointment: Appointment, *, late_by_client: bool) -> None:
     notification_cancel_pending(target=appointment)
-    _queue(CANCELLED, appointment)
+    _queue([(CANCELLED, timezone.now(), "", {})], appointment)
     if late_by_client:
         notification_enqueue(
             kind=LATE_NOTICE, key=f"{LATE_NOTICE}:{appointment.pk}", target=appointment,
