@@ -20,3 +20,10 @@ def apply_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def id_param(request: HttpRequest, name: str) -> int | None:
+    """An object id from the query string (e.g. ?appointment=12), or None when absent or malformed:
+    a hand-edited address gets the page without the preselection, never an error."""
+    raw = request.GET.get(name, "").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else None

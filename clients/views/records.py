@@ -17,6 +17,7 @@ from clients.models import Client, Concern
 from practice.access import role_required
 from practice.audit import audit_record
 from practice.forms_support import apply_errors as _apply_errors
+from practice.forms_support import id_param
 from practice.forms_support import invalid as _invalid
 from practice.models import AuditAction, User
 
@@ -232,7 +233,8 @@ def note_create(request: HttpRequest, client_id: int) -> HttpResponse:
 
 def _note_initial(request: HttpRequest, client: Client) -> dict:
     """`?appointment=<id>` (from the calendar or dashboard) ties the new note to that session."""
-    appointment = client.appointments.filter(pk=request.GET.get("appointment", "").strip() or None).first()
+    appointment_id = id_param(request, "appointment")
+    appointment = client.appointments.filter(pk=appointment_id).first() if appointment_id else None
     if appointment is None:
         return {}
     return {"appointment": appointment, "session_date": localtime(appointment.start).date()}

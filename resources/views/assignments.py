@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clients.access import get_client_for_user
 from practice.access import role_required
 from practice.audit import audit_record
+from practice.forms_support import id_param
 from practice.models import AuditAction, User
 from resources import access, selectors, services
 from resources.forms import AssignmentEditForm, AssignmentForm, FeedbackForm
@@ -37,7 +38,8 @@ def client_assignments(request: HttpRequest, client_id: int) -> HttpResponse:
 @role_required(THERAPIST)
 def assignment_create(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_client_for_user(request.user, client_id)
-    initial = {"resource": Resource.objects.filter(pk=request.GET.get("resource", "").strip() or None).first()}
+    resource_id = id_param(request, "resource")
+    initial = {"resource": Resource.objects.filter(pk=resource_id).first() if resource_id else None}
     form = AssignmentForm(request.POST or None, client=client, initial=initial)
     context = {"form": form, "client": client, "suggestions": selectors.suggestions_for(client)}
     if request.method == "GET":

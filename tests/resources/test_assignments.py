@@ -213,3 +213,12 @@ def test_wrong_methods_are_refused(therapist_web, assignment, partner_a, name, m
     args = {"client_assignments": [assignment.client_id], "assignment_create": [assignment.client_id],
             "member_log": [assignment.pk, partner_a.pk]}.get(name, [assignment.pk])  # fmt: skip
     assert getattr(therapist_web, method)(reverse(f"resources:{name}", args=args)).status_code == 405
+
+
+def test_a_malformed_resource_parameter_gives_the_plain_form(client, alice, solo):
+    from django.urls import reverse
+
+    client.force_login(alice.user)
+    for value in ("abc", "-1", "1.5"):
+        r = client.get(reverse("resources:assignment_create", args=[solo.pk]), {"resource": value})
+        assert r.status_code == 200

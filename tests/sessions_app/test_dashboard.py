@@ -101,3 +101,10 @@ def test_new_referrals_and_upcoming_workshops(client, alice, monday):
     client.force_login(alice.user)
     body = client.get(reverse("dashboard")).content.decode()
     assert referral.reference in body and workshop.title in body
+
+
+def test_a_malformed_appointment_parameter_gives_an_untied_note_form(client, alice, solo):
+    client.force_login(alice.user)
+    for value in ("abc", "1e9", "-1", "99999999999999999999"):
+        r = client.get(reverse("clients:note_create", args=[solo.pk]), {"appointment": value})
+        assert r.status_code == 200 and 'value="" selected>Not tied to a session' in r.content.decode()
