@@ -26,6 +26,9 @@ REFERRAL_FIELDS = [
     "partner_email", "partner_phone", "preferred_contact", "contact_notes", "reason", "urgency",
     "preferred_therapist",
 ]  # fmt: skip
+# Foreign keys `referral_submit` is given as loaded rows (the referrer just read or saved, the form's
+# chosen therapist); the database still enforces them.
+LOADED_FKS = ["referrer", "preferred_therapist"]
 NOT_OPEN = _("This referral was already closed (%(status)s).")
 
 
@@ -42,9 +45,9 @@ def referral_submit(*, referrer: dict, concerns: list[Concern] = (), **fields) -
     if not referral.is_couple:
         referral.partner_first_name = referral.partner_last_name = ""
         referral.partner_email = referral.partner_phone = ""
-    referral.full_clean()
+    referral.full_clean(exclude=LOADED_FKS)  # given as loaded rows: no query to check that they exist
     referral.save()
-    referral.concerns.set(concerns)
+    referral.concerns.add(*concerns)  # a new row has none to compare with: one insert, no read
     ReferralEvent.objects.create(referral=referral, action=ReferralEvent.Action.SUBMITTED)
     audit_record(actor=None, action=AuditAction.CREATE, target=referral)
     _queue_submission_messages(referral)
@@ -77,15 +80,18 @@ def referrer_recognise(*, email: str, **details) -> Referrer:
 
 
 def _queue_submission_messages(referral: Referral) -> None:
-    outbox.notification_enqueue(
-        kind="referral_acknowledgement", key=f"referral_acknowledgement:{referral.pk}", target=referral,
-        address=referral.referrer.email, reference=referral.reference,
-    )  # fmt: skip
-    for user in selectors.triage_recipients():
-        outbox.notification_enqueue(
-            kind="referral_notice", key=f"referral_notice:{referral.pk}:{user.pk}", target=referral, user=user,
-            reference=referral.reference,
-        )  # fmt: skip
+    """The acknowledgement and one notice per therapist and staff user: one read, one insert, however
+    many recipients. Keys already queued are left alone, so calling it twice queues nothing more."""
+    acknowledgement = {
+        "kind": "referral_acknowledgement", "key": f"referral_acknowledgement:{referral.pk}", "target": referral,
+        "address": referral.referrer.email, "reference": referral.reference,
+    }  # fmt: skip
+    notices = [
+        {"kind": "referral_notice", "key": f"referral_notice:{referral.pk}:{user.pk}", "target": referral, "user": user,
+         "reference": referral.reference}
+        for user in selectors.triage_recipients().only("pk")
+    ]  # fmt: skip
+    outbox.notification_enqueue_many([acknowledgement, *notices])
 
 
 # --- Triage ---------------------------------------------------------------------------------------

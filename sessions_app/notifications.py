@@ -11,12 +11,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from clients.models import Consent, Member
 from clients.services import consent_is_active
 from practice.models import Notification
-from practice.outbox import notification_cancel_pending, notification_enqueue, notification_enqueue_many
+from practice.outbox import notification_cancel_pending, notification_enqueue_many
 from sessions_app.models import Appointment
 
 REMINDER = "appointment_reminder"
@@ -48,19 +49,17 @@ def member_channels(member: Member, live_consents: set[tuple[int, str]] | None =
 
 
 def _recipients(appointment: Appointment) -> list[tuple[Member, list[str]]]:
-    """Each attending member with their channels: two queries whatever the number of members."""
-    members = list(appointment.members.all())
-    live = set(
-        Consent.objects.filter(
-            member__in=members, revoked_at=None, referrer=None,
-            kind__in=[Consent.Kind.REMINDERS_EMAIL, Consent.Kind.REMINDERS_SMS],
-        ).values_list("member_id", "kind")
-    )  # fmt: skip
-    return [(member, member_channels(member, live)) for member in members]
+    """Each attending member with their channels: one query (members with their live reminder
+    consents as EXISTS columns) whatever the number of members."""
+    live = Consent.objects.filter(member=OuterRef("pk"), revoked_at=None, referrer=None)
+    kinds = (Consent.Kind.REMINDERS_EMAIL, Consent.Kind.REMINDERS_SMS)
+    members = list(appointment.members.annotate(**{f"has_{kind}": Exists(live.filter(kind=kind)) for kind in kinds}))
+    consents = {(member.pk, kind) for member in members for kind in kinds if getattr(member, f"has_{kind}")}
+    return [(member, member_channels(member, consents)) for member in members]
 
 
-def _queue(kinds: list[tuple[str, object, str, dict]], appointment: Appointment) -> None:
-    """Queue (kind, send_at, key suffix, context) for every attending member and allowed channel."""
+def _rows(kinds: list[tuple[str, object, str, dict]], appointment: Appointment) -> list[dict]:
+    """Outbox rows for (kind, send_at, key suffix, context), for every attending member and allowed channel."""
     start = appointment.start.isoformat()
     rows = []
     for member, channels in _recipients(appointment):
@@ -80,7 +79,11 @@ def _queue(kinds: list[tuple[str, object, str, dict]], appointment: Appointment)
                 }
                 for channel in channels
             )
-    notification_enqueue_many(rows)
+    return rows
+
+
+def _queue(kinds: list[tuple[str, object, str, dict]], appointment: Appointment) -> None:
+    notification_enqueue_many(_rows(kinds, appointment))
 
 
 def _reminders(appointment: Appointment) -> list[tuple[str, object, str, dict]]:
@@ -110,13 +113,16 @@ def on_moved(appointment: Appointment) -> None:
 
 
 def on_cancelled(appointment: Appointment, *, late_by_client: bool) -> None:
+    """Cancel what is pending, tell the attendees and, after a client's late cancellation, the therapist:
+    one insert for all of it."""
     notification_cancel_pending(target=appointment)
-    _queue([(CANCELLED, timezone.now(), "", {})], appointment)
+    rows = _rows([(CANCELLED, timezone.now(), "", {})], appointment)
     if late_by_client:
-        notification_enqueue(
-            kind=LATE_NOTICE, key=f"{LATE_NOTICE}:{appointment.pk}", target=appointment,
-            user=appointment.therapist.user, reference=appointment.client.reference,
-        )  # fmt: skip
+        rows.append({
+            "kind": LATE_NOTICE, "key": f"{LATE_NOTICE}:{appointment.pk}", "target": appointment,
+            "user": appointment.therapist.user, "reference": appointment.client.reference,
+        })  # fmt: skip
+    notification_enqueue_many(rows)
 
 
 # --- Confirm and cancel links ---------------------------------------------------------------------

@@ -11,8 +11,9 @@ How overlap is prevented, whatever the concurrency:
 import zoneinfo
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import IntegerField, Value
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -33,8 +34,23 @@ class SlotTaken(ValidationError):
 
 
 def _lock(therapist: Therapist) -> BookingRules:
-    Therapist.objects.select_for_update().filter(pk=therapist.pk).exists()  # serialises this therapist's writes
-    return selectors.rules_for(therapist)
+    """Serialise this therapist's bookings and moves, and read their rules, in one query.
+
+    Only the therapist's row is locked (`of`: the rules are on the nullable side of the join). On
+    SQLite `select_for_update` does nothing; the IMMEDIATE transaction already holds the write lock.
+    The clash checks run as later statements, so on PostgreSQL they see every booking committed by
+    whoever held the lock before.
+    """
+    locked = Therapist.objects.select_for_update(of=("self",)).select_related("booking_rules").get(pk=therapist.pk)
+    return _rules_of(locked)
+
+
+def _rules_of(therapist: Therapist) -> BookingRules:
+    """The rules read with the therapist (`select_related`), or the unsaved defaults, as `rules_for`."""
+    try:
+        return therapist.booking_rules
+    except BookingRules.DoesNotExist:
+        return BookingRules(therapist=therapist)
 
 
 def describe(appointment: Appointment, zone: zoneinfo.ZoneInfo) -> str:
@@ -51,17 +67,34 @@ def _check_members(client: Client, members: list[Member]) -> None:
 
 
 def _clashes(*, therapist, start, end, room, members, ignore=None, buffer=timedelta(0)) -> Appointment | None:
-    """The first live appointment this session would clash with, or None."""
-    live = Appointment.objects.live().exclude(pk=ignore).select_related("client")
-    clash = live.filter(therapist=therapist).overlapping(start - buffer, end + buffer).first()
-    if clash is None and room is not None:
-        clash = live.filter(room=room).overlapping(start, end).first()
-    if clash is None:
+    """The first live appointment this session would clash with, or None.
+
+    The therapist's own sessions (widened by `buffer`) come first, then the room's, then any attending
+    member's, each by start: one query (a UNION, so each part keeps its index), and one more to load
+    the clash only when there is one.
+    """
+
+    def rank(rows, order: int):
+        return rows.order_by().annotate(rank=Value(order, output_field=IntegerField()))
+
+    live = Appointment.objects.live().exclude(pk=ignore)
+    parts = [
+        rank(live.filter(therapist=therapist).overlapping(start - buffer, end + buffer), 0).values_list(
+            "rank", "start", "pk"
+        )
+    ]
+    if room is not None:
+        parts.append(rank(live.filter(room=room).overlapping(start, end), 1).values_list("rank", "start", "pk"))
+    if members:
         attendance = selectors.attendance_clashes(
             member_ids=[m.pk for m in members], start=start, end=end, ignore_appointment_id=ignore
-        ).first()
-        clash = attendance.appointment if attendance else None
-    return clash
+        )
+        parts.append(rank(attendance, 2).values_list("rank", "start", "appointment_id"))
+    first = parts[0].union(*parts[1:], all=True).order_by("rank", "start")[:1]
+    found = list(first)
+    if not found:
+        return None
+    return Appointment.objects.select_related("client").get(pk=found[0][2])
 
 
 def _refuse_clash(clash: Appointment, therapist: Therapist, *, for_client: bool) -> None:
@@ -104,6 +137,27 @@ def _check_client_rules(*, rules, client, modality, start, therapist, ignore=Non
         raise SlotTaken()
 
 
+# The model's CHECK constraints, evaluated here instead of by one query each (what `full_clean` does);
+# the database still enforces them. `test_booking_queries` fails if a constraint is added but not here.
+CHECKS = {
+    "appointment_end_after_start": lambda a: a.end > a.start,
+    "appointment_in_person_has_room": lambda a: (
+        not (a.modality == Modality.IN_PERSON and a.room_id is None and a.status == Appointment.Status.BOOKED)
+    ),
+}
+# Foreign keys the booking is given as loaded objects: `full_clean` need not query that they exist.
+LOADED_FKS = ["therapist", "client", "room", "series", "booked_by", "cancelled_by"]
+
+
+def _validate(appointment: Appointment) -> None:
+    """`full_clean` without its queries, with the same messages (constraints under NON_FIELD_ERRORS)."""
+    appointment.full_clean(exclude=LOADED_FKS, validate_constraints=False)
+    violated = [c for c in Appointment._meta.constraints if c.name in CHECKS and not CHECKS[c.name](appointment)]
+    if violated:
+        errors = [ValidationError(c.get_violation_error_message(), code=c.violation_error_code) for c in violated]
+        raise ValidationError({NON_FIELD_ERRORS: errors})
+
+
 @transaction.atomic
 def appointment_book(
     *,
@@ -141,7 +195,7 @@ def appointment_book(
         therapist=therapist, client=client, start=start, end=end, modality=modality, room=room,
         video_link=video_link, series=series, booked_by=by, booked_via=via,
     )  # fmt: skip
-    appointment.full_clean()
+    _validate(appointment)
     try:
         with transaction.atomic():
             appointment.save()
@@ -215,7 +269,9 @@ def appointment_move(*, appointment: Appointment, start: datetime, by: User, via
     now = now or timezone.now()
     therapist = appointment.therapist
     rules = _lock(therapist)
-    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",)).select_related("client", "room").get(pk=appointment.pk)
+    )
     for_client = via == Appointment.Via.PORTAL
     if appointment.status != Appointment.Status.BOOKED or appointment.start <= now:
         raise ValidationError(_("Only an upcoming booked session can be moved."))
@@ -267,7 +323,11 @@ def appointment_cancel(
     window it is recorded as a late cancellation and the therapist is told. Staff and therapists
     choose (`late`). Pending reminders are cancelled and the attendees are told."""
     now = now or timezone.now()
-    appointment = Appointment.objects.select_for_update().select_related("therapist", "client").get(pk=appointment.pk)
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))  # the session's row: nothing here can clash
+        .select_related("therapist__booking_rules", "therapist__user", "client")
+        .get(pk=appointment.pk)
+    )
     by_client = via in CLIENT_VIAS
     if appointment.status != Appointment.Status.BOOKED:
         raise ValidationError(_("This session is not booked any more."))
@@ -275,7 +335,7 @@ def appointment_cancel(
         raise ValidationError(_("Online changes are not open for you. Please contact your therapist."))
     if appointment.start <= now and by_client:
         raise ValidationError(_("A session that has started cannot be cancelled online."))
-    rules = selectors.rules_for(appointment.therapist)
+    rules = _rules_of(appointment.therapist)
     if late is None or by_client:
         late = appointment.start - now < timedelta(hours=rules.late_cancel_hours)
 
