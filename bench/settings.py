@@ -6,12 +6,18 @@ throwaway PostgreSQL database).
 """
 
 from practice.settings.test import *  # noqa: F403
-from practice.settings.test import DATABASES
+from practice.settings.test import DATABASES, SQLITE_WAL, env
 
 BENCH_URLS = True
 ROOT_URLCONF = "bench.urls"
 # Submissions are measured many times from one address: the limit would turn them into 429s.
 REFERRAL_RATE_LIMIT = 10**9
 DATABASES["default"]["CONN_MAX_AGE"] = 600
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # As `make run` runs it (practice/settings/local.py), not as the tests do.
+    DATABASES["default"]["OPTIONS"]["init_command"] = SQLITE_WAL
 DATABASES["default"].pop("TEST", None)
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# The sender of the reminders part (bench/run.py SENDERS); the suite's own default otherwise.
+if env.str("BENCH_EMAIL_BACKEND", default=""):
+    EMAIL_BACKEND = env.str("BENCH_EMAIL_BACKEND")

@@ -36,8 +36,11 @@ class Message:
     sms: str = ""
 
 
-def send_email(*, to: str, message: Message, headers: dict | None = None) -> None:
-    email = EmailMultiAlternatives(message.subject, message.text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers)
+def send_email(*, to: str, message: Message, headers: dict | None = None, connection=None) -> None:
+    """Send one email; `connection` (optional) is an open mail connection shared by a batch."""
+    email = EmailMultiAlternatives(
+        message.subject, message.text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers, connection=connection
+    )
     if message.html:
         email.attach_alternative(message.html, "text/html")
     try:

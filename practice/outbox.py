@@ -3,22 +3,30 @@
 How "at most once" holds:
 - `notification_enqueue` is keyed: the same message (same key) is never queued twice.
 - The database decides what is due. `notifications_dispatch` (beat, every minute) claims due rows
-  with `select_for_update(skip_locked=True)`, marks them queued and, after commit, queues their ids.
-  Rows queued long ago whose task was lost (a worker killed) are queued again; their delivery
-  is still single because of the next step.
-- `notification_deliver` claims its row again (skip_locked), re-builds the message from the target
-  (None means "no longer wanted": cancelled), marks the row `sending` and commits, then sends, then
-  marks it `sent`. A second delivery of the same id finds it no longer queued and does nothing.
-  A worker dying between `sending` and `sent` leaves the row `sending`: it is never sent again,
-  and `notifications_dispatch` marks such rows failed after a while so staff see them.
+  with `select_for_update(skip_locked=True)`, marks them queued (stamping `queued_at`) and, after
+  commit, queues their ids in batches (one task per NOTIFICATION_DELIVERY_BATCH ids). Rows queued
+  long ago whose task was lost (a worker killed) are queued again with a new `queued_at`.
+- `notifications_deliver` reads its batch, builds every message from its target as it is now (None
+  means "no longer wanted": cancelled), then for each message in turn claims the row with one
+  conditional update (queued, with the `queued_at` it read -> `sending`), sends, and marks it
+  `sent`. A row cancelled, delivered or queued again by someone else meanwhile fails the claim and
+  is skipped, so two deliveries of the same id never both send. A worker dying between `sending`
+  and `sent` leaves that one row `sending`: it is never sent again, and `notifications_dispatch`
+  marks such rows failed after a while so staff see them. The rest of its batch is still `queued`
+  and is queued again.
+- A transient failure puts the row back to `pending` with a later `send_at` (backoff); after
+  NOTIFICATION_MAX_ATTEMPTS attempts it is failed.
 
-Builders turn a row into a `Message` at send time; apps register them per kind with `@builder`.
+Builders turn a row into a `Message` at send time; apps register them per kind with `@builder`,
+or with `@builder_many` for a function that builds a whole batch of that kind in a few queries.
 """
 
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -26,8 +34,13 @@ from practice.channels import Message, PermanentDeliveryError, TransientDelivery
 from practice.models import Notification
 
 Builder = Callable[[Notification], Message | None]
+ManyBuilder = Callable[[list[Notification]], dict[int, Message | None]]
 _BUILDERS: dict[str, Builder] = {}
-_ADDRESS_RESOLVERS: dict[str, Callable[[Notification], str]] = {}
+_MANY_BUILDERS: dict[str, ManyBuilder] = {}
+# A member's encrypted fields that no message uses: not read (nor decrypted) when delivering.
+UNUSED_MEMBER_FIELDS = [
+    "last_name", "pronouns", "date_of_birth", "address", "emergency_contact", "gender_identity", "sexual_orientation",
+]  # fmt: skip
 
 
 def builder(kind: str) -> Callable[[Builder], Builder]:
@@ -35,6 +48,21 @@ def builder(kind: str) -> Callable[[Builder], Builder]:
 
     def register(function: Builder) -> Builder:
         _BUILDERS[kind] = function
+        return function
+
+    return register
+
+
+def builder_many(*kinds: str) -> Callable[[ManyBuilder], ManyBuilder]:
+    """Register a function that writes a batch of messages of `kinds` at once: {row id: message or None}.
+
+    A single-row builder is registered too (the batch of one), so callers never need to know.
+    """
+
+    def register(function: ManyBuilder) -> ManyBuilder:
+        for kind in kinds:
+            _MANY_BUILDERS[kind] = function
+            _BUILDERS[kind] = lambda notification, build=function: build([notification])[notification.pk]
         return function
 
     return register
@@ -125,7 +153,9 @@ def notifications_dispatch(*, batch: int = 500, now: datetime | None = None) -> 
         )
         ids = list(due)
         Notification.objects.filter(pk__in=ids).update(status=Notification.Status.QUEUED, queued_at=now, updated_at=now)
-        transaction.on_commit(lambda: [tasks.notification_deliver.delay(pk) for pk in ids])
+        size = settings.NOTIFICATION_DELIVERY_BATCH
+        chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+        transaction.on_commit(lambda: [tasks.notifications_deliver.delay(chunk) for chunk in chunks])
     return ids
 
 
@@ -141,48 +171,105 @@ def _fail_stuck_sending(now: datetime) -> None:
 
 def notification_deliver(*, notification_id: int) -> str:
     """Send one queued message at most once. Returns what happened (for logs and tests)."""
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(pk=notification_id, status=Notification.Status.QUEUED)
-            .first()
-        )
-        if notification is None:
-            return "skipped"  # already sent, cancelled, or being handled by another worker
-        if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
-            _finish(notification, Notification.Status.FAILED, error="gave up after repeated failures")
-            return "failed"
-        try:
-            message = _build(notification)
-        except PermanentDeliveryError as exc:
-            _finish(notification, Notification.Status.FAILED, error=str(exc))
-            return "failed"
-        if message is None:
-            _finish(notification, Notification.Status.CANCELLED)
-            return "cancelled"
-        address = _address(notification)
-        notification.status = Notification.Status.SENDING
-        notification.attempts += 1
-        notification.save(update_fields=["status", "attempts", "updated_at"])
-
-    try:
-        send = send_sms if notification.channel == Notification.Channel.SMS else send_email
-        send(to=address, message=message, headers={"X-Notification-ID": str(notification.pk)})
-    except TransientDeliveryError as exc:
-        _finish(notification, Notification.Status.QUEUED, error=str(exc))
-        raise
-    except PermanentDeliveryError as exc:
-        _finish(notification, Notification.Status.FAILED, error=str(exc))
-        return "failed"
-    _finish(notification, Notification.Status.SENT)
-    return "sent"
+    return notifications_deliver(notification_ids=[notification_id])[notification_id]
 
 
-def notification_give_up(*, notification_id: int, error: str) -> None:
-    """After the last retry of a transient failure: record it as failed for staff to see."""
-    Notification.objects.filter(pk=notification_id, status=Notification.Status.QUEUED).update(
-        status=Notification.Status.FAILED, last_error=error[:200], updated_at=timezone.now()
+def notifications_deliver(*, notification_ids: list[int]) -> dict[int, str]:
+    """Send a batch of queued messages, each at most once. Returns what happened to each id.
+
+    Outcomes: "sent", "cancelled" (no longer wanted), "failed", "retry" (transient failure: back to
+    pending with a later send time), "skipped" (not queued any more, or claimed by someone else).
+    """
+    outcomes = dict.fromkeys(notification_ids, "skipped")
+    rows = list(
+        Notification.objects.select_related("member", "user")
+        .defer(*(f"member__{name}" for name in UNUSED_MEMBER_FIELDS))
+        .filter(pk__in=notification_ids, status=Notification.Status.QUEUED)
+        .order_by("pk")
     )
+    exhausted = [row for row in rows if row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS]
+    for row in exhausted:
+        outcomes[row.pk] = _finish_queued(row, Notification.Status.FAILED, error="gave up after repeated failures")
+    rows = [row for row in rows if row.attempts < settings.NOTIFICATION_MAX_ATTEMPTS]
+    built = _build_all(rows)
+
+    unwanted = [row.pk for row in rows if built[row.pk] is None]
+    if unwanted:
+        Notification.objects.filter(pk__in=unwanted, status=Notification.Status.QUEUED).update(
+            status=Notification.Status.CANCELLED, updated_at=timezone.now()
+        )
+        outcomes.update(dict.fromkeys(unwanted, "cancelled"))
+    for row in rows:
+        if isinstance(built[row.pk], PermanentDeliveryError):
+            outcomes[row.pk] = _finish_queued(row, Notification.Status.FAILED, error=str(built[row.pk]))
+
+    to_send = [row for row in rows if isinstance(built[row.pk], Message)]
+    connection = get_connection() if any(r.channel == Notification.Channel.EMAIL for r in to_send) else None
+    finished = None  # how the previous message ended: written in one transaction with the next claim
+    try:
+        for row in to_send:
+            with transaction.atomic():
+                if finished:
+                    _finish(*finished[0], **finished[1])
+                    finished = None
+                claimed = _claim(row)
+            if claimed:
+                outcomes[row.pk], finished = _send(row, built[row.pk], connection)
+    finally:
+        if finished:
+            _finish(*finished[0], **finished[1])
+        if connection is not None:
+            connection.close()
+    return outcomes
+
+
+def _build_all(rows: list[Notification]) -> dict[int, Message | PermanentDeliveryError | None]:
+    """Every row's message (None: no longer wanted; an error: cannot be built), a batch per kind."""
+    built: dict[int, Message | PermanentDeliveryError | None] = {}
+    by_kind: dict[str, list[Notification]] = defaultdict(list)
+    for row in rows:
+        by_kind[row.kind].append(row)
+    for kind, group in by_kind.items():
+        if kind in _MANY_BUILDERS:
+            try:
+                built.update(_MANY_BUILDERS[kind](group))
+            except PermanentDeliveryError as exc:
+                built.update(dict.fromkeys((row.pk for row in group), exc))
+            continue
+        for row in group:
+            try:
+                built[row.pk] = _build(row)
+            except PermanentDeliveryError as exc:
+                built[row.pk] = exc
+    return built
+
+
+def _claim(row: Notification) -> bool:
+    """Queued (as we read it) -> sending, in one statement: False when anyone else got there first."""
+    claimed = Notification.objects.filter(
+        pk=row.pk, status=Notification.Status.QUEUED, queued_at=row.queued_at
+    ).update(status=Notification.Status.SENDING, attempts=models.F("attempts") + 1, updated_at=timezone.now())
+    row.attempts += 1
+    return claimed == 1
+
+
+def _send(row: Notification, message: Message, connection) -> tuple[str, tuple]:
+    """Send one claimed row. Returns the outcome and the `_finish` call that records it."""
+    try:
+        if row.channel == Notification.Channel.SMS:
+            send_sms(to=_address(row), message=message)
+        else:
+            send_email(to=_address(row), message=message, headers={"X-Notification-ID": str(row.pk)},
+                       connection=connection)  # fmt: skip
+    except TransientDeliveryError as exc:
+        if row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+            error = f"gave up after repeated failures: {exc}"
+            return "failed", ((row, Notification.Status.FAILED), {"error": error})
+        retry_at = timezone.now() + timedelta(seconds=settings.NOTIFICATION_RETRY_SECONDS * 2 ** (row.attempts - 1))
+        return "retry", ((row, Notification.Status.PENDING), {"error": str(exc), "send_at": retry_at})
+    except PermanentDeliveryError as exc:
+        return "failed", ((row, Notification.Status.FAILED), {"error": str(exc)})
+    return "sent", ((row, Notification.Status.SENT), {})
 
 
 def _build(notification: Notification) -> Message | None:
@@ -201,9 +288,19 @@ def _address(notification: Notification) -> str:
     return notification.address
 
 
-def _finish(notification: Notification, status: str, *, error: str = "") -> None:
+def _finish_queued(row: Notification, status: str, *, error: str = "") -> str:
+    """Finish a row that was never claimed (still queued); skipped if someone else has it now."""
+    done = Notification.objects.filter(pk=row.pk, status=Notification.Status.QUEUED).update(
+        status=status, updated_at=timezone.now(), last_error=error[:200]
+    )
+    return status if done else "skipped"
+
+
+def _finish(notification: Notification, status: str, *, error: str = "", send_at: datetime | None = None) -> None:
     now = timezone.now()
     fields = {"status": status, "updated_at": now, "last_error": error[:200]}
     if status == Notification.Status.SENT:
         fields["sent_at"] = now
+    if send_at is not None:
+        fields["send_at"] = send_at
     Notification.objects.filter(pk=notification.pk).update(**fields)

@@ -2,8 +2,6 @@
 
 from celery import shared_task
 
-from practice.channels import TransientDeliveryError
-
 
 @shared_task
 def heartbeat() -> str:
@@ -25,14 +23,17 @@ def notifications_dispatch() -> int:
     return len(outbox.notifications_dispatch())
 
 
-@shared_task(bind=True, max_retries=5, acks_late=True, ignore_result=True)
-def notification_deliver(self, notification_id: int) -> str:
+@shared_task(acks_late=True, ignore_result=True)
+def notifications_deliver(notification_ids: list[int]) -> dict:
+    """A batch of queued messages, each sent at most once (transient failures go back to the outbox)."""
     from practice import outbox
 
-    try:
-        return outbox.notification_deliver(notification_id=notification_id)
-    except TransientDeliveryError as exc:
-        if self.request.retries >= self.max_retries:
-            outbox.notification_give_up(notification_id=notification_id, error=str(exc))
-            return "failed"
-        raise self.retry(exc=exc, countdown=2**self.request.retries * 30) from exc
+    return outbox.notifications_deliver(notification_ids=notification_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def notification_deliver(notification_id: int) -> str:
+    """One message: what releases before batches queued. Kept so their tasks still in a broker run."""
+    from practice import outbox
+
+    return outbox.notification_deliver(notification_id=notification_id)

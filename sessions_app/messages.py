@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 
 from practice.channels import Message
 from practice.models import Notification
-from practice.outbox import builder
+from practice.outbox import builder, builder_many
 from sessions_app import notifications as n
 from sessions_app.models import Appointment, Attendance, Modality
 
@@ -45,9 +45,9 @@ def _place(appointment: Appointment) -> str:
     return "By phone: you will be called at the time above"
 
 
-def _still_wanted(notification: Notification, appointment: Appointment) -> bool:
+def _still_wanted(notification: Notification, appointment: Appointment, attending: bool, live_consents) -> bool:
     member = notification.member
-    if member is None or notification.channel not in n.member_channels(member):
+    if member is None or notification.channel not in n.member_channels(member, live_consents):
         return False
     if notification.kind == n.CANCELLED:
         return not appointment.is_live
@@ -57,15 +57,33 @@ def _still_wanted(notification: Notification, appointment: Appointment) -> bool:
         return False  # written for another time: the session moved
     if notification.kind == n.REMINDER and not member.reminders_enabled:
         return False
-    return Attendance.objects.filter(appointment=appointment, member=member, live=True).exists()
+    return attending
 
 
-def appointment_message(notification: Notification) -> Message | None:
-    appointment = Appointment.objects.select_related("room", "therapist", "client", "series").filter(
-        pk=notification.target_id
-    ).first()
-    if appointment is None or not _still_wanted(notification, appointment):
-        return None
+@builder_many(n.BOOKED, n.REMINDER, n.MOVED, n.CANCELLED, n.SERIES_BOOKED)
+def appointment_messages(notifications: list[Notification]) -> dict[int, Message | None]:
+    """Messages about sessions, for a batch in three queries: sessions, who attends, live consents."""
+    appointments = Appointment.objects.select_related("room", "therapist", "client", "series").in_bulk(
+        {int(row.target_id) for row in notifications}
+    )
+    members = {row.member_id for row in notifications if row.member_id}
+    attending = set(
+        Attendance.objects.filter(appointment__in=appointments, member__in=members, live=True).values_list(
+            "appointment_id", "member_id"
+        )
+    )
+    live_consents = n.live_reminder_consents(members)
+    messages = {}
+    for row in notifications:
+        appointment = appointments.get(int(row.target_id))
+        wanted = appointment is not None and _still_wanted(
+            row, appointment, (appointment.pk, row.member_id) in attending, live_consents
+        )
+        messages[row.pk] = _appointment_message(row, appointment) if wanted else None
+    return messages
+
+
+def _appointment_message(notification: Notification, appointment: Appointment) -> Message:
     member = notification.member
     zone = zoneinfo.ZoneInfo(member.time_zone)
     discreet = member.discreet_wording
@@ -100,10 +118,6 @@ def appointment_message(notification: Notification) -> Message | None:
         html=render_to_string("emails/appointment.html", context),
         sms=sms,
     )
-
-
-for _kind in (n.BOOKED, n.REMINDER, n.MOVED, n.CANCELLED, n.SERIES_BOOKED):
-    builder(_kind)(appointment_message)
 
 
 @builder(n.LATE_NOTICE)

@@ -48,6 +48,13 @@ def member_channels(member: Member, live_consents: set[tuple[int, str]] | None =
     return channels
 
 
+def live_reminder_consents(member_ids) -> set[tuple[int, str]]:
+    """(member id, kind) for each live reminders consent of these members, in one query."""
+    kinds = [Consent.Kind.REMINDERS_EMAIL, Consent.Kind.REMINDERS_SMS]
+    live = Consent.objects.filter(member__in=member_ids, revoked_at=None, referrer=None, kind__in=kinds)
+    return set(live.values_list("member_id", "kind"))
+
+
 def _recipients(appointment: Appointment) -> list[tuple[Member, list[str]]]:
     """Each attending member with their channels: one query (members with their live reminder
     consents as EXISTS columns) whatever the number of members."""

@@ -106,6 +106,11 @@ DATABASES = {
         default=f"sqlite:///{VAR_DIR / 'practice.sqlite3'}",
     )
 }
+# For the embedded default (local.py, and the benchmarks that measure it): the web server, the
+# worker and beat share the file; in WAL mode readers never wait for the writer, and NORMAL syncs at
+# checkpoints rather than at every commit (safe if any process crashes; the last commits can be lost
+# on a power cut). The tests keep SQLite's defaults: their plaintext sweep reads the main file.
+SQLITE_WAL = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update({"transaction_mode": "IMMEDIATE", "timeout": 20})
@@ -323,6 +328,8 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="practice.channels.ConsoleSMSBacken
 NOTIFICATION_REQUEUE_AFTER_SECONDS = env.int("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=300)
 NOTIFICATION_SENDING_TIMEOUT_SECONDS = 900
 NOTIFICATION_MAX_ATTEMPTS = 6
+NOTIFICATION_RETRY_SECONDS = 30  # a transient failure waits 30 s, 60 s, 120 s... before the next attempt
+NOTIFICATION_DELIVERY_BATCH = env.int("NOTIFICATION_DELIVERY_BATCH", default=50)  # ids per delivery task
 
 # --- Logging --------------------------------------------------------------------------------------
 # Logs carry ids, never clinical text: nothing in the project logs a model's fields.

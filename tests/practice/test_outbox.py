@@ -2,8 +2,11 @@
 
 import threading
 import uuid
+from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
+from django.core import mail
 from django.db import connections
 from django.utils import timezone
 
@@ -30,7 +33,7 @@ def test_the_same_key_is_queued_once(member):
     assert queue(member, key="same").pk == first.pk and Notification.objects.count() == 1
 
 
-def test_a_transient_failure_goes_back_to_the_queue_and_a_permanent_one_is_recorded(member, monkeypatch):
+def test_a_transient_failure_waits_then_is_sent_and_a_permanent_one_is_recorded(member, monkeypatch, settings, deliver):
     transient, permanent = queue(member), queue(member)
     Notification.objects.update(status="queued", queued_at=timezone.now())
 
@@ -38,10 +41,11 @@ def test_a_transient_failure_goes_back_to_the_queue_and_a_permanent_one_is_recor
         raise TransientDeliveryError("SMTPServerDisconnected")
 
     monkeypatch.setattr(outbox, "send_email", flaky)
-    with pytest.raises(TransientDeliveryError):
-        outbox.notification_deliver(notification_id=transient.pk)
+    before = timezone.now()
+    assert outbox.notification_deliver(notification_id=transient.pk) == "retry"
     transient.refresh_from_db()
-    assert (transient.status, transient.attempts, transient.last_error) == ("queued", 1, "SMTPServerDisconnected")
+    assert (transient.status, transient.attempts, transient.last_error) == ("pending", 1, "SMTPServerDisconnected")
+    assert transient.send_at >= before + timedelta(seconds=settings.NOTIFICATION_RETRY_SECONDS)
 
     def refused(**kwargs):
         raise PermanentDeliveryError("SMTPRecipientsRefused")
@@ -51,25 +55,77 @@ def test_a_transient_failure_goes_back_to_the_queue_and_a_permanent_one_is_recor
     permanent.refresh_from_db()
     assert (permanent.status, permanent.last_error) == ("failed", "SMTPRecipientsRefused")
 
+    monkeypatch.undo()
+    assert transient.pk not in outbox.notifications_dispatch()  # not before its backoff
+    assert transient.pk in deliver(now=transient.send_at + timedelta(seconds=1))
+    transient.refresh_from_db()
+    assert (transient.status, transient.attempts) == ("sent", 2)
+    assert [m.extra_headers["X-Notification-ID"] for m in mail.outbox] == [str(transient.pk)]
 
-def test_retries_end_in_a_recorded_failure(member, settings):
+
+def test_backoff_doubles_and_retries_end_in_a_recorded_failure(member, monkeypatch, settings):
+    row = queue(member)
+    monkeypatch.setattr(outbox, "send_email", lambda **kw: (_ for _ in ()).throw(TransientDeliveryError("timeout")))
+    waits = []
+    for _attempt in range(settings.NOTIFICATION_MAX_ATTEMPTS):
+        Notification.objects.filter(pk=row.pk).update(status="queued", queued_at=timezone.now())
+        before = timezone.now()
+        outcome = outbox.notification_deliver(notification_id=row.pk)
+        row.refresh_from_db()
+        if outcome == "retry":
+            waits.append(round((row.send_at - before).total_seconds() / settings.NOTIFICATION_RETRY_SECONDS))
+    assert waits == [1, 2, 4, 8, 16]
+    assert (row.status, row.attempts) == ("failed", settings.NOTIFICATION_MAX_ATTEMPTS)
+    assert row.last_error == "gave up after repeated failures: timeout"
+
+
+def test_a_queued_row_past_its_attempts_is_failed_without_sending(member, settings):
     row = queue(member)
     Notification.objects.filter(pk=row.pk).update(status="queued", attempts=settings.NOTIFICATION_MAX_ATTEMPTS)
     assert outbox.notification_deliver(notification_id=row.pk) == "failed"
     assert Notification.objects.get(pk=row.pk).last_error == "gave up after repeated failures"
+    assert mail.outbox == []
 
 
-def test_the_task_retries_transient_failures_with_backoff(member, monkeypatch):
-    from celery.exceptions import Retry
+def test_dispatch_queues_one_task_per_batch_of_ids(member, settings, django_capture_on_commit_callbacks):
+    settings.NOTIFICATION_DELIVERY_BATCH = 4
+    ids = [queue(member).pk for _ in range(10)]
+    batches = []
+    with (
+        patch("practice.tasks.notifications_deliver.delay", batches.append),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert sorted(outbox.notifications_dispatch()) == sorted(ids)
+    assert [len(b) for b in batches] == [4, 4, 2]
+    assert sorted(pk for batch in batches for pk in batch) == sorted(ids)
 
-    from practice import tasks
 
-    row = queue(member)
+def test_a_row_queued_again_or_cancelled_while_its_batch_was_being_built_is_not_sent(member, monkeypatch):
+    requeued, cancelled, kept = queue(member), queue(member), queue(member)
+    Notification.objects.update(status="queued", queued_at=timezone.now() - timedelta(minutes=10))
+    build_all = outbox._build_all
+
+    def meanwhile(rows):
+        built = build_all(rows)
+        # Another dispatch pass queues the first again (a new queued_at: its own task will send it)
+        # and a cancellation lands on the second, after this batch read them.
+        Notification.objects.filter(pk=requeued.pk).update(queued_at=timezone.now())
+        Notification.objects.filter(pk=cancelled.pk).update(status="cancelled")
+        return built
+
+    monkeypatch.setattr(outbox, "_build_all", meanwhile)
+    outcomes = outbox.notifications_deliver(notification_ids=[requeued.pk, cancelled.pk, kept.pk])
+    assert outcomes == {requeued.pk: "skipped", cancelled.pk: "skipped", kept.pk: "sent"}
+    assert [m.extra_headers["X-Notification-ID"] for m in mail.outbox] == [str(kept.pk)]
+    assert Notification.objects.get(pk=requeued.pk).status == "queued"
+
+
+def test_delivering_the_same_batch_twice_sends_each_message_once(member):
+    ids = [queue(member).pk for _ in range(3)]
     Notification.objects.update(status="queued", queued_at=timezone.now())
-    monkeypatch.setattr(outbox, "send_email", lambda **kw: (_ for _ in ()).throw(TransientDeliveryError("timeout")))
-    with pytest.raises(Retry):
-        tasks.notification_deliver.apply(args=[row.pk], throw=True)
-    assert Notification.objects.get(pk=row.pk).status == "queued"
+    assert set(outbox.notifications_deliver(notification_ids=ids).values()) == {"sent"}
+    assert set(outbox.notifications_deliver(notification_ids=ids).values()) == {"skipped"}
+    assert len(mail.outbox) == 3
 
 
 def test_a_message_without_a_builder_fails_cleanly(member):
@@ -95,7 +151,7 @@ def test_two_dispatch_passes_at_once_claim_each_message_once(monkeypatch):
     claimed: list[list[int]] = []
     from practice import tasks
 
-    monkeypatch.setattr(tasks.notification_deliver, "delay", lambda pk: None)  # only the claims matter here
+    monkeypatch.setattr(tasks.notifications_deliver, "delay", lambda ids: None)  # only the claims matter here
     barrier = threading.Barrier(2)
 
     def run():
