@@ -1,15 +1,29 @@
 """Reads for scheduling: free slots (availability), calendars, a client's sessions."""
 
 import zoneinfo
+from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from itertools import accumulate
+from typing import NamedTuple
 
 from django.db.models import BigIntegerField, IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from practice.models import Therapist
-from sessions_app.models import Appointment, Attendance, BookingRules, Modality, Room, TimeOff, WorkingHours
+from sessions_app.models import (
+    MAX_SESSION_LENGTH,
+    Appointment,
+    Attendance,
+    BookingRules,
+    Modality,
+    Room,
+    TimeOff,
+    WorkingHours,
+)
 
 
 @dataclass(frozen=True)
@@ -44,95 +58,215 @@ def free_slots(
     rules: BookingRules | None = None,
     ignore_appointment_id: int | None = None,
 ) -> list[Slot]:
-    """Free sessions of `therapist` between two local dates (inclusive), in at most 4 queries.
+    """Free sessions of `therapist` between two local dates (inclusive), in at most 3 queries.
 
     Working hours minus time off, live appointments (widened by the buffer) and, for in-person
     sessions, times when no active room is free. For a client (`for_client`), also the minimum
     notice and how far ahead they may book. `ignore_appointment_id` frees that session's own time
     (used when moving it).
     """
-    now = now or timezone.now()
-    rules = rules or rules_for(therapist)
+    staff = _staff({therapist.pk: therapist}, rules)
+    if not staff:
+        return []
+    rooms = _active_rooms(modality)
+    busy, room_busy = _busy_intervals(staff, first_day, last_day, rooms, ignore_appointment_id)
+    week = _Week(first_day, last_day, modality, for_client, now or timezone.now(), rooms, room_busy)
+    return _free(week, *staff[therapist.pk], busy[therapist.pk])
+
+
+def free_slots_many(
+    *,
+    therapists: Iterable[Therapist],
+    first_day: date,
+    last_day: date,
+    modality: str = Modality.VIDEO,
+    for_client: bool = True,
+    now: datetime | None = None,
+) -> dict[int, list[Slot]]:
+    """`free_slots` of each therapist, by therapist id, in at most 3 queries whatever their number.
+
+    The same slots as one `free_slots` call per therapist: the hours, rules, time off, rooms and
+    sessions of all of them are read at once, then each goes through the same computation.
+    """
+    by_id = {t.pk: t for t in therapists}
+    slots = {pk: [] for pk in by_id}
+    staff = _staff(by_id)
+    if not staff:
+        return slots
+    rooms = _active_rooms(modality)
+    busy, room_busy = _busy_intervals(staff, first_day, last_day, rooms, None)
+    week = _Week(first_day, last_day, modality, for_client, now or timezone.now(), rooms, room_busy)
+    for pk, (therapist, rules, hours) in staff.items():
+        slots[pk] = _free(week, therapist, rules, hours, busy[pk])
+    return slots
+
+
+class _Block(NamedTuple):
+    """One block of working hours, as availability reads it."""
+
+    weekday: int
+    start: time
+    end: time
+
+
+# What availability reads of a therapist's booking rules.
+_RULES = ("session_minutes", "min_notice_hours", "max_days_ahead", "buffer_minutes", "slot_grid_minutes")
+
+
+def _staff(therapists: dict[int, Therapist], rules: BookingRules | None = None) -> dict:
+    """(therapist, rules, working hours) by id, in one query, for those with working hours.
+
+    The rules come joined to the hours: a therapist without hours has no slots and needs none.
+    `rules`, when the caller has them (one therapist), are not read again. Values, not model
+    instances: building those was most of the time of this query.
+    """
+    joined = () if rules else tuple(f"therapist__booking_rules__{name}" for name in _RULES)
+    blocks = WorkingHours.objects.filter(therapist__in=list(therapists))
+    staff = {}
+    # Ordered by weekday and start, as each day's blocks are walked.
+    for therapist_id, weekday, start, end, *saved in blocks.values_list(
+        "therapist_id", "weekday", "start", "end", *joined
+    ):
+        if therapist_id not in staff:
+            therapist = therapists[therapist_id]
+            if rules is None:  # the defaults (unsaved) when the therapist never changed them
+                found = dict(zip(_RULES, saved, strict=True)) if saved[0] is not None else {}
+                staff[therapist_id] = (therapist, BookingRules(therapist=therapist, **found), [])
+            else:
+                staff[therapist_id] = (therapist, rules, [])
+        staff[therapist_id][2].append(_Block(weekday, start, end))
+    return staff
+
+
+@dataclass(frozen=True)
+class _Week:
+    """What the slots of every therapist in one call share: the days asked for and the rooms."""
+
+    first_day: date
+    last_day: date
+    modality: str
+    for_client: bool
+    now: datetime
+    rooms: list[int]  # active rooms, in the order a free one is chosen
+    room_busy: dict[int, "_Busy"]
+
+
+class _Busy:
+    """Busy intervals sorted by start, with the latest end so far: an overlap test in log time."""
+
+    def __init__(self, intervals: list[tuple[datetime, datetime]]):
+        intervals.sort()
+        self.starts = [start for start, _end in intervals]
+        self.latest_ends = list(accumulate((end for _start, end in intervals), max))
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """Whether any interval meets [start, end): of those starting before `end`, one ends after `start`."""
+        before = bisect_left(self.starts, end)
+        return before > 0 and self.latest_ends[before - 1] > start
+
+
+def _free(week: _Week, therapist: Therapist, rules: BookingRules, hours, busy: _Busy) -> list[Slot]:
+    """The slots of one therapist from what was read; no query."""
     zone = zoneinfo.ZoneInfo(therapist.time_zone)
     hours_by_day = defaultdict(list)
-    for block in WorkingHours.objects.filter(therapist=therapist):
+    for block in hours:
         hours_by_day[block.weekday].append(block)
-
-    range_start = datetime.combine(first_day, time.min, tzinfo=zone) - rules.buffer
-    range_end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone) + rules.buffer
-    busy, room_busy = _busy_intervals(therapist, range_start, range_end, rules, ignore_appointment_id)
-    rooms = (
-        list(Room.objects.filter(active=True).values_list("pk", flat=True)) if modality == Modality.IN_PERSON else []
-    )
-
-    earliest = now + timedelta(hours=rules.min_notice_hours) if for_client else now
-    latest = now + timedelta(days=rules.max_days_ahead) if for_client else None
+    earliest = week.now + timedelta(hours=rules.min_notice_hours) if week.for_client else week.now
+    latest = week.now + timedelta(days=rules.max_days_ahead) if week.for_client else None
+    no_room = _Busy([])
     slots = []
-    day = first_day
-    while day <= last_day:
+    day = week.first_day
+    while day <= week.last_day:
         for block in hours_by_day.get(day.weekday(), []):
-            for start in _grid_starts(day, block, rules, zone):
-                end = start + rules.session_length
+            for start, end in _grid(day, block, rules, zone):
                 if start < earliest or (latest and start > latest):
                     continue
-                if any(b_start < end and b_end > start for b_start, b_end in busy):
+                if busy.overlaps(start, end):
                     continue
                 room_id = None
-                if modality == Modality.IN_PERSON:
-                    room_id = next((r for r in rooms if not _overlaps(room_busy[r], start, end)), None)
+                if week.modality == Modality.IN_PERSON:
+                    free = (r for r in week.rooms if not week.room_busy.get(r, no_room).overlaps(start, end))
+                    room_id = next(free, None)
                     if room_id is None:
                         continue
-                slots.append(Slot(start.astimezone(UTC), end.astimezone(UTC), room_id))
+                slots.append(Slot(start, end, room_id))
         day += timedelta(days=1)
     return slots
 
 
-def _overlaps(intervals, start, end) -> bool:
-    return any(i_start < end and i_end > start for i_start, i_end in intervals)
+def _active_rooms(modality: str) -> list[int]:
+    """The rooms a slot may use: none unless in person (then one query)."""
+    if modality != Modality.IN_PERSON:
+        return []
+    return list(Room.objects.filter(active=True).values_list("pk", flat=True))
 
 
-def _grid_starts(day: date, block: WorkingHours, rules: BookingRules, zone):
+def _grid(day: date, block: _Block, rules: BookingRules, zone):
+    """The sessions of a block of working hours that fit on the grid, as (start, end) in UTC."""
     grid = rules.slot_grid_minutes or 60
     block_start = block.start.hour * 60 + block.start.minute
     block_end = block.end.hour * 60 + block.end.minute
     minute = -(-block_start // grid) * grid  # the first grid point at or after the block's start
     while minute + rules.session_minutes <= block_end:
-        start = local_datetime(day, time(minute // 60, minute % 60), zone)
-        if start is not None:
-            yield start
+        times = _session_at(day, minute, rules.session_minutes, zone)
+        if times is not None:
+            yield times
         minute += grid
 
 
-def _busy_intervals(therapist, range_start, range_end, rules, ignore_appointment_id):
-    """The therapist's busy times (buffer included) and each room's, in one query."""
+@lru_cache(maxsize=4096)
+def _session_at(day: date, minute: int, length: int, zone) -> tuple[datetime, datetime] | None:
+    """A session starting `minute` minutes into `day` in `zone`, as (start, end) in UTC; None when that
+    time does not exist. The end is `length` minutes later on the wall clock. Cached: a pure function
+    that every therapist on the same grid and zone asks again (it is most of the cost of a slot)."""
+    start = local_datetime(day, time(minute // 60, minute % 60), zone)
+    if start is None:
+        return None
+    return start.astimezone(UTC), (start + timedelta(minutes=length)).astimezone(UTC)
+
+
+_TIME_OFF, _SESSION, _ROOM_SESSION = 0, 1, 2
+
+
+def _busy_intervals(staff: dict, first_day: date, last_day: date, rooms: list[int], ignore_appointment_id):
+    """Each therapist's busy times (buffer included) and each room's, in one query.
+
+    `staff` maps therapist ids to (therapist, rules, hours). Everything overlapping the widest of their
+    ranges is read: a session outside one therapist's own range cannot touch their slots. Each part
+    of the union is an index range scan bounded on both sides, so the time does not grow with the
+    history: sessions by (therapist, start) and (room, start), starting at most MAX_SESSION_LENGTH
+    before the range; time off by (therapist, end), which skips past time off however long it was.
+    """
+    ranges = []
+    for therapist, rules, _hours in staff.values():
+        zone = zoneinfo.ZoneInfo(therapist.time_zone)
+        ranges.append(datetime.combine(first_day, time.min, tzinfo=zone) - rules.buffer)
+        ranges.append(datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone) + rules.buffer)
+    range_start, range_end = min(ranges), max(ranges)
+
     # Default orderings are cleared: a compound statement takes no ORDER BY in its parts.
-    time_off = (
-        TimeOff.objects.filter(therapist=therapist, start__lt=range_end, end__gt=range_start)
-        .order_by()
-        .values_list(
-            "start",
-            "end",
-            "therapist_id",
-            Value(None, output_field=BigIntegerField()),
-            Value(0, output_field=IntegerField()),
-        )
-    )
-    appointments = (
-        Appointment.objects.live()
-        .filter(start__lt=range_end, end__gt=range_start)
-        .filter(Q(therapist=therapist) | Q(room__isnull=False))
-        .exclude(pk=ignore_appointment_id)
-        .order_by()
-        .values_list("start", "end", "therapist_id", "room_id", Value(1, output_field=IntegerField()))
-    )
-    busy, room_busy = [], defaultdict(list)
-    for start, end, therapist_id, room_id, is_appointment in time_off.union(appointments, all=True):
-        if is_appointment and room_id is not None:
+    def rows(queryset, kind: int, room):
+        return queryset.order_by().values_list("start", "end", "therapist_id", room, Value(kind, IntegerField()))
+
+    time_off = TimeOff.objects.filter(therapist__in=list(staff), end__gt=range_start, start__lt=range_end)
+    window = {"start__gt": range_start - MAX_SESSION_LENGTH, "start__lt": range_end, "end__gt": range_start}
+    sessions = Appointment.objects.exclude(pk=ignore_appointment_id) if ignore_appointment_id else Appointment.objects
+    live = {"status__in": Appointment.LIVE_STATUSES, **window}
+    parts = [rows(sessions.filter(therapist__in=list(staff), **live), _SESSION, "room_id")]
+    if rooms:
+        parts.append(rows(sessions.filter(room__in=rooms, **live), _ROOM_SESSION, "room_id"))
+    no_room = Value(None, output_field=BigIntegerField())
+    busy, room_busy = {pk: [] for pk in staff}, defaultdict(list)
+    pads = {pk: rules.buffer for pk, (_therapist, rules, _hours) in staff.items()}
+    for start, end, therapist_id, room_id, kind in rows(time_off, _TIME_OFF, no_room).union(*parts, all=True):
+        if kind == _ROOM_SESSION:
             room_busy[room_id].append((start, end))
-        if therapist_id == therapist.pk:
-            pad = rules.buffer if is_appointment else timedelta(0)
-            busy.append((start - pad, end + pad))
-    return busy, room_busy
+        elif kind == _SESSION:
+            pad = pads[therapist_id]
+            busy[therapist_id].append((start - pad, end + pad))
+        else:
+            busy[therapist_id].append((start, end))
+    return {pk: _Busy(i) for pk, i in busy.items()}, {room: _Busy(i) for room, i in room_busy.items()}
 
 
 # --- Calendars and lists --------------------------------------------------------------------------
