@@ -21,3 +21,5 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # The sender of the reminders part (bench/run.py SENDERS); the suite's own default otherwise.
 if env.str("BENCH_EMAIL_BACKEND", default=""):
     EMAIL_BACKEND = env.str("BENCH_EMAIL_BACKEND")
+# The signed-in page floor's template (bench/templates/).
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "templates"]  # noqa: F405

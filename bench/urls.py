@@ -13,5 +13,6 @@ if getattr(settings, "BENCH_URLS", False):
         path("bench/plain/", views.plain, name="bench_plain"),
         path("bench/one-query/", views.one_query, name="bench_one_query"),
         path("bench/signed-in/", views.signed_in, name="bench_signed_in"),
+        path("bench/signed-in-page/", views.signed_in_page, name="bench_signed_in_page"),
         *urlpatterns,
     ]

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from clients.models import Client
 
@@ -19,3 +20,9 @@ def one_query(request: HttpRequest) -> HttpResponse:
 @login_required
 def signed_in(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok")
+
+
+@login_required
+def signed_in_page(request: HttpRequest) -> HttpResponse:
+    """The layout every signed-in page shares (base.html: navigation, messages), with nothing in it."""
+    return render(request, "bench/signed_in_page.html")

@@ -1,12 +1,14 @@
 """The dashboard's schedule panels, and sessions on the client page and in notes."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients.models import Note
+from practice.selectors import _weekly_sessions
 from sessions_app.models import Appointment, Modality
 from tests.factories import ClientFactory, couple
 
@@ -108,3 +110,19 @@ def test_a_malformed_appointment_parameter_gives_an_untied_note_form(client, ali
     for value in ("abc", "1e9", "-1", "99999999999999999999"):
         r = client.get(reverse("clients:note_create", args=[solo.pk]), {"appointment": value})
         assert r.status_code == 200 and 'value="" selected>Not tied to a session' in r.content.decode()
+
+
+def test_the_weekly_chart_splits_weeks_at_local_midnight_across_a_clock_change(alice, solo):
+    alice.time_zone = "Europe/London"  # clocks go forward on Sunday 28 March 2027
+    session(alice, solo, datetime(2027, 3, 28, 22, 30, tzinfo=UTC), status="attended")  # Sun 23:30 BST
+    session(alice, solo, datetime(2027, 3, 28, 23, 30, tzinfo=UTC), status="attended")  # Mon 00:30 BST
+    session(alice, solo, datetime(2027, 4, 5, 9, tzinfo=UTC), status="no_show")
+    session(alice, solo, datetime(2027, 4, 5, 11, tzinfo=UTC), status="late_cancelled")
+    session(alice, solo, datetime(2027, 2, 14, 12, tzinfo=UTC), status="attended")  # before the eight weeks
+    day_start = datetime(2027, 4, 7, tzinfo=ZoneInfo("Europe/London"))  # a Wednesday
+    weeks = {w["monday"].isoformat(): w for w in _weekly_sessions(alice, day_start)}
+    mondays = list(weeks)
+    assert (mondays[0], mondays[-1], len(mondays)) == ("2027-02-15", "2027-04-05", 8)
+    assert (weeks["2027-03-22"]["held"], weeks["2027-03-29"]["held"]) == (1, 1)
+    assert (weeks["2027-04-05"]["no_show"], weeks["2027-04-05"]["late"], weeks["2027-04-05"]["held"]) == (1, 1, 0)
+    assert sum(w["attended"] for w in weeks.values()) == 2
