@@ -169,3 +169,33 @@ def test_two_dispatch_passes_at_once_claim_each_message_once(monkeypatch):
     first, second = claimed
     assert not set(first) & set(second)
     assert set(first) | set(second) <= ids and len(first) + len(second) >= 25
+
+
+def test_each_outcome_in_a_batch_is_recorded_on_its_own_row(member, monkeypatch, settings):
+    """The claim of each message also records how the one before it ended: nothing leaks across rows."""
+    sent, retried, refused, last = (queue(member) for _ in range(4))
+    Notification.objects.update(status="queued", queued_at=timezone.now())
+    Notification.objects.filter(pk=retried.pk).update(last_error="an older error", attempts=2)
+    errors = {retried.pk: TransientDeliveryError("SMTPServerDisconnected"), refused.pk: PermanentDeliveryError("no")}
+    really_send = outbox.send_email
+
+    def send(**kwargs):
+        error = errors.get(int(kwargs["headers"]["X-Notification-ID"]))
+        if error:
+            raise error
+        really_send(**kwargs)
+
+    monkeypatch.setattr(outbox, "send_email", send)
+    before = timezone.now()
+    outcomes = outbox.notifications_deliver(notification_ids=[sent.pk, retried.pk, refused.pk, last.pk])
+    assert outcomes == {sent.pk: "sent", retried.pk: "retry", refused.pk: "failed", last.pk: "sent"}
+    rows = {n.pk: n for n in Notification.objects.all()}
+    assert (rows[sent.pk].status, rows[sent.pk].attempts, rows[sent.pk].last_error) == ("sent", 1, "")
+    assert rows[sent.pk].sent_at >= before
+    assert (rows[retried.pk].status, rows[retried.pk].attempts) == ("pending", 3)
+    assert rows[retried.pk].last_error == "SMTPServerDisconnected" and rows[retried.pk].sent_at is None
+    wait = settings.NOTIFICATION_RETRY_SECONDS * 4  # the third attempt waits four times the first
+    assert before + timedelta(seconds=wait) <= rows[retried.pk].send_at <= timezone.now() + timedelta(seconds=wait)
+    assert (rows[refused.pk].status, rows[refused.pk].last_error, rows[refused.pk].sent_at) == ("failed", "no", None)
+    assert (rows[last.pk].status, rows[last.pk].attempts) == ("sent", 1)
+    assert [m.extra_headers["X-Notification-ID"] for m in mail.outbox] == [str(sent.pk), str(last.pk)]
