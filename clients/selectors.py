@@ -13,6 +13,9 @@ from practice.models import Therapist
 from referrals.selectors import letters_for_client
 from resources import selectors as homework
 
+# What the list shows of a member (their name): the other encrypted columns are not read or decrypted.
+LIST_MEMBER_FIELDS = ["id", "client_id", "position", "first_name", "last_name"]
+
 
 def _members_prefetch() -> Prefetch:
     return Prefetch("members", queryset=Member.objects.order_by("position"))
@@ -44,7 +47,7 @@ def client_list(
         clients.distinct()
         .with_intensive_flag()
         .select_related("primary_therapist")
-        .prefetch_related(_members_prefetch(), "concerns")
+        .prefetch_related(Prefetch("members", queryset=Member.objects.only(*LIST_MEMBER_FIELDS)), "concerns")
         .order_by("reference")
     )
 

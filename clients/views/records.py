@@ -5,6 +5,7 @@ Every object comes through `clients.access`; every read of clinical content is a
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.timezone import localtime
@@ -23,6 +24,7 @@ from practice.models import AuditAction, User
 
 THERAPIST = User.Role.THERAPIST
 STAFF = User.Role.STAFF
+CLIENTS_PER_PAGE = 50
 
 
 # --- Lists and the client page --------------------------------------------------------------------
@@ -42,7 +44,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
         status=filters.get("status", ""),
         concern=concern.slug if concern else "",
     )
-    return render(request, "clients/client_list.html", {"form": form, "clients": clients, "staff_view": is_staff})
+    page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "clients/client_list.html", {"form": form, "page": page, "staff_view": is_staff})
 
 
 @require_http_methods(["GET", "POST"])

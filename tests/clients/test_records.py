@@ -20,6 +20,21 @@ def member_data(prefix, first="Ada", last="Lovelace", **extra):
 # --- list -----------------------------------------------------------------------------------------
 
 
+def test_the_list_comes_in_pages_of_fifty_keeping_the_filters(client, alice):
+    units = [ClientFactory(primary_therapist=alice, status="active") for _ in range(53)]
+    units.sort(key=lambda unit: unit.reference)
+    client.force_login(alice.user)
+    first = client.get(reverse("clients:list"), {"status": "active"}).content.decode()
+    assert all(u.reference in first for u in units[:50]) and not any(u.reference in first for u in units[50:])
+    assert "Page 1 of 2" in first and "?status=active&amp;page=2" in first
+    second = client.get(reverse("clients:list"), {"status": "active", "page": 2}).content.decode()
+    assert all(u.reference in second for u in units[50:]) and units[0].reference not in second
+    assert "?status=active&amp;page=1" in second and units[50].members.get().full_name in second
+    # A hand-edited page number shows a page, never an error.
+    assert "Page 1 of 2" in client.get(reverse("clients:list"), {"page": "abc"}).content.decode()
+    assert "Page 2 of 2" in client.get(reverse("clients:list"), {"page": 999}).content.decode()
+
+
 def test_list_shows_only_my_clients(client, alice, charlie, solo):
     theirs = ClientFactory(primary_therapist=charlie)
     client.force_login(alice.user)

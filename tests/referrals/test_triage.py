@@ -300,3 +300,11 @@ def test_the_report_is_for_therapists_and_staff(client, client_user, alice):
     assert client.get(url).status_code == 404
     client.force_login(alice.user)
     assert client.get(url).status_code == 200 and client.post(url).status_code == 405
+
+
+def test_the_queue_pages_keep_the_filters(client, alice):
+    for _ in range(51):
+        ReferralFactory(urgency="urgent")
+    client.force_login(alice.user)
+    first = client.get(QUEUE, {"status": "new", "urgency": "urgent"}).content.decode()
+    assert "Page 1 of 2" in first and "?status=new&amp;urgency=urgent&amp;page=2" in first

@@ -248,3 +248,13 @@ def test_dispatch_notifications_command(alice, member, monday, mailoutbox, djang
     with django_capture_on_commit_callbacks(execute=True):
         call_command("dispatch_notifications")
     assert "Queued 1 message" in capsys.readouterr().out and len(mailoutbox) == 1
+
+
+def test_the_outbox_pages_keep_the_status_filter(client, staff_user, member):
+    for number in range(55):
+        outbox.notification_enqueue(kind="test_message", key=f"page:{number}", target=member, member=member)
+    client.force_login(staff_user)
+    first = client.get(reverse("outbox"), {"status": "pending"}).content.decode()
+    assert "Page 1 of 2" in first and 'href="?status=pending&amp;page=2">Older<' in first
+    second = client.get(reverse("outbox"), {"status": "pending", "page": 2}).content.decode()
+    assert 'href="?status=pending&amp;page=1">Newer<' in second and "Older" not in second
