@@ -275,6 +275,12 @@ class Note(TimeStampedModel):
 
     class Meta:
         ordering = ["-session_date", "-pk"]
+        indexes = [
+            # The dashboard's "notes to sign": only unsigned notes are in it, so it stays small.
+            models.Index(
+                fields=["author", "session_date"], condition=models.Q(signed_at__isnull=True), name="note_unsigned"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Note {self.pk}"

@@ -163,7 +163,10 @@ class AppointmentQuerySet(models.QuerySet):
         return self.filter(status__in=Appointment.LIVE_STATUSES)
 
     def overlapping(self, start, end) -> "AppointmentQuerySet":
-        return self.filter(start__lt=end, end__gt=start)
+        """Sessions overlapping [start, end). Bounded below (no session is longer than
+        MAX_SESSION_LENGTH) so the (therapist, start) and (room, start) indexes are scanned over a
+        window, not over the whole history."""
+        return self.filter(start__gt=start - MAX_SESSION_LENGTH, start__lt=end, end__gt=start)
 
 
 class Appointment(TimeStampedModel):

@@ -304,7 +304,9 @@ def member_appointments(*, member, now: datetime | None = None) -> dict:
 
 def attendance_clashes(*, member_ids: list[int], start: datetime, end: datetime, ignore_appointment_id=None):
     return (
-        Attendance.objects.filter(member_id__in=member_ids, live=True, start__lt=end, end__gt=start)
+        Attendance.objects.filter(
+            member_id__in=member_ids, live=True, start__gt=start - MAX_SESSION_LENGTH, start__lt=end, end__gt=start
+        )
         .exclude(appointment_id=ignore_appointment_id)
         .select_related("appointment__client")
     )

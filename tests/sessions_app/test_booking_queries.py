@@ -151,3 +151,28 @@ def test_an_end_before_the_start_is_refused_with_the_constraints_message(alice, 
         book(solo, minutes=-30)
     assert refused.value.message_dict == {"__all__": ["Constraint “appointment_end_after_start” is violated."]}
     assert not Appointment.objects.exists()
+
+
+def test_the_clash_check_scans_a_window_not_the_history(alice, monday, room):
+    """Each part of the clash query (therapist, room, members) is an index range bounded on both
+    sides, so booking does not slow down as past sessions pile up (issue 10)."""
+    unit = couple(alice)
+    with counted() as statements:
+        services._clashes(therapist=alice, start=START, end=START + timedelta(hours=1), room=room,
+                          members=list(unit.members.all()), buffer=timedelta(minutes=10))  # fmt: skip
+    (union,) = [sql for sql in statements.queries if "UNION" in sql]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # tables this small would be read whole
+        cursor.execute(f"EXPLAIN {union}" if connection.vendor == "postgresql" else f"EXPLAIN QUERY PLAN {union}")
+        plan = [row[-1].strip() for row in cursor.fetchall()]
+    if connection.vendor == "postgresql":
+        # PostgreSQL's planner picks among the indexes by the (here tiny) table statistics: check that
+        # each part is an index scan whose conditions bound the start on both sides.
+        assert not [line for line in plan if "Seq Scan" in line], plan
+        conditions = " ".join(line for line in plan if line.startswith(("Index Cond", "Filter")))
+        assert conditions.count("(start >") == 3 and conditions.count("(start <") == 3, plan
+    else:
+        steps = [line for line in plan if line.startswith(("SEARCH", "SCAN"))]
+        assert len(steps) == 3 and not [step for step in steps if step.startswith("SCAN")], plan
+        assert all("start>? AND start<?)" in step for step in steps), plan
