@@ -181,12 +181,16 @@ def notifications_deliver(*, notification_ids: list[int]) -> dict[int, str]:
     pending with a later send time), "skipped" (not queued any more, or claimed by someone else).
     """
     outcomes = dict.fromkeys(notification_ids, "skipped")
-    rows = list(
-        Notification.objects.select_related("member", "user")
+    # By id only, the status checked here: with `status = 'queued'` in SQL, PostgreSQL also scanned
+    # the status index (every queued row, 10,000 in the benchmark) to intersect it with 50 ids.
+    rows = [
+        row
+        for row in Notification.objects.select_related("member", "user")
         .defer(*(f"member__{name}" for name in UNUSED_MEMBER_FIELDS))
-        .filter(pk__in=notification_ids, status=Notification.Status.QUEUED)
+        .filter(pk__in=notification_ids)
         .order_by("pk")
-    )
+        if row.status == Notification.Status.QUEUED
+    ]
     exhausted = [row for row in rows if row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS]
     for row in exhausted:
         outcomes[row.pk] = _finish_queued(row, Notification.Status.FAILED, error="gave up after repeated failures")
@@ -241,8 +245,10 @@ def _build_all(rows: list[Notification]) -> dict[int, Message | PermanentDeliver
 
 
 # Claim one row (when still queued with the queued_at read) and record how the previous one ended
-# (its own values where id is the previous id; a NULL previous id matches nothing). Standard SQL with
-# double-quoted names: SQLite and PostgreSQL alike.
+# (its own values where id is the previous id; 0 when there is none, which matches nothing). Standard SQL with
+# double-quoted names: SQLite and PostgreSQL alike. The rows are found by id (`IN`), the status is
+# only a condition on them: with `status = 'queued'` in an OR, PostgreSQL used the status index
+# when its statistics said few rows were queued, and walked every queued row for each claim.
 _CLAIM_SQL = """
 UPDATE "practice_notification" SET
   "status" = CASE WHEN "id" = %s THEN %s ELSE %s END,
@@ -251,7 +257,7 @@ UPDATE "practice_notification" SET
   "sent_at" = CASE WHEN "id" = %s THEN COALESCE(%s, "sent_at") ELSE "sent_at" END,
   "send_at" = CASE WHEN "id" = %s THEN COALESCE(%s, "send_at") ELSE "send_at" END,
   "updated_at" = %s
-WHERE "id" = %s OR ("id" = %s AND "status" = %s AND "queued_at" = %s)
+WHERE "id" IN (%s, %s) AND ("id" = %s OR ("status" = %s AND "queued_at" = %s))
 """
 
 
@@ -264,7 +270,7 @@ def _claim(row: Notification, ended: tuple | None) -> bool:
     """
     previous, outcome = ended if ended is not None else (None, {})
     adapt = connection.ops.adapt_datetimefield_value
-    before = previous.pk if previous is not None else None
+    before = previous.pk if previous is not None else 0  # no row has id 0 (a NULL let PostgreSQL drop the IN)
     params = [
         before, outcome.get("status"), Notification.Status.SENDING,
         before,
@@ -272,7 +278,7 @@ def _claim(row: Notification, ended: tuple | None) -> bool:
         before, adapt(outcome.get("sent_at")),
         before, adapt(outcome.get("send_at")),
         adapt(timezone.now()),
-        before, row.pk, Notification.Status.QUEUED, adapt(row.queued_at),
+        before, row.pk, before, Notification.Status.QUEUED, adapt(row.queued_at),
     ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(_CLAIM_SQL, params)
