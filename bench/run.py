@@ -118,8 +118,9 @@ def build_cases():
     today = timezone.localdate()
     monday = today + timedelta(days=7 - today.weekday())  # next week: some sessions booked, some free
     sunday = monday + timedelta(days=6)
-    free = slots.free_slots(therapist=therapist, first_day=monday + timedelta(days=7),
-                            last_day=sunday + timedelta(days=7), for_client=False)  # fmt: skip
+    free = slots.free_slots(
+        therapist=therapist, first_day=monday + timedelta(days=7), last_day=sunday + timedelta(days=7), for_client=False
+    )
     assert free, "no free slot to book in the week after next"
     book_at = free[len(free) // 2].start
 
@@ -141,18 +142,33 @@ def build_cases():
 
     def book():
         with transaction.atomic():
-            booking.appointment_book(therapist=therapist, client=unit, members=members, start=book_at,
-                                     by=therapist.user, modality=Modality.VIDEO)  # fmt: skip
+            booking.appointment_book(
+                therapist=therapist,
+                client=unit,
+                members=members,
+                start=book_at,
+                by=therapist.user,
+                modality=Modality.VIDEO,
+            )
             transaction.set_rollback(True)
 
     referral = {
-        "referrer_kind": "physician", "referrer_speciality": "Urology", "referrer_name": "Dr Ada Stone",
-        "referrer_organisation": "Quay Clinic", "referrer_email": "ada.stone@clinic.example",
-        "referrer_phone": "+44 20 7946 0000", "kind": "individual", "first_name": "Zebedee",
-        "last_name": "Quarrington", "email": "zebedee.q@example.net", "phone": "+44 7700 900777",
-        "reason": "Erectile difficulty after surgery.", "preferred_contact": "phone", "urgency": "routine",
+        "referrer_kind": "physician",
+        "referrer_speciality": "Urology",
+        "referrer_name": "Dr Ada Stone",
+        "referrer_organisation": "Quay Clinic",
+        "referrer_email": "ada.stone@clinic.example",
+        "referrer_phone": "+44 20 7946 0000",
+        "kind": "individual",
+        "first_name": "Zebedee",
+        "last_name": "Quarrington",
+        "email": "zebedee.q@example.net",
+        "phone": "+44 7700 900777",
+        "reason": "Erectile difficulty after surgery.",
+        "preferred_contact": "phone",
+        "urgency": "routine",
         "consent": "on",
-    }  # fmt: skip
+    }
 
     def refer():
         response = anonymous.post("/refer/", referral)
@@ -211,14 +227,18 @@ def report(database: str, size: str, medians: dict, queries: dict, extra: dict) 
             verdicts.append(ratio <= max_ratio)
         page_ratio = medians[name] / medians["signed-in page"] if name in PAGES else None
         rows[name] = {
-            "median_seconds": round(medians[name], 6), "floor": floor,
-            "ratio_to_floor": round(ratio, 2) if ratio is not None else None, "queries": queries[name],
+            "median_seconds": round(medians[name], 6),
+            "floor": floor,
+            "ratio_to_floor": round(ratio, 2) if ratio is not None else None,
+            "queries": queries[name],
             "ratio_to_page_floor": round(page_ratio, 2) if page_ratio is not None else None,
             "budget": _budget_text(max_queries, max_ratio, floor),
             "pass": all(verdicts) if verdicts else None,
-        }  # fmt: skip
-    print(f"\n{database} · size {size} · {extra['therapists']} therapists · {extra['appointments']:,} appointments "
-          f"· {extra['rounds']} rounds · load {extra['seed_seconds']:.1f} s")  # fmt: skip
+        }
+    print(
+        f"\n{database} · size {size} · {extra['therapists']} therapists · {extra['appointments']:,} appointments "
+        f"· {extra['rounds']} rounds · load {extra['seed_seconds']:.1f} s"
+    )
     print(f"{'case':<38} {'median ms':>10} {'x floor':>8} {'x page':>8} {'queries':>8}  budget")
     for name, row in rows.items():
         ratio = f"{row['ratio_to_floor']:.2f}" if row["ratio_to_floor"] is not None else "-"
@@ -314,12 +334,29 @@ def _worker(database: str, broker: str, sender: str):
 
     mail = _mail_folder(database, sender)
     env = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "CELERY_BROKER_URL": broker,
-        "DATABASE_URL": os.environ["DATABASE_URL"], "TEST_EMAIL_FILE_PATH": str(mail),
-        "TEST_EMAIL_DELAY_SECONDS": "0", "PYTHONPATH": str(ROOT), "BENCH_EMAIL_BACKEND": SENDERS[sender],
-    }  # fmt: skip
-    cmd = [sys.executable, "-m", "celery", "-A", "practice", "worker", "--pool", "solo", "-l", "warning",
-           "-I", "bench.run"]  # fmt: skip
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "CELERY_BROKER_URL": broker,
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "TEST_EMAIL_FILE_PATH": str(mail),
+        "TEST_EMAIL_DELAY_SECONDS": "0",
+        "PYTHONPATH": str(ROOT),
+        "BENCH_EMAIL_BACKEND": SENDERS[sender],
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "practice",
+        "worker",
+        "--pool",
+        "solo",
+        "-l",
+        "warning",
+        "-I",
+        "bench.run",
+    ]
     worker = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
     try:
         token = f"ready-{sender}"
@@ -358,9 +395,11 @@ def _deliver_reminders(database: str, count: int, raw: float, sender: str) -> di
     elapsed = time.perf_counter() - started
     mail = ROOT / "var" / "bench" / f"mail-{database}-{sender}"
     sent = Counter(
-        int(line.split(":", 1)[1]) for path in mail.iterdir() for line in path.read_text().splitlines()
+        int(line.split(":", 1)[1])
+        for path in mail.iterdir()
+        for line in path.read_text().splitlines()
         if line.startswith("X-Notification-ID:")
-    )  # fmt: skip
+    )
     statuses = Counter(Notification.objects.filter(pk__in=ids).values_list("status", flat=True))
     duplicates = sum(1 for n in sent.values() if n > 1)
     missed = len(set(ids) - set(sent))
@@ -368,15 +407,22 @@ def _deliver_reminders(database: str, count: int, raw: float, sender: str) -> di
     budgeted = sender == "stub"
     budget = f"<= {REMINDERS_RATIO:g}x raw Celery, 0 duplicates, 0 missed" if budgeted else "0 duplicates, 0 missed"
     row = {
-        "sender": SENDERS[sender], "count": len(ids), "seconds": round(elapsed, 3), "ratio_to_raw": round(ratio, 2),
-        "duplicates": duplicates, "missed": missed, "statuses": dict(statuses),
+        "sender": SENDERS[sender],
+        "count": len(ids),
+        "seconds": round(elapsed, 3),
+        "ratio_to_raw": round(ratio, 2),
+        "duplicates": duplicates,
+        "missed": missed,
+        "statuses": dict(statuses),
         "budget": budget,
         "pass": (ratio <= REMINDERS_RATIO or not budgeted) and duplicates == 0 and missed == 0,
-    }  # fmt: skip
+    }
     verdict = "pass" if row["pass"] else "FAIL"
     name = f"{len(ids)} due reminders, {sender} sender"
-    print(f"{name:<38} {elapsed * 1000:>10.0f} {ratio:>8.2f} {'':>8}  {budget} {verdict} "
-          f"(duplicates {duplicates}, missed {missed}, {dict(statuses)})")  # fmt: skip
+    print(
+        f"{name:<38} {elapsed * 1000:>10.0f} {ratio:>8.2f} {'':>8}  {budget} {verdict} "
+        f"(duplicates {duplicates}, missed {missed}, {dict(statuses)})"
+    )
     return row
 
 
@@ -421,10 +467,15 @@ def main(argv=None) -> int:
 
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results[args.database] = {
-        "size": args.size, "rounds": args.rounds, "seed_seconds": round(seed_seconds, 2),
-        "therapists": extra["therapists"], "appointments": extra["appointments"],
-        "cpus": os.cpu_count(), "cases": rows, "reminders": reminder_row,
-    }  # fmt: skip
+        "size": args.size,
+        "rounds": args.rounds,
+        "seed_seconds": round(seed_seconds, 2),
+        "therapists": extra["therapists"],
+        "appointments": extra["appointments"],
+        "cpus": os.cpu_count(),
+        "cases": rows,
+        "reminders": reminder_row,
+    }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     failed = [name for name, row in rows.items() if row["pass"] is False]
     if reminder_row and not reminder_row["pass"]:

@@ -56,8 +56,17 @@ class MemberAdmin(admin.ModelAdmin):
     list_select_related = ["client", "user"]
     list_filter = ["contact_by_email", "contact_by_sms", "discreet_wording", "reminders_enabled"]
     search_fields = ["client__reference"]
-    fields = ["client", "position", "user", "invited_at", "time_zone", "contact_by_email", "contact_by_sms",
-              "discreet_wording", "reminders_enabled"]  # fmt: skip
+    fields = [
+        "client",
+        "position",
+        "user",
+        "invited_at",
+        "time_zone",
+        "contact_by_email",
+        "contact_by_sms",
+        "discreet_wording",
+        "reminders_enabled",
+    ]
     readonly_fields = ["client", "position", "user", "invited_at"]
     actions = ["resend_invitation"]
 

@@ -28,9 +28,11 @@ class ClientForm(forms.ModelForm):
         queryset=Concern.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
     co_therapists = forms.ModelMultipleChoiceField(
-        queryset=Therapist.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=Therapist.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label=_("Co-therapists"),
-    )  # fmt: skip
+    )
 
     class Meta:
         model = Client
@@ -58,10 +60,22 @@ class MemberForm(forms.ModelForm):
     class Meta:
         model = Member
         fields = [
-            "first_name", "last_name", "preferred_name", "pronouns", "date_of_birth", "email", "phone",
-            "address", "emergency_contact", "gender_identity", "sexual_orientation", "time_zone",
-            "contact_by_email", "contact_by_sms", "discreet_wording",
-        ]  # fmt: skip
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "pronouns",
+            "date_of_birth",
+            "email",
+            "phone",
+            "address",
+            "emergency_contact",
+            "gender_identity",
+            "sexual_orientation",
+            "time_zone",
+            "contact_by_email",
+            "contact_by_sms",
+            "discreet_wording",
+        ]
         widgets = {
             "date_of_birth": DATE,
             "address": forms.Textarea(attrs={"rows": 2}),

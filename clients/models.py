@@ -131,9 +131,7 @@ class Member(TimeStampedModel):
     discreet_wording = models.BooleanField(
         default=False, help_text=_("Keep the words therapy and sex out of message subjects and texts.")
     )
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="member"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="member")
     invited_at = models.DateTimeField(null=True, blank=True)
     # The couple's confidentiality policy this partner acknowledged, and when.
     policy_acknowledged = models.CharField(max_length=20, choices=Client.Policy.choices, blank=True)

@@ -28,10 +28,19 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Member
         fields = [
-            "preferred_name", "pronouns", "email", "phone", "address", "emergency_contact",
-            "gender_identity", "sexual_orientation", "time_zone", "contact_by_email", "contact_by_sms",
+            "preferred_name",
+            "pronouns",
+            "email",
+            "phone",
+            "address",
+            "emergency_contact",
+            "gender_identity",
+            "sexual_orientation",
+            "time_zone",
+            "contact_by_email",
+            "contact_by_sms",
             "discreet_wording",
-        ]  # fmt: skip
+        ]
         labels = {
             "preferred_name": _("Name you would like us to use"),
             "pronouns": _("Pronouns"),
@@ -96,27 +105,45 @@ class IntakeForm(forms.ModelForm):
         help_text=_("Tick any that apply. You can also say it in your own words below."),
     )
     risk_self_harm = forms.ChoiceField(
-        required=False, choices=IntakeResponse.Risk.choices, widget=forms.RadioSelect, help_text=_RISK_HELP,
+        required=False,
+        choices=IntakeResponse.Risk.choices,
+        widget=forms.RadioSelect,
+        help_text=_RISK_HELP,
         label=_("In the past month, have you had thoughts of harming yourself or ending your life?"),
-    )  # fmt: skip
+    )
     risk_harm_to_others = forms.ChoiceField(
-        required=False, choices=IntakeResponse.Risk.choices, widget=forms.RadioSelect, help_text=_RISK_HELP,
+        required=False,
+        choices=IntakeResponse.Risk.choices,
+        widget=forms.RadioSelect,
+        help_text=_RISK_HELP,
         label=_("In the past month, have you had thoughts of harming someone else?"),
-    )  # fmt: skip
+    )
     risk_unsafe_at_home = forms.ChoiceField(
-        required=False, choices=IntakeResponse.Risk.choices, widget=forms.RadioSelect, help_text=_RISK_HELP,
+        required=False,
+        choices=IntakeResponse.Risk.choices,
+        widget=forms.RadioSelect,
+        help_text=_RISK_HELP,
         label=_("Do you ever feel unsafe at home or in a relationship?"),
-    )  # fmt: skip
+    )
 
     RISK_FIELDS = ("risk_self_harm", "risk_harm_to_others", "risk_unsafe_at_home")
 
     class Meta:
         model = IntakeResponse
         fields = [
-            "concerns", "concerns_in_own_words", "hopes", "relationship_history", "sexual_history",
-            "medical_conditions", "medications", "prior_therapy", "risk_self_harm", "risk_harm_to_others",
-            "risk_unsafe_at_home", "risk_details",
-        ]  # fmt: skip
+            "concerns",
+            "concerns_in_own_words",
+            "hopes",
+            "relationship_history",
+            "sexual_history",
+            "medical_conditions",
+            "medications",
+            "prior_therapy",
+            "risk_self_harm",
+            "risk_harm_to_others",
+            "risk_unsafe_at_home",
+            "risk_details",
+        ]
         labels = {
             "concerns_in_own_words": _("In your own words, what brings you here?"),
             "hopes": _("What would you like to be different when we finish working together?"),
@@ -144,10 +171,16 @@ class IntakeForm(forms.ModelForm):
         widgets = {
             name: forms.Textarea(attrs={"rows": 4})
             for name in (
-                "concerns_in_own_words", "hopes", "relationship_history", "sexual_history", "medical_conditions",
-                "medications", "prior_therapy", "risk_details",
+                "concerns_in_own_words",
+                "hopes",
+                "relationship_history",
+                "sexual_history",
+                "medical_conditions",
+                "medications",
+                "prior_therapy",
+                "risk_details",
             )
-        }  # fmt: skip
+        }
 
     def __init__(self, *args, submitting: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

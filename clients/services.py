@@ -17,10 +17,22 @@ from practice.models import AuditAction, Therapist, User
 from practice.outbox import notification_enqueue
 
 MEMBER_FIELDS = [
-    "first_name", "last_name", "preferred_name", "pronouns", "date_of_birth", "email", "phone", "address",
-    "emergency_contact", "gender_identity", "sexual_orientation", "time_zone", "contact_by_email",
-    "contact_by_sms", "discreet_wording",
-]  # fmt: skip
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "pronouns",
+    "date_of_birth",
+    "email",
+    "phone",
+    "address",
+    "emergency_contact",
+    "gender_identity",
+    "sexual_orientation",
+    "time_zone",
+    "contact_by_email",
+    "contact_by_sms",
+    "discreet_wording",
+]
 CLIENT_FIELDS = ["kind", "status", "confidentiality_policy", "self_booking"]
 
 
@@ -62,9 +74,13 @@ def client_create(
 
 @transaction.atomic
 def client_update(
-    *, client: Client, by: User, concerns: list[Concern] | None = None,
-    co_therapists: list[Therapist] | None = None, **fields,
-) -> Client:  # fmt: skip
+    *,
+    client: Client,
+    by: User,
+    concerns: list[Concern] | None = None,
+    co_therapists: list[Therapist] | None = None,
+    **fields,
+) -> Client:
     if "kind" in fields and fields["kind"] != client.kind:
         raise ValidationError({"kind": _("A unit's kind cannot change; create a new unit instead.")})
     changed = [k for k in CLIENT_FIELDS if k in fields]
@@ -149,9 +165,12 @@ def member_invite(*, member: Member, by: User, base_url: str = "") -> Member:
     member.save(update_fields=["user", "invited_at", "updated_at"])
     audit_record(actor=by, action=AuditAction.CREATE, target=user, client_id=member.client_id)
     notification_enqueue(
-        kind="portal_invitation", key=f"portal_invitation:{member.pk}:{member.invited_at.isoformat()}",
-        target=member, member=member, reference=member.client.reference,
-    )  # fmt: skip
+        kind="portal_invitation",
+        key=f"portal_invitation:{member.pk}:{member.invited_at.isoformat()}",
+        target=member,
+        member=member,
+        reference=member.client.reference,
+    )
     return member
 
 
@@ -176,10 +195,19 @@ def invitation_accept(*, user: User, password: str) -> User:
 # --- Intake ---------------------------------------------------------------------------------------
 
 INTAKE_FIELDS = [
-    "concerns", "concerns_in_own_words", "hopes", "relationship_history", "sexual_history",
-    "medical_conditions", "medications", "prior_therapy", "risk_self_harm", "risk_harm_to_others",
-    "risk_unsafe_at_home", "risk_details",
-]  # fmt: skip
+    "concerns",
+    "concerns_in_own_words",
+    "hopes",
+    "relationship_history",
+    "sexual_history",
+    "medical_conditions",
+    "medications",
+    "prior_therapy",
+    "risk_self_harm",
+    "risk_harm_to_others",
+    "risk_unsafe_at_home",
+    "risk_details",
+]
 
 
 @transaction.atomic
@@ -251,9 +279,7 @@ def _check_note(note: Note) -> None:
     if note.about_member_id and note.about_member.client_id != note.client_id:
         raise ValidationError({"about_member": _("Choose a member of this client.")})
     if note.client.is_couple and note.about_member_id and not note.joint_use:
-        raise ValidationError(
-            {"joint_use": _("Say whether this individual session may be raised in joint sessions.")}
-        )
+        raise ValidationError({"joint_use": _("Say whether this individual session may be raised in joint sessions.")})
     if not (note.client.is_couple and note.about_member_id):
         note.joint_use = ""
 
@@ -312,16 +338,26 @@ def addendum_add(*, note: Note, by: Therapist, body: str) -> Addendum:
 
 @transaction.atomic
 def consent_grant(
-    *, member: Member, kind: str, by: User, source: str = Consent.Source.THERAPIST, referrer=None,
+    *,
+    member: Member,
+    kind: str,
+    by: User,
+    source: str = Consent.Source.THERAPIST,
+    referrer=None,
     granted_at=None,
-) -> Consent:  # fmt: skip
+) -> Consent:
     live = Consent.objects.select_for_update().filter(member=member, kind=kind, referrer=referrer, revoked_at=None)
     if live.exists():
         raise ValidationError(_("This consent is already given."))
     consent = Consent(
-        client_id=member.client_id, member=member, kind=kind, referrer=referrer, source=source, recorded_by=by,
+        client_id=member.client_id,
+        member=member,
+        kind=kind,
+        referrer=referrer,
+        source=source,
+        recorded_by=by,
         granted_at=granted_at or timezone.now(),
-    )  # fmt: skip
+    )
     consent.full_clean()
     consent.save()
     audit_record(actor=by, action=AuditAction.CREATE, target=consent)

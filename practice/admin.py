@@ -72,8 +72,19 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["status", "channel", "kind"]
     search_fields = ["reference", "key"]
     date_hierarchy = "send_at"
-    fields = ["kind", "channel", "reference", "status", "send_at", "attempts", "queued_at", "sent_at", "last_error",
-              "target_type", "target_id"]  # fmt: skip
+    fields = [
+        "kind",
+        "channel",
+        "reference",
+        "status",
+        "send_at",
+        "attempts",
+        "queued_at",
+        "sent_at",
+        "last_error",
+        "target_type",
+        "target_id",
+    ]
 
     def has_add_permission(self, request):
         return False

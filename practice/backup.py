@@ -228,9 +228,16 @@ def pg_restore_command(database: dict, path: Path) -> list[str]:
     # not secret. The rest of the connection comes from the environment.
     dbname = database.get("NAME") or "postgres"
     return [
-        _tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
-        "--no-password", f"--dbname={dbname}", str(path),
-    ]  # fmt: skip
+        _tool("pg_restore"),
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--single-transaction",
+        "--exit-on-error",
+        "--no-password",
+        f"--dbname={dbname}",
+        str(path),
+    ]
 
 
 def _pg_dump(database: dict, output: Path) -> None:

@@ -29,14 +29,34 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = [
-    DemoAccount("therapist@demo.practice", "demo-therapist-pass", User.Role.THERAPIST,
-                "DEMOTHERAPISTTOTPSECRETAAAAAAAAA", first_name="Alex", last_name="Morgan"),
-    DemoAccount("staff@demo.practice", "demo-staff-pass", User.Role.STAFF,
-                "DEMOSTAFFTOTPSECRETBBBBBBBBBBBBB", first_name="Sam", last_name="Reyes"),
-    DemoAccount("client@demo.practice", "demo-client-pass", User.Role.CLIENT, None,
-                first_name="Jordan", last_name="Lee"),
-    DemoAccount("admin@demo.practice", "demo-admin-pass", User.Role.STAFF,
-                "DEMOADMINTOTPSECRETCCCCCCCCCCCCC", superuser=True, first_name="Robin", last_name="Admin"),
+    DemoAccount(
+        "therapist@demo.practice",
+        "demo-therapist-pass",
+        User.Role.THERAPIST,
+        "DEMOTHERAPISTTOTPSECRETAAAAAAAAA",
+        first_name="Alex",
+        last_name="Morgan",
+    ),
+    DemoAccount(
+        "staff@demo.practice",
+        "demo-staff-pass",
+        User.Role.STAFF,
+        "DEMOSTAFFTOTPSECRETBBBBBBBBBBBBB",
+        first_name="Sam",
+        last_name="Reyes",
+    ),
+    DemoAccount(
+        "client@demo.practice", "demo-client-pass", User.Role.CLIENT, None, first_name="Jordan", last_name="Lee"
+    ),
+    DemoAccount(
+        "admin@demo.practice",
+        "demo-admin-pass",
+        User.Role.STAFF,
+        "DEMOADMINTOTPSECRETCCCCCCCCCCCCC",
+        superuser=True,
+        first_name="Robin",
+        last_name="Admin",
+    ),
 ]
 
 
@@ -90,39 +110,67 @@ def _seed_clients() -> None:
     therapist = Therapist.objects.get(user__email="therapist@demo.practice")
     portal_user = User.objects.get(email="client@demo.practice")
     units = [
-        ("C-DEMCPL", Client.Kind.COUPLE, ["low-desire", "dissimilar-needs", "trust-commitment"],
-         [("Jordan", "Lee", "they/them", "client@demo.practice"), ("Casey", "Lee", "she/her", "casey@demo.practice")]),
-        ("C-DEMIND", Client.Kind.INDIVIDUAL, ["arousal", "anxiety"],
-         [("Morgan", "Hale", "he/him", "morgan@demo.practice")]),
-    ]  # fmt: skip
+        (
+            "C-DEMCPL",
+            Client.Kind.COUPLE,
+            ["low-desire", "dissimilar-needs", "trust-commitment"],
+            [
+                ("Jordan", "Lee", "they/them", "client@demo.practice"),
+                ("Casey", "Lee", "she/her", "casey@demo.practice"),
+            ],
+        ),
+        (
+            "C-DEMIND",
+            Client.Kind.INDIVIDUAL,
+            ["arousal", "anxiety"],
+            [("Morgan", "Hale", "he/him", "morgan@demo.practice")],
+        ),
+    ]
     for reference, kind, concerns, people in units:
         unit, created = Client.objects.get_or_create(
             reference=reference,
-            defaults={"kind": kind, "status": Client.Status.ACTIVE, "primary_therapist": therapist,
-                      "confidentiality_policy": Client.Policy.LIMITED_SECRETS if kind == Client.Kind.COUPLE else ""},
-        )  # fmt: skip
+            defaults={
+                "kind": kind,
+                "status": Client.Status.ACTIVE,
+                "primary_therapist": therapist,
+                "confidentiality_policy": Client.Policy.LIMITED_SECRETS if kind == Client.Kind.COUPLE else "",
+            },
+        )
         if not created:
             continue
         unit.concerns.set(Concern.objects.filter(slug__in=concerns))
         for position, (first, last, pronouns, email) in enumerate(people, start=1):
             member = Member.objects.create(
-                client=unit, position=position, first_name=first, last_name=last, pronouns=pronouns, email=email,
+                client=unit,
+                position=position,
+                first_name=first,
+                last_name=last,
+                pronouns=pronouns,
+                email=email,
                 user=portal_user if email == portal_user.email else None,
-            )  # fmt: skip
+            )
             _refresh_search_tokens(member)
             Consent.objects.create(client=unit, member=member, kind=Consent.Kind.TREATMENT, recorded_by=therapist.user)
         Goal.objects.create(
-            client=unit, created_by=therapist, status=Goal.Status.ACTIVE, shared_with_client=True,
+            client=unit,
+            created_by=therapist,
+            status=Goal.Status.ACTIVE,
+            shared_with_client=True,
             text="Set aside two unhurried evenings a week for time together without screens.",
-        )  # fmt: skip
+        )
         Goal.objects.create(
-            client=unit, created_by=therapist, status=Goal.Status.PROPOSED,
+            client=unit,
+            created_by=therapist,
+            status=Goal.Status.PROPOSED,
             text="Explore how stress affects desire (the therapist's working goal, not shared).",
-        )  # fmt: skip
+        )
         Note.objects.create(
-            client=unit, author=therapist, kind=Note.Kind.INTAKE, signed_at=timezone.now(),
+            client=unit,
+            author=therapist,
+            kind=Note.Kind.INTAKE,
+            signed_at=timezone.now(),
             body="Demo intake note: presenting concerns discussed; goals agreed; next session booked.",
-        )  # fmt: skip
+        )
 
 
 def _seed_schedule() -> None:
@@ -136,7 +184,9 @@ def _seed_schedule() -> None:
     therapist = Therapist.objects.get(user__email="therapist@demo.practice")
     room, _ = Room.objects.get_or_create(name="Garden room", defaults={"location": "Ground floor, 12 Harbour Street"})
     Room.objects.get_or_create(name="Blue room", defaults={"location": "First floor, 12 Harbour Street"})
-    BookingRules.objects.get_or_create(therapist=therapist, defaults={"video_link": "https://video.example.org/dr-morgan"})
+    BookingRules.objects.get_or_create(
+        therapist=therapist, defaults={"video_link": "https://video.example.org/dr-morgan"}
+    )
     if not WorkingHours.objects.filter(therapist=therapist).exists():
         for weekday in range(5):
             WorkingHours.objects.create(therapist=therapist, weekday=weekday, start=time(9), end=time(17))
@@ -144,29 +194,43 @@ def _seed_schedule() -> None:
     Client.objects.filter(pk=couple.pk).update(self_booking=True)
     for member in couple.members.all():
         if not Consent.objects.filter(member=member, kind=Consent.Kind.REMINDERS_EMAIL, revoked_at=None).exists():
-            Consent.objects.create(client=couple, member=member, kind=Consent.Kind.REMINDERS_EMAIL,
-                                   recorded_by=therapist.user)  # fmt: skip
+            Consent.objects.create(
+                client=couple, member=member, kind=Consent.Kind.REMINDERS_EMAIL, recorded_by=therapist.user
+            )
     if Appointment.objects.filter(therapist=therapist).exists():
         return
     zone = therapist.zone
     today = timezone.now().astimezone(zone).date()
     individual = Client.objects.get(reference="C-DEMIND")
-    plan = [(couple, 0, 10, Modality.IN_PERSON), (individual, 0, 14, Modality.VIDEO),
-            (couple, 7, 10, Modality.IN_PERSON), (individual, 3, 11, Modality.VIDEO)]  # fmt: skip
+    plan = [
+        (couple, 0, 10, Modality.IN_PERSON),
+        (individual, 0, 14, Modality.VIDEO),
+        (couple, 7, 10, Modality.IN_PERSON),
+        (individual, 3, 11, Modality.VIDEO),
+    ]
     for unit, days, hour, modality in plan:
         start = datetime.combine(today + timedelta(days=days), time(hour), tzinfo=zone)
         appointment_book(
-            therapist=therapist, client=unit, members=list(unit.members.all()), start=start, by=therapist.user,
-            modality=modality, room=room if modality == Modality.IN_PERSON else None,
-        )  # fmt: skip
+            therapist=therapist,
+            client=unit,
+            members=list(unit.members.all()),
+            start=start,
+            by=therapist.user,
+            modality=modality,
+            room=room if modality == Modality.IN_PERSON else None,
+        )
     # Seven weeks of history, so the dashboard's chart and rates have something to show.
     for weeks_ago in range(1, 8):
         for index, unit in enumerate([couple, individual, couple][: 2 + weeks_ago % 2]):
             start = datetime.combine(today - timedelta(weeks=weeks_ago, days=index), time(9 + 2 * index), tzinfo=zone)
             past = appointment_book(
-                therapist=therapist, client=unit, members=list(unit.members.all()), start=start, by=therapist.user,
+                therapist=therapist,
+                client=unit,
+                members=list(unit.members.all()),
+                start=start,
+                by=therapist.user,
                 modality=Modality.VIDEO,
-            )  # fmt: skip
+            )
             status = Appointment.Status.NO_SHOW if (weeks_ago + index) % 7 == 3 else Appointment.Status.ATTENDED
             Appointment.objects.filter(pk=past.pk).update(status=status)
 

@@ -21,7 +21,8 @@ class RequestContext:
 
 
 _context: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "practice_request", default=RequestContext()  # noqa: B039 - frozen dataclass, immutable
+    "practice_request",
+    default=RequestContext(),  # noqa: B039 - frozen dataclass, immutable
 )
 
 

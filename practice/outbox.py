@@ -39,8 +39,14 @@ _BUILDERS: dict[str, Builder] = {}
 _MANY_BUILDERS: dict[str, ManyBuilder] = {}
 # A member's encrypted fields that no message uses: not read (nor decrypted) when delivering.
 UNUSED_MEMBER_FIELDS = [
-    "last_name", "pronouns", "date_of_birth", "address", "emergency_contact", "gender_identity", "sexual_orientation",
-]  # fmt: skip
+    "last_name",
+    "pronouns",
+    "date_of_birth",
+    "address",
+    "emergency_contact",
+    "gender_identity",
+    "sexual_orientation",
+]
 
 
 def builder(kind: str) -> Callable[[Builder], Builder]:
@@ -88,11 +94,18 @@ def notification_enqueue(
     notification, _created = Notification.objects.get_or_create(
         key=key[:200],
         defaults={
-            "kind": kind, "channel": channel, "send_at": send_at or timezone.now(), "member": member,
-            "user": user, "address": address, "reference": reference,
-            "target_type": target._meta.label_lower, "target_id": str(target.pk), "context": context or {},
+            "kind": kind,
+            "channel": channel,
+            "send_at": send_at or timezone.now(),
+            "member": member,
+            "user": user,
+            "address": address,
+            "reference": reference,
+            "target_type": target._meta.label_lower,
+            "target_id": str(target.pk),
+            "context": context or {},
         },
-    )  # fmt: skip
+    )
     return notification
 
 
@@ -272,14 +285,23 @@ def _claim(row: Notification, ended: tuple | None) -> bool:
     adapt = connection.ops.adapt_datetimefield_value
     before = previous.pk if previous is not None else 0  # no row has id 0 (a NULL let PostgreSQL drop the IN)
     params = [
-        before, outcome.get("status"), Notification.Status.SENDING,
         before,
-        before, outcome.get("last_error", ""),
-        before, adapt(outcome.get("sent_at")),
-        before, adapt(outcome.get("send_at")),
+        outcome.get("status"),
+        Notification.Status.SENDING,
+        before,
+        before,
+        outcome.get("last_error", ""),
+        before,
+        adapt(outcome.get("sent_at")),
+        before,
+        adapt(outcome.get("send_at")),
         adapt(timezone.now()),
-        before, row.pk, before, Notification.Status.QUEUED, adapt(row.queued_at),
-    ]  # fmt: skip
+        before,
+        row.pk,
+        before,
+        Notification.Status.QUEUED,
+        adapt(row.queued_at),
+    ]
     with connection.cursor() as cursor:
         cursor.execute(_CLAIM_SQL, params)
         updated = cursor.rowcount
@@ -293,8 +315,7 @@ def _send(row: Notification, message: Message, mail) -> tuple[str, tuple]:
         if row.channel == Notification.Channel.SMS:
             send_sms(to=_address(row), message=message)
         else:
-            send_email(to=_address(row), message=message, headers={"X-Notification-ID": str(row.pk)},
-                       connection=mail)  # fmt: skip
+            send_email(to=_address(row), message=message, headers={"X-Notification-ID": str(row.pk)}, connection=mail)
     except TransientDeliveryError as exc:
         if row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
             error = f"gave up after repeated failures: {exc}"

@@ -49,14 +49,55 @@ SIZES = {
     "XS": Size(therapists=2, units=50, past=1_000, future=20, referrals=10, outbox=1_000, due=100),
     "S": Size(therapists=10, units=500, past=10_000, future=200, referrals=100, outbox=10_000, due=1_000),
     "M": Size(therapists=10, units=5_000, past=100_000, future=2_000, referrals=1_000, outbox=100_000, due=10_000),
-    "L": Size(therapists=50, units=50_000, past=1_000_000, future=20_000, referrals=10_000, outbox=1_000_000,
-              due=100_000),
-}  # fmt: skip
+    "L": Size(
+        therapists=50, units=50_000, past=1_000_000, future=20_000, referrals=10_000, outbox=1_000_000, due=100_000
+    ),
+}
 
-FIRST = ["Alex", "Sam", "Jordan", "Casey", "Robin", "Morgan", "Taylor", "Jamie", "Riley", "Avery", "Quinn",
-         "Rowan", "Sasha", "Noor", "Ines", "Tomas", "Mei", "Kofi", "Anya", "Luca"]  # fmt: skip
-LAST = ["Lee", "Hale", "Reyes", "Okafor", "Nguyen", "Schmidt", "Rossi", "Kowalski", "Haddad", "Silva",
-        "Murphy", "Tanaka", "Novak", "Dubois", "Ahmed", "Larsen", "Costa", "Fischer", "Ward", "Patel"]  # fmt: skip
+FIRST = [
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Casey",
+    "Robin",
+    "Morgan",
+    "Taylor",
+    "Jamie",
+    "Riley",
+    "Avery",
+    "Quinn",
+    "Rowan",
+    "Sasha",
+    "Noor",
+    "Ines",
+    "Tomas",
+    "Mei",
+    "Kofi",
+    "Anya",
+    "Luca",
+]
+LAST = [
+    "Lee",
+    "Hale",
+    "Reyes",
+    "Okafor",
+    "Nguyen",
+    "Schmidt",
+    "Rossi",
+    "Kowalski",
+    "Haddad",
+    "Silva",
+    "Murphy",
+    "Tanaka",
+    "Novak",
+    "Dubois",
+    "Ahmed",
+    "Larsen",
+    "Costa",
+    "Fischer",
+    "Ward",
+    "Patel",
+]
 
 
 class ScaleRefused(Exception):
@@ -185,10 +226,17 @@ def add_units(therapists: list, units: int, *, rng: random.Random) -> dict[str, 
     for unit in clients:
         for position in range(1, 3 if unit.kind == Client.Kind.COUPLE else 2):
             first, last = rng.choice(FIRST), rng.choice(LAST)
-            members.append(Member(
-                client=unit, position=position, first_name=first, last_name=last, pronouns="they/them",
-                email=f"{first.lower()}.{unit.reference.lower()}{position}@example.org", phone="+44 7700 900000",
-            ))  # fmt: skip
+            members.append(
+                Member(
+                    client=unit,
+                    position=position,
+                    first_name=first,
+                    last_name=last,
+                    pronouns="they/them",
+                    email=f"{first.lower()}.{unit.reference.lower()}{position}@example.org",
+                    phone="+44 7700 900000",
+                )
+            )
     Member.objects.bulk_create(members, batch_size=BATCH)
     tokens = [
         MemberSearchToken(member=m, client_id=m.client_id, digest=d)
@@ -198,10 +246,13 @@ def add_units(therapists: list, units: int, *, rng: random.Random) -> dict[str, 
     MemberSearchToken.objects.bulk_create(tokens, batch_size=BATCH)
     therapist_user = {t.pk: t.user_id for t in therapists}
     Consent.objects.bulk_create(
-        (Consent(client=m.client, member=m, kind=kind, recorded_by_id=therapist_user[m.client.primary_therapist_id])
-         for m in members for kind in (Consent.Kind.TREATMENT, Consent.Kind.REMINDERS_EMAIL)),
+        (
+            Consent(client=m.client, member=m, kind=kind, recorded_by_id=therapist_user[m.client.primary_therapist_id])
+            for m in members
+            for kind in (Consent.Kind.TREATMENT, Consent.Kind.REMINDERS_EMAIL)
+        ),
         batch_size=BATCH,
-    )  # fmt: skip
+    )
     return {"units": len(clients), "members": len(members), "search_tokens": len(tokens)}
 
 
@@ -254,39 +305,58 @@ def add_appointments(therapists: list, *, past: int, future: int, rng: random.Ra
         for start in _grid(today - timedelta(days=1), -1, PAST_HOURS, done_past, share_past, zone):
             roll = rng.random()
             status = (
-                Appointment.Status.CANCELLED if roll < 0.08
-                else Appointment.Status.NO_SHOW if roll < 0.11
-                else Appointment.Status.LATE_CANCELLED if roll < 0.13
+                Appointment.Status.CANCELLED
+                if roll < 0.08
+                else Appointment.Status.NO_SHOW
+                if roll < 0.11
+                else Appointment.Status.LATE_CANCELLED
+                if roll < 0.13
                 else Appointment.Status.ATTENDED
-            )  # fmt: skip
+            )
             rows.append((start, status))
         for start in _grid(today + timedelta(days=1), 1, FUTURE_HOURS, done_future, share_future, zone):
             rows.append((start, Appointment.Status.BOOKED))
         appointments = [
             Appointment(
-                therapist=therapist, client_id=rng.choice(unit_ids), start=start, end=start + timedelta(hours=1),
-                status=status, modality=Modality.VIDEO, video_link="https://video.example.org/scale",
+                therapist=therapist,
+                client_id=rng.choice(unit_ids),
+                start=start,
+                end=start + timedelta(hours=1),
+                status=status,
+                modality=Modality.VIDEO,
+                video_link="https://video.example.org/scale",
                 booked_by_id=therapist.user_id,
                 cancelled_at=start - timedelta(days=1) if status in ("cancelled", "late_cancelled") else None,
             )
             for start, status in rows
-        ]  # fmt: skip
+        ]
         Appointment.objects.bulk_create(appointments, batch_size=BATCH)
         live = set(Appointment.LIVE_STATUSES)
         attendances = [
-            Attendance(appointment=a, member_id=m, start=a.start, end=a.end, live=a.status in live,
-                       confirmed_at=a.start - timedelta(days=1) if a.status != "booked" else None)
+            Attendance(
+                appointment=a,
+                member_id=m,
+                start=a.start,
+                end=a.end,
+                live=a.status in live,
+                confirmed_at=a.start - timedelta(days=1) if a.status != "booked" else None,
+            )
             for a in appointments
             for m in units[a.client_id]
-        ]  # fmt: skip
+        ]
         Attendance.objects.bulk_create(attendances, batch_size=BATCH)
         notes = [
-            Note(client_id=a.client_id, author=therapist, appointment=a, session_date=a.start.astimezone(zone).date(),
-                 body=f"Session notes {a.start:%Y-%m-%d}: themes explored, homework agreed.",
-                 signed_at=None if rng.random() < 0.02 else a.end + timedelta(hours=2))
+            Note(
+                client_id=a.client_id,
+                author=therapist,
+                appointment=a,
+                session_date=a.start.astimezone(zone).date(),
+                body=f"Session notes {a.start:%Y-%m-%d}: themes explored, homework agreed.",
+                signed_at=None if rng.random() < 0.02 else a.end + timedelta(hours=2),
+            )
             for a in appointments
             if a.status == Appointment.Status.ATTENDED
-        ]  # fmt: skip
+        ]
         Note.objects.bulk_create(notes, batch_size=BATCH)
         made["past_appointments"] += share_past
         made["future_appointments"] += share_future
@@ -310,27 +380,37 @@ def add_referrals(count: int, *, rng: random.Random, therapists: list) -> dict[s
 
     first_referrer = Referrer.objects.count()
     referrers = [
-        Referrer(kind=Referrer.Kind.values[i % len(Referrer.Kind.values)], name=f"Dr Referrer {first_referrer + i}",
-                 email=f"referrer-{first_referrer + i}@{DOMAIN}")
+        Referrer(
+            kind=Referrer.Kind.values[i % len(Referrer.Kind.values)],
+            name=f"Dr Referrer {first_referrer + i}",
+            email=f"referrer-{first_referrer + i}@{DOMAIN}",
+        )
         for i in range(max(1, count // 20))
-    ]  # fmt: skip
+    ]
     Referrer.objects.bulk_create(referrers, batch_size=BATCH)
     first_number = Referral.objects.count()
     statuses = [s for s, _label in Referral.Status.choices]
     referrals = []
     for i in range(count):
         couple = i % 4 == 0
-        referrals.append(Referral(
-            reference=_reference("R-", first_number + i), referrer=referrers[i % len(referrers)],
-            kind=Referral.Kind.COUPLE if couple else Referral.Kind.INDIVIDUAL,
-            first_name=rng.choice(FIRST), last_name=rng.choice(LAST), email="person@example.org",
-            phone="+44 7700 900001", partner_first_name=rng.choice(FIRST) if couple else "",
-            partner_last_name=rng.choice(LAST) if couple else "",
-            reason="Low desire and painful sex for a year; would like couples work.",
-            urgency=Referral.Urgency.ROUTINE, consent_attested_at=timezone.now(),
-            status=statuses[i % len(statuses)] if i % 2 else Referral.Status.NEW,
-            preferred_therapist=therapists[i % len(therapists)] if i % 5 == 0 else None,
-        ))  # fmt: skip
+        referrals.append(
+            Referral(
+                reference=_reference("R-", first_number + i),
+                referrer=referrers[i % len(referrers)],
+                kind=Referral.Kind.COUPLE if couple else Referral.Kind.INDIVIDUAL,
+                first_name=rng.choice(FIRST),
+                last_name=rng.choice(LAST),
+                email="person@example.org",
+                phone="+44 7700 900001",
+                partner_first_name=rng.choice(FIRST) if couple else "",
+                partner_last_name=rng.choice(LAST) if couple else "",
+                reason="Low desire and painful sex for a year; would like couples work.",
+                urgency=Referral.Urgency.ROUTINE,
+                consent_attested_at=timezone.now(),
+                status=statuses[i % len(statuses)] if i % 2 else Referral.Status.NEW,
+                preferred_therapist=therapists[i % len(therapists)] if i % 5 == 0 else None,
+            )
+        )
     Referral.objects.bulk_create(referrals, batch_size=BATCH)
     return {"referrers": len(referrers), "referrals": len(referrals)}
 
@@ -343,29 +423,47 @@ def add_outbox(count: int, *, due: int, rng: random.Random, now: datetime) -> di
 
     booked = list(
         Attendance.objects.filter(appointment__status="booked", appointment__start__gt=now)
-        .select_related("appointment").order_by("pk")
-    )  # fmt: skip
-    past = list(Attendance.objects.filter(appointment__start__lt=now).order_by("pk").values_list(
-        "pk", "appointment_id", "member_id")[: max(1, count - due)])  # fmt: skip
+        .select_related("appointment")
+        .order_by("pk")
+    )
+    past = list(
+        Attendance.objects.filter(appointment__start__lt=now)
+        .order_by("pk")
+        .values_list("pk", "appointment_id", "member_id")[: max(1, count - due)]
+    )
     first = Notification.objects.count()
     rows = []
     for i in range(due if booked else 0):
         attendance = booked[i % len(booked)]
-        rows.append(Notification(
-            kind=n.REMINDER, key=f"scale:{first + i}:reminder:{attendance.pk}",
-            send_at=now - timedelta(minutes=1 + i % 50),
-            target_type="sessions_app.appointment", target_id=str(attendance.appointment_id),
-            member_id=attendance.member_id, reference="scale",
-            context={"start": attendance.appointment.start.isoformat()},
-        ))  # fmt: skip
+        rows.append(
+            Notification(
+                kind=n.REMINDER,
+                key=f"scale:{first + i}:reminder:{attendance.pk}",
+                send_at=now - timedelta(minutes=1 + i % 50),
+                target_type="sessions_app.appointment",
+                target_id=str(attendance.appointment_id),
+                member_id=attendance.member_id,
+                reference="scale",
+                context={"start": attendance.appointment.start.isoformat()},
+            )
+        )
     for i in range(count - len(rows)):
         _pk, appointment_id, member_id = past[i % len(past)]
         sent = now - timedelta(hours=1 + i % 20_000)
-        rows.append(Notification(
-            kind=n.REMINDER, key=f"scale:{first + due + i}:sent:{appointment_id}", send_at=sent,
-            status=Notification.Status.SENT, sent_at=sent, queued_at=sent, attempts=1,
-            target_type="sessions_app.appointment", target_id=str(appointment_id), member_id=member_id,
-            reference="scale",
-        ))  # fmt: skip
+        rows.append(
+            Notification(
+                kind=n.REMINDER,
+                key=f"scale:{first + due + i}:sent:{appointment_id}",
+                send_at=sent,
+                status=Notification.Status.SENT,
+                sent_at=sent,
+                queued_at=sent,
+                attempts=1,
+                target_type="sessions_app.appointment",
+                target_id=str(appointment_id),
+                member_id=member_id,
+                reference="scale",
+            )
+        )
     Notification.objects.bulk_create(rows, batch_size=BATCH)
     return {"outbox": len(rows), "outbox_due": min(due, len(rows)) if booked else 0}

@@ -60,9 +60,11 @@ def _rates(weeks: list[dict]) -> dict:
     late = sum(w["late"] for w in weeks)
     marked = attended + no_show
     return {
-        "attended": attended, "no_show": no_show, "late": late,
+        "attended": attended,
+        "no_show": no_show,
+        "late": late,
         "no_show_rate": round(100 * no_show / marked) if marked else None,
-    }  # fmt: skip
+    }
 
 
 def _weekly_sessions(therapist, day_start, weeks: int = 8) -> list[dict]:

@@ -24,9 +24,19 @@ class ReferralAdmin(admin.ModelAdmin):
     search_fields = ["reference", "referrer__name", "referrer__organisation", "referrer__email"]
     list_select_related = ["referrer"]
     fields = [
-        "reference", "referrer", "kind", "status", "urgency", "preferred_contact", "preferred_therapist",
-        "assigned_therapist", "client", "consent_attested_at", "created_at", "updated_at",
-    ]  # fmt: skip
+        "reference",
+        "referrer",
+        "kind",
+        "status",
+        "urgency",
+        "preferred_contact",
+        "preferred_therapist",
+        "assigned_therapist",
+        "client",
+        "consent_attested_at",
+        "created_at",
+        "updated_at",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request):

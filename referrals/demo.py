@@ -16,48 +16,79 @@ from referrals.models import Referral, ReferralEvent, Referrer
 
 REFERRERS = {
     "psychiatrist": {
-        "kind": Referrer.Kind.PSYCHIATRIST, "name": "Dr Priya Shah", "organisation": "Harbour Mental Health",
-        "email": "priya.shah@demo-referrer.example", "phone": "+44 20 7946 0101",
+        "kind": Referrer.Kind.PSYCHIATRIST,
+        "name": "Dr Priya Shah",
+        "organisation": "Harbour Mental Health",
+        "email": "priya.shah@demo-referrer.example",
+        "phone": "+44 20 7946 0101",
     },
     "urologist": {
-        "kind": Referrer.Kind.PHYSICIAN, "name": "Dr Tom Reid", "organisation": "Quayside Urology",
-        "speciality": "Urology", "email": "tom.reid@demo-referrer.example", "phone": "+44 20 7946 0102",
+        "kind": Referrer.Kind.PHYSICIAN,
+        "name": "Dr Tom Reid",
+        "organisation": "Quayside Urology",
+        "speciality": "Urology",
+        "email": "tom.reid@demo-referrer.example",
+        "phone": "+44 20 7946 0102",
     },
     "minister": {
-        "kind": Referrer.Kind.CLERGY, "name": "Rev. Anne Clarke", "organisation": "St Brendan's",
+        "kind": Referrer.Kind.CLERGY,
+        "name": "Rev. Anne Clarke",
+        "organisation": "St Brendan's",
         "email": "anne.clarke@demo-referrer.example",
     },
-}  # fmt: skip
+}
 
 REFERRALS = [
     {
-        "reference": "R-DEMPSY", "referrer": "psychiatrist", "kind": Referral.Kind.INDIVIDUAL,
-        "first_name": "Alex", "last_name": "Rowe", "phone": "+44 7700 900201", "email": "alex.rowe@demo.practice",
-        "urgency": Referral.Urgency.URGENT, "concerns": ["low-desire", "anxiety"],
+        "reference": "R-DEMPSY",
+        "referrer": "psychiatrist",
+        "kind": Referral.Kind.INDIVIDUAL,
+        "first_name": "Alex",
+        "last_name": "Rowe",
+        "phone": "+44 7700 900201",
+        "email": "alex.rowe@demo.practice",
+        "urgency": Referral.Urgency.URGENT,
+        "concerns": ["low-desire", "anxiety"],
         "reason": "Low desire since starting an SSRI eight months ago; anxious about the relationship. "
-                  "Has agreed to see a sex therapist; we are reviewing the medication in parallel.",
-        "status": Referral.Status.NEW, "days_ago": 1,
+        "Has agreed to see a sex therapist; we are reviewing the medication in parallel.",
+        "status": Referral.Status.NEW,
+        "days_ago": 1,
     },
     {
-        "reference": "R-DEMREV", "referrer": "minister", "kind": Referral.Kind.COUPLE,
-        "first_name": "Dana", "last_name": "Okafor", "phone": "+44 7700 900202",
-        "partner_first_name": "Chris", "partner_last_name": "Okafor",
-        "preferred_contact": Referral.ContactMethod.PHONE, "urgency": Referral.Urgency.ROUTINE,
+        "reference": "R-DEMREV",
+        "referrer": "minister",
+        "kind": Referral.Kind.COUPLE,
+        "first_name": "Dana",
+        "last_name": "Okafor",
+        "phone": "+44 7700 900202",
+        "partner_first_name": "Chris",
+        "partner_last_name": "Okafor",
+        "preferred_contact": Referral.ContactMethod.PHONE,
+        "urgency": Referral.Urgency.ROUTINE,
         "concerns": ["intimacy", "trust-commitment"],
         "reason": "Married couple who came to me for pastoral support about intimacy and trust after a "
-                  "difficult year. They would like specialist help.",
-        "status": Referral.Status.CONTACTED, "days_ago": 9,
+        "difficult year. They would like specialist help.",
+        "status": Referral.Status.CONTACTED,
+        "days_ago": 9,
     },
     {
-        "reference": "R-DEMURG", "referrer": "urologist", "kind": Referral.Kind.COUPLE,
-        "first_name": "Jordan", "last_name": "Lee", "email": "client@demo.practice",
-        "partner_first_name": "Casey", "partner_last_name": "Lee", "partner_email": "casey@demo.practice",
-        "preferred_contact": Referral.ContactMethod.EMAIL, "urgency": Referral.Urgency.SOON,
+        "reference": "R-DEMURG",
+        "referrer": "urologist",
+        "kind": Referral.Kind.COUPLE,
+        "first_name": "Jordan",
+        "last_name": "Lee",
+        "email": "client@demo.practice",
+        "partner_first_name": "Casey",
+        "partner_last_name": "Lee",
+        "partner_email": "casey@demo.practice",
+        "preferred_contact": Referral.ContactMethod.EMAIL,
+        "urgency": Referral.Urgency.SOON,
         "concerns": ["arousal", "dissimilar-needs"],
         "reason": "Erectile difficulties with no physical cause found; the couple report mismatched desire.",
-        "status": Referral.Status.ACCEPTED, "days_ago": 40,
+        "status": Referral.Status.ACCEPTED,
+        "days_ago": 40,
     },
-]  # fmt: skip
+]
 
 
 @transaction.atomic
@@ -87,8 +118,12 @@ def seed_referrals() -> list[Referral]:
 def _advance(referral: Referral, status: str, therapist: Therapist | None) -> None:
     if status == Referral.Status.NEW or therapist is None:
         return
-    ReferralEvent.objects.create(referral=referral, action=ReferralEvent.Action.CONTACTED, by=therapist.user,
-                                 note="Spoke to them by phone; first appointment offered.")  # fmt: skip
+    ReferralEvent.objects.create(
+        referral=referral,
+        action=ReferralEvent.Action.CONTACTED,
+        by=therapist.user,
+        note="Spoke to them by phone; first appointment offered.",
+    )
     referral.status = Referral.Status.CONTACTED
     unit = Client.objects.filter(reference="C-DEMCPL").prefetch_related("members").first()
     if status == Referral.Status.ACCEPTED and unit is not None:
@@ -97,8 +132,14 @@ def _advance(referral: Referral, status: str, therapist: Therapist | None) -> No
             referral=referral, action=ReferralEvent.Action.ACCEPTED, by=therapist.user, therapist=therapist
         )
         member = unit.members.all()[0]
-        if not Consent.objects.filter(member=member, kind=Consent.Kind.RELEASE, referrer=referral.referrer,
-                                      revoked_at=None).exists():  # fmt: skip
-            Consent.objects.create(client=unit, member=member, kind=Consent.Kind.RELEASE, referrer=referral.referrer,
-                                   recorded_by=therapist.user)  # fmt: skip
+        if not Consent.objects.filter(
+            member=member, kind=Consent.Kind.RELEASE, referrer=referral.referrer, revoked_at=None
+        ).exists():
+            Consent.objects.create(
+                client=unit,
+                member=member,
+                kind=Consent.Kind.RELEASE,
+                referrer=referral.referrer,
+                recorded_by=therapist.user,
+            )
     referral.save(update_fields=["status", "client", "assigned_therapist", "updated_at"])

@@ -32,22 +32,29 @@ class ReferralForm(forms.Form):
     # About the referrer
     referrer_kind = forms.ChoiceField(label=_("You are a"), choices=[("", _("Choose…")), *Referrer.Kind.choices])
     referrer_speciality = _text(
-        _("Speciality"), max_length=100, required=False, help_text=_("Physicians: e.g. primary care, urology."),
+        _("Speciality"),
+        max_length=100,
+        required=False,
+        help_text=_("Physicians: e.g. primary care, urology."),
         attrs={"list": "specialities", "autocomplete": "off"},
-    )  # fmt: skip
+    )
     referrer_name = _text(_("Your name"), max_length=150, attrs={"autocomplete": "name"})
     referrer_organisation = _text(
         _("Practice, clinic or congregation"), max_length=150, required=False, attrs={"autocomplete": "organization"}
     )
     referrer_email = forms.EmailField(
-        label=_("Your email"), max_length=254,
+        label=_("Your email"),
+        max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
         help_text=_("We send the acknowledgement here, and recognise you next time by it."),
-    )  # fmt: skip
+    )
     referrer_phone = _text(
-        _("Your phone"), max_length=40, required=False, validators=[phone_number],
+        _("Your phone"),
+        max_length=40,
+        required=False,
+        validators=[phone_number],
         attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"},
-    )  # fmt: skip
+    )
 
     # The person or couple referred
     kind = forms.ChoiceField(
@@ -56,52 +63,72 @@ class ReferralForm(forms.Form):
     first_name = _text(_("First name"), max_length=100, attrs=PERSON)
     last_name = _text(_("Last name"), max_length=100, attrs=PERSON)
     email = forms.EmailField(
-        label=_("Email"), max_length=254, required=False,
+        label=_("Email"),
+        max_length=254,
+        required=False,
         widget=forms.EmailInput(attrs={**PERSON, "inputmode": "email"}),
-    )  # fmt: skip
+    )
     phone = _text(
-        _("Phone"), max_length=40, required=False, validators=[phone_number],
+        _("Phone"),
+        max_length=40,
+        required=False,
+        validators=[phone_number],
         attrs={**PERSON, "type": "tel", "inputmode": "tel"},
-    )  # fmt: skip
+    )
     partner_first_name = _text(_("Partner's first name"), max_length=100, required=False, attrs=PERSON)
     partner_last_name = _text(_("Partner's last name"), max_length=100, required=False, attrs=PERSON)
     partner_email = forms.EmailField(
-        label=_("Partner's email"), max_length=254, required=False,
+        label=_("Partner's email"),
+        max_length=254,
+        required=False,
         widget=forms.EmailInput(attrs={**PERSON, "inputmode": "email"}),
-    )  # fmt: skip
+    )
     partner_phone = _text(
-        _("Partner's phone"), max_length=40, required=False, validators=[phone_number],
+        _("Partner's phone"),
+        max_length=40,
+        required=False,
+        validators=[phone_number],
         attrs={**PERSON, "type": "tel", "inputmode": "tel"},
-    )  # fmt: skip
+    )
     preferred_contact = forms.ChoiceField(
-        label=_("Best way to contact them"), choices=Referral.ContactMethod.choices,
-        initial=Referral.ContactMethod.PHONE, widget=forms.RadioSelect,
-    )  # fmt: skip
+        label=_("Best way to contact them"),
+        choices=Referral.ContactMethod.choices,
+        initial=Referral.ContactMethod.PHONE,
+        widget=forms.RadioSelect,
+    )
     contact_notes = forms.CharField(
-        label=_("Contact notes"), max_length=500, required=False,
+        label=_("Contact notes"),
+        max_length=500,
+        required=False,
         widget=forms.Textarea(attrs={**PERSON, "rows": 2}),
         help_text=_("Optional: good times to call, whether a message may be left."),
-    )  # fmt: skip
+    )
 
     # The referral
     reason = forms.CharField(
-        label=_("Reason for referral"), max_length=REASON_MAX_LENGTH,
+        label=_("Reason for referral"),
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("In your own words. At most %(n)s characters.") % {"n": REASON_MAX_LENGTH},
-    )  # fmt: skip
+    )
     concerns = forms.ModelMultipleChoiceField(
-        label=_("Concerns (optional)"), queryset=Concern.objects.all(), required=False,
+        label=_("Concerns (optional)"),
+        queryset=Concern.objects.all(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
+    )
     urgency = forms.ChoiceField(
-        label=_("Urgency"), choices=Referral.Urgency.choices, initial=Referral.Urgency.ROUTINE,
+        label=_("Urgency"),
+        choices=Referral.Urgency.choices,
+        initial=Referral.Urgency.ROUTINE,
         widget=forms.RadioSelect,
-    )  # fmt: skip
+    )
     preferred_therapist = forms.ModelChoiceField(
         label=_("Preferred therapist (optional)"),
         queryset=Therapist.objects.filter(accepts_new_clients=True, user__is_active=True),
-        required=False, empty_label=_("No preference"),
-    )  # fmt: skip
+        required=False,
+        empty_label=_("No preference"),
+    )
     consent = forms.BooleanField(
         label=_(
             "The person referred (for a couple, both partners) agreed to this referral and to be contacted "
@@ -158,16 +185,18 @@ class DeclineForm(forms.Form):
 
 class ReferOnForm(forms.Form):
     note = forms.CharField(
-        label=_("Referred on to (provider) and why"), max_length=NOTE_MAX_LENGTH,
+        label=_("Referred on to (provider) and why"),
+        max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )  # fmt: skip
+    )
 
 
 class AcceptForm(forms.Form):
     therapist = forms.ModelChoiceField(
-        label=_("Therapist"), queryset=Therapist.objects.filter(user__is_active=True).select_related("user"),
+        label=_("Therapist"),
+        queryset=Therapist.objects.filter(user__is_active=True).select_related("user"),
         empty_label=None,
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -181,9 +210,11 @@ class LetterForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Letter"), choices=ReferralLetter.Kind.choices, widget=forms.RadioSelect)
     body = forms.CharField(
-        label=_("Text"), max_length=LETTER_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 14}),
+        label=_("Text"),
+        max_length=LETTER_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 14}),
         help_text=_("Edit before sending. Share only what the client's consent covers."),
-    )  # fmt: skip
+    )
     token = forms.CharField(max_length=64, widget=forms.HiddenInput, validators=[RegexValidator(r"^[0-9a-f]{16,64}$")])
 
     def __init__(self, *args, kinds: list[tuple[str, str]], editable: bool = True, **kwargs):

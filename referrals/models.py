@@ -156,10 +156,16 @@ class Referral(TimeStampedModel):
         if self.is_couple:
             people.append((self.partner_first_name, self.partner_last_name, self.partner_email, self.partner_phone))
         return [
-            {"first_name": first, "last_name": last, "email": email, "phone": phone,
-             "contact_by_email": bool(email), "contact_by_sms": False}
+            {
+                "first_name": first,
+                "last_name": last,
+                "email": email,
+                "phone": phone,
+                "contact_by_email": bool(email),
+                "contact_by_sms": False,
+            }
             for first, last, email, phone in people
-        ]  # fmt: skip
+        ]
 
 
 class ReferralEvent(models.Model):

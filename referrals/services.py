@@ -22,10 +22,21 @@ from referrals.models import Referral, ReferralEvent, ReferralLetter, Referrer
 
 REFERRER_FIELDS = ["kind", "name", "organisation", "speciality", "phone"]
 REFERRAL_FIELDS = [
-    "kind", "first_name", "last_name", "email", "phone", "partner_first_name", "partner_last_name",
-    "partner_email", "partner_phone", "preferred_contact", "contact_notes", "reason", "urgency",
+    "kind",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "partner_first_name",
+    "partner_last_name",
+    "partner_email",
+    "partner_phone",
+    "preferred_contact",
+    "contact_notes",
+    "reason",
+    "urgency",
     "preferred_therapist",
-]  # fmt: skip
+]
 # Foreign keys `referral_submit` is given as loaded rows (the referrer just read or saved, the form's
 # chosen therapist); the database still enforces them.
 LOADED_FKS = ["referrer", "preferred_therapist"]
@@ -83,14 +94,22 @@ def _queue_submission_messages(referral: Referral) -> None:
     """The acknowledgement and one notice per therapist and staff user: one read, one insert, however
     many recipients. Keys already queued are left alone, so calling it twice queues nothing more."""
     acknowledgement = {
-        "kind": "referral_acknowledgement", "key": f"referral_acknowledgement:{referral.pk}", "target": referral,
-        "address": referral.referrer.email, "reference": referral.reference,
-    }  # fmt: skip
+        "kind": "referral_acknowledgement",
+        "key": f"referral_acknowledgement:{referral.pk}",
+        "target": referral,
+        "address": referral.referrer.email,
+        "reference": referral.reference,
+    }
     notices = [
-        {"kind": "referral_notice", "key": f"referral_notice:{referral.pk}:{user.pk}", "target": referral, "user": user,
-         "reference": referral.reference}
+        {
+            "kind": "referral_notice",
+            "key": f"referral_notice:{referral.pk}:{user.pk}",
+            "target": referral,
+            "user": user,
+            "reference": referral.reference,
+        }
         for user in selectors.triage_recipients().only("pk")
-    ]  # fmt: skip
+    ]
     outbox.notification_enqueue_many([acknowledgement, *notices])
 
 
@@ -159,9 +178,13 @@ def referral_accept(*, referral: Referral, by: User, therapist: Therapist, base_
     if referral.client_id is not None or not referral.is_open:
         raise ValidationError(NOT_OPEN % {"status": referral.get_status_display().lower()})
     client = client_services.client_create(
-        by=by, primary_therapist=therapist, members=referral.members_data(), concerns=list(referral.concerns.all()),
-        kind=referral.kind, status=Client.Status.PROSPECTIVE,
-    )  # fmt: skip
+        by=by,
+        primary_therapist=therapist,
+        members=referral.members_data(),
+        concerns=list(referral.concerns.all()),
+        kind=referral.kind,
+        status=Client.Status.PROSPECTIVE,
+    )
     referral.status = Referral.Status.ACCEPTED
     referral.client = client
     referral.assigned_therapist = therapist
@@ -225,7 +248,10 @@ def letter_send(*, referral: Referral, by: Therapist, kind: str, body: str, toke
     ReferralEvent.objects.create(referral=referral, action=ReferralEvent.Action.LETTER_SENT, by=by.user)
     audit_record(actor=by.user, action=AuditAction.CREATE, target=letter, client_id=referral.client_id)
     outbox.notification_enqueue(
-        kind="referral_letter", key=f"referral_letter:{letter.pk}", target=letter,
-        address=referral.referrer.email, reference=referral.reference,
-    )  # fmt: skip
+        kind="referral_letter",
+        key=f"referral_letter:{letter.pk}",
+        target=letter,
+        address=referral.referrer.email,
+        reference=referral.reference,
+    )
     return letter

@@ -95,8 +95,17 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "resource__kind"]
     search_fields = ["client__reference", "resource__title"]
     list_select_related = ["client", "resource"]
-    fields = ["client", "resource", "member", "status", "due_on", "released_stage", "completed_at", "created_by",
-              "created_at"]  # fmt: skip
+    fields = [
+        "client",
+        "resource",
+        "member",
+        "status",
+        "due_on",
+        "released_stage",
+        "completed_at",
+        "created_by",
+        "created_at",
+    ]
     readonly_fields = fields
 
     @admin.display(description="Client", ordering="client__reference")

@@ -194,15 +194,23 @@ def _entry(entry: Entry) -> tuple[Resource, bool]:
         return resource, False
     instructions = entry.instructions + (f"\n\n{PLACEHOLDER_NOTE}" if entry.link else "")
     resource = Resource.objects.create(
-        kind=entry.kind, title=entry.title, summary=entry.summary, instructions=instructions, link=entry.link,
-        suits=entry.suits, nature=entry.nature,
-    )  # fmt: skip
+        kind=entry.kind,
+        title=entry.title,
+        summary=entry.summary,
+        instructions=instructions,
+        link=entry.link,
+        suits=entry.suits,
+        nature=entry.nature,
+    )
     resource.concerns.set(Concern.objects.filter(slug__in=entry.concerns))
     for order, stage in enumerate(entry.stages, start=1):
         resource.steps.create(
-            order=order, title=stage.title, what_to_do=stage.what_to_do, not_yet=stage.not_yet,
+            order=order,
+            title=stage.title,
+            what_to_do=stage.what_to_do,
+            not_yet=stage.not_yet,
             suggested_days=stage.days,
-        )  # fmt: skip
+        )
     return resource, True
 
 
@@ -231,10 +239,15 @@ def seed_resources() -> dict:
     if workshop is None:
         starts = _next_month_evening(now)
         workshop = Workshop.objects.create(
-            title=WORKSHOP_TITLE, description=description.summary + "\n\n" + description.instructions,
-            resource=description, starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=12,
-            place="The practice's group room (demo address)", facilitator="Dr Alex Morgan",
-        )  # fmt: skip
+            title=WORKSHOP_TITLE,
+            description=description.summary + "\n\n" + description.instructions,
+            resource=description,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            capacity=12,
+            place="The practice's group room (demo address)",
+            facilitator="Dr Alex Morgan",
+        )
         workshop.concerns.set(Concern.objects.filter(slug__in=WORKSHOP_DESCRIPTION.concerns))
     _seed_demo_homework(programme, readings[1], workshop)
     return {"programme": programme, "readings": readings, "check_in": check_in, "workshop": workshop}
@@ -252,14 +265,21 @@ def _seed_demo_homework(programme: Resource, reading: Resource, workshop: Worksh
     therapist = unit.primary_therapist
     today = timezone.localdate()
     sensate = services.assignment_create(
-        client=unit, resource=programme, by=therapist, due_on=today + timedelta(days=14),
+        client=unit,
+        resource=programme,
+        by=therapist,
+        due_on=today + timedelta(days=14),
         note="Start with stage one this week; we will talk about how it went before opening stage two.",
-    )  # fmt: skip
+    )
     services.assignment_create(client=unit, resource=reading, by=therapist, due_on=today + timedelta(days=21))
     first, second = unit.members.order_by("position")[:2]
     services.progress_save(
-        assignment=sensate, member=first, by=first.user or therapist.user, step=programme.steps.order_by("order")[0],
-        log="Demo log: we managed two evenings. I noticed how often I wanted to hurry.", mark_done=True,
-    )  # fmt: skip
+        assignment=sensate,
+        member=first,
+        by=first.user or therapist.user,
+        step=programme.steps.order_by("order")[0],
+        log="Demo log: we managed two evenings. I noticed how often I wanted to hurry.",
+        mark_done=True,
+    )
     for member in (first, second):
         services.registration_create(workshop=workshop, member=member, by=therapist.user)

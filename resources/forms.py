@@ -18,9 +18,12 @@ class LibraryFilterForm(forms.Form):
     kind = forms.ChoiceField(required=False, choices=[("", _("Any kind")), *Resource.Kind.choices])
     suits = forms.ChoiceField(
         required=False,
-        choices=[("", _("Individuals or couples")), (Suits.INDIVIDUALS, _("Suits individuals")),
-                 (Suits.COUPLES, _("Suits couples"))],
-    )  # fmt: skip
+        choices=[
+            ("", _("Individuals or couples")),
+            (Suits.INDIVIDUALS, _("Suits individuals")),
+            (Suits.COUPLES, _("Suits couples")),
+        ],
+    )
     concern = forms.ModelChoiceField(
         required=False, queryset=Concern.objects.all(), to_field_name="slug", empty_label=_("Any concern")
     )
@@ -96,9 +99,15 @@ class BaseStepFormSet(forms.BaseInlineFormSet):
 
 
 StepFormSet = inlineformset_factory(
-    Resource, ExerciseStep, form=StepForm, formset=BaseStepFormSet, extra=2, can_delete=True, max_num=30,
+    Resource,
+    ExerciseStep,
+    form=StepForm,
+    formset=BaseStepFormSet,
+    extra=2,
+    can_delete=True,
+    max_num=30,
     validate_max=True,
-)  # fmt: skip
+)
 
 
 class AssignmentForm(forms.ModelForm):
@@ -135,9 +144,12 @@ class AssignmentEditForm(forms.Form):
 
     due_on = forms.DateField(required=False, widget=DATE, label=_("Due on"))
     note = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=LOG_MAX, label=_("Note to the client"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=LOG_MAX,
+        label=_("Note to the client"),
         help_text=_("Shown to the client(s) it is for. Kept encrypted."),
-    )  # fmt: skip
+    )
 
 
 class FeedbackForm(forms.Form):
@@ -155,9 +167,11 @@ class FeedbackForm(forms.Form):
 
 class ProgressForm(forms.Form):
     log = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=LOG_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=LOG_MAX,
         label=_("Your private notes: what happened, how it felt"),
-    )  # fmt: skip
+    )
     done = forms.BooleanField(required=False, label=_("Mark as done"))
 
 

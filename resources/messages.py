@@ -102,9 +102,12 @@ def assignment_due(notification: Notification) -> Message | None:
     discreet = member.discreet_wording
     due = date_format(assignment.due_on, "l j F Y")
     context = {
-        "member": member, "discreet": discreet, "due": due, "practice_name": _practice_name(member),
+        "member": member,
+        "discreet": discreet,
+        "due": due,
+        "practice_name": _practice_name(member),
         "link": _site_url() + reverse("resources:portal_assignment", args=[assignment.pk]),
-    }  # fmt: skip
+    }
     subject = (
         f"A reminder from {context['practice_name']}"
         if discreet

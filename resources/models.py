@@ -114,9 +114,14 @@ class Workshop(TimeStampedModel):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     resource = models.ForeignKey(
-        Resource, models.SET_NULL, null=True, blank=True, related_name="workshops",
-        limit_choices_to={"kind": Resource.Kind.WORKSHOP}, help_text=_("The library entry describing it, if any."),
-    )  # fmt: skip
+        Resource,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="workshops",
+        limit_choices_to={"kind": Resource.Kind.WORKSHOP},
+        help_text=_("The library entry describing it, if any."),
+    )
     starts_at = models.DateTimeField(db_index=True)
     ends_at = models.DateTimeField()
     capacity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
@@ -193,9 +198,13 @@ class Assignment(TimeStampedModel):
     resource = models.ForeignKey(Resource, models.PROTECT, related_name="assignments")
     client = models.ForeignKey("clients.Client", models.CASCADE, related_name="assignments")
     member = models.ForeignKey(
-        "clients.Member", models.CASCADE, null=True, blank=True, related_name="assignments",
+        "clients.Member",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="assignments",
         help_text=_("Leave empty to give it to the whole unit."),
-    )  # fmt: skip
+    )
     due_on = models.DateField(null=True, blank=True)
     note = EncryptedTextField(blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ASSIGNED, db_index=True)
@@ -262,9 +271,13 @@ class Feedback(TimeStampedModel):
     assignment = models.ForeignKey(Assignment, models.CASCADE, related_name="feedback")
     author = models.ForeignKey("practice.Therapist", models.PROTECT, related_name="+")
     for_member = models.ForeignKey(
-        "clients.Member", models.CASCADE, null=True, blank=True, related_name="+",
+        "clients.Member",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text=_("Leave empty for everyone the assignment is for."),
-    )  # fmt: skip
+    )
     body = EncryptedTextField()
 
     class Meta:

@@ -449,10 +449,12 @@ def portal_home(*, member: Member, now: datetime | None = None) -> dict:
         "homework_open": portal_assignments(member).exclude(status=Assignment.Status.DONE).count(),
         "workshops_mine": list(
             Registration.objects.filter(
-                member=member, status__in=Registration.LIVE, workshop__active=True,
+                member=member,
+                status__in=Registration.LIVE,
+                workshop__active=True,
                 workshop__starts_at__gt=now or timezone.now(),
             )
             .select_related("workshop")
             .order_by("workshop__starts_at")
         ),
-    }  # fmt: skip
+    }

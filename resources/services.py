@@ -97,9 +97,12 @@ def _steps_save(resource: Resource, rows: list[dict]) -> None:
             if step is not None:
                 if step.progress.exists():
                     raise ValidationError(
-                        _("Stage “%(title)s” has client work recorded against it and cannot be removed. "
-                          "Mark the resource inactive and create a new version instead.") % {"title": step.title}
-                    )  # fmt: skip
+                        _(
+                            "Stage “%(title)s” has client work recorded against it and cannot be removed. "
+                            "Mark the resource inactive and create a new version instead."
+                        )
+                        % {"title": step.title}
+                    )
                 step.delete()
             continue
         kept.append((row.get("order") or 10_000 + position, position, row, step))
@@ -136,9 +139,14 @@ def assignment_create(
     if due_on is not None and due_on < timezone.localdate():
         raise ValidationError({"due_on": _("The due date is in the past.")})
     assignment = Assignment(
-        resource=resource, client=client, member=member, due_on=due_on, note=note, created_by=by,
+        resource=resource,
+        client=client,
+        member=member,
+        due_on=due_on,
+        note=note,
+        created_by=by,
         released_stage=1 if resource.steps.exists() else 0,
-    )  # fmt: skip
+    )
     assignment.full_clean()
     assignment.save()
     _schedule_due_reminders(assignment)
@@ -175,9 +183,13 @@ def _schedule_due_reminders(assignment: Assignment) -> None:
                 continue
             key = f"{messages.ASSIGNMENT_DUE}:{assignment.pk}:{member.pk}:{assignment.due_on}"
             notification = _enqueue(
-                kind=messages.ASSIGNMENT_DUE, key=key, target=assignment, send_at=send_at, member=member,
+                kind=messages.ASSIGNMENT_DUE,
+                key=key,
+                target=assignment,
+                send_at=send_at,
+                member=member,
                 reference=assignment.client.reference,
-            )  # fmt: skip
+            )
             keep.append(notification.key)
     outbox.notification_cancel_pending(target=assignment, kinds=[messages.ASSIGNMENT_DUE], keep_keys=keep)
 
@@ -312,9 +324,11 @@ def registration_create(*, workshop: Workshop, member: Member, by: User) -> Regi
         raise ValidationError(_("Already registered or on the waiting list for this workshop."))
     free = _registered_count(workshop) < workshop.capacity
     registration = Registration(
-        workshop=workshop, member=member, registered_by=by,
+        workshop=workshop,
+        member=member,
+        registered_by=by,
         status=Registration.Status.REGISTERED if free else Registration.Status.WAITLISTED,
-    )  # fmt: skip
+    )
     try:
         with transaction.atomic():
             registration.save()
@@ -359,9 +373,12 @@ def _fill_from_waitlist(workshop: Workshop, *, by: User | None) -> list[Registra
         registration.promoted_at = now
         registration.save(update_fields=["status", "promoted_at", "updated_at"])
         _enqueue(
-            kind=messages.WORKSHOP_PROMOTED, key=f"{messages.WORKSHOP_PROMOTED}:{registration.pk}", target=registration,
-            member=registration.member, reference=registration.member.client.reference,
-        )  # fmt: skip
+            kind=messages.WORKSHOP_PROMOTED,
+            key=f"{messages.WORKSHOP_PROMOTED}:{registration.pk}",
+            target=registration,
+            member=registration.member,
+            reference=registration.member.client.reference,
+        )
         _schedule_workshop_reminder(registration, workshop)
         audit_record(actor=by, action=AuditAction.UPDATE, target=registration, client_id=registration.member.client_id)
     return line
@@ -373,9 +390,13 @@ def _schedule_workshop_reminder(registration: Registration, workshop: Workshop) 
     if send_at > timezone.now():
         key = f"{messages.WORKSHOP_TOMORROW}:{registration.pk}:{workshop.starts_at.astimezone(UTC):%Y%m%dT%H%MZ}"
         notification = _enqueue(
-            kind=messages.WORKSHOP_TOMORROW, key=key, target=registration, send_at=send_at, member=registration.member,
+            kind=messages.WORKSHOP_TOMORROW,
+            key=key,
+            target=registration,
+            send_at=send_at,
+            member=registration.member,
             reference=registration.member.client.reference,
-        )  # fmt: skip
+        )
         keep.append(notification.key)
     outbox.notification_cancel_pending(target=registration, kinds=[messages.WORKSHOP_TOMORROW], keep_keys=keep)
 

@@ -59,9 +59,19 @@ class AppointmentAdmin(ReadOnlyAdmin):
     search_fields = ["client__reference"]
     date_hierarchy = "start"
     fields = [
-        "client_reference", "therapist", "start", "end", "status", "modality", "room", "series",
-        "booked_via", "created_at", "updated_at", "cancelled_at",
-    ]  # fmt: skip
+        "client_reference",
+        "therapist",
+        "start",
+        "end",
+        "status",
+        "modality",
+        "room",
+        "series",
+        "booked_via",
+        "created_at",
+        "updated_at",
+        "cancelled_at",
+    ]
     readonly_fields = fields
 
     @admin.display(description="Client", ordering="client__reference")

@@ -17,9 +17,17 @@ from practice.models import AuditAction, Therapist, User
 from sessions_app.models import BookingRules, TimeOff, WorkingHours
 
 RULE_FIELDS = (
-    "session_minutes", "min_notice_hours", "max_days_ahead", "buffer_minutes", "slot_grid_minutes",
-    "late_cancel_hours", "offers_in_person", "offers_video", "offers_phone", "video_link",
-)  # fmt: skip
+    "session_minutes",
+    "min_notice_hours",
+    "max_days_ahead",
+    "buffer_minutes",
+    "slot_grid_minutes",
+    "late_cancel_hours",
+    "offers_in_person",
+    "offers_video",
+    "offers_phone",
+    "video_link",
+)
 
 
 def _lock(therapist: Therapist) -> None:

@@ -31,8 +31,9 @@ class DateField(forms.DateField):
     def validate(self, value):
         super().validate(value)
         if value and not FIRST_YEAR <= value.year <= LAST_YEAR:
-            raise forms.ValidationError(_t("Choose a date between %(first)s and %(last)s.")
-                                        % {"first": FIRST_YEAR, "last": LAST_YEAR})  # fmt: skip
+            raise forms.ValidationError(
+                _t("Choose a date between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
 
 
 def _missing_time(zone: zoneinfo.ZoneInfo) -> str:
@@ -106,23 +107,29 @@ class AppointmentForm(forms.Form):
     """
 
     therapist = TherapistChoiceField(
-        queryset=Therapist.objects.order_by("display_name"), empty_label=_("Choose a therapist"),
+        queryset=Therapist.objects.order_by("display_name"),
+        empty_label=_("Choose a therapist"),
         help_text=_("Date and time are in the therapist's own zone, shown next to the name."),
-    )  # fmt: skip
+    )
     client = ClientChoiceField(queryset=Client.objects.none(), empty_label=_("Choose a client"))
     members = MemberChoiceField(
-        queryset=Member.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Who attends"),
+        queryset=Member.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Who attends"),
         help_text=_("For a couple, leave one partner unticked for an individual session."),
-    )  # fmt: skip
+    )
     members_for = forms.IntegerField(required=False, widget=forms.HiddenInput)
     date = DateField(widget=DATE)
     start_time = forms.TimeField(widget=TIME, label=_("Start time"))
     minutes = forms.IntegerField(min_value=15, max_value=240, required=False, label=_("Length (minutes)"))
     modality = forms.ChoiceField(choices=Modality.choices, label=_("Kind of session"))
     room = forms.ModelChoiceField(
-        queryset=Room.objects.filter(active=True), required=False, empty_label=_("Any free room"),
+        queryset=Room.objects.filter(active=True),
+        required=False,
+        empty_label=_("Any free room"),
         help_text=_("In person only. Left blank, a free room is picked."),
-    )  # fmt: skip
+    )
     repeat = forms.ChoiceField(
         choices=[(NO_REPEAT, _("Does not repeat")), *Series.Frequency.choices], required=False, label=_("Repeat")
     )
@@ -236,9 +243,10 @@ class MoveForm(forms.Form):
 
 class CancelForm(forms.Form):
     late = forms.BooleanField(
-        required=False, label=_("The client cancelled late"),
+        required=False,
+        label=_("The client cancelled late"),
         help_text=_("Recorded as a late cancellation under the practice's policy."),
-    )  # fmt: skip
+    )
 
 
 class MarkForm(forms.Form):
@@ -256,9 +264,17 @@ class BookingRulesForm(forms.ModelForm):
     class Meta:
         model = BookingRules
         fields = [
-            "session_minutes", "buffer_minutes", "slot_grid_minutes", "min_notice_hours", "max_days_ahead",
-            "late_cancel_hours", "offers_in_person", "offers_video", "offers_phone", "video_link",
-        ]  # fmt: skip
+            "session_minutes",
+            "buffer_minutes",
+            "slot_grid_minutes",
+            "min_notice_hours",
+            "max_days_ahead",
+            "late_cancel_hours",
+            "offers_in_person",
+            "offers_video",
+            "offers_phone",
+            "video_link",
+        ]
         labels = {
             "session_minutes": _("Session length (minutes)"),
             "buffer_minutes": _("Break between sessions (minutes)"),
@@ -297,13 +313,19 @@ class WorkingHoursForm(forms.Form):
 
 class TimeOffForm(forms.Form):
     start_date = DateField(widget=DATE, label=_("From (date)"))
-    start_time = forms.TimeField(widget=TIME, required=False, label=_("From (time)"),
-                                 help_text=_("Blank: the start of the day."))  # fmt: skip
+    start_time = forms.TimeField(
+        widget=TIME, required=False, label=_("From (time)"), help_text=_("Blank: the start of the day.")
+    )
     end_date = DateField(widget=DATE, label=_("To (date)"))
-    end_time = forms.TimeField(widget=TIME, required=False, label=_("To (time)"),
-                               help_text=_("Blank: the end of the day."))  # fmt: skip
-    label = forms.CharField(max_length=80, required=False, label=_("Label"),
-                            help_text=_('Neutral words only, e.g. "Holiday" or "Training".'))  # fmt: skip
+    end_time = forms.TimeField(
+        widget=TIME, required=False, label=_("To (time)"), help_text=_("Blank: the end of the day.")
+    )
+    label = forms.CharField(
+        max_length=80,
+        required=False,
+        label=_("Label"),
+        help_text=_('Neutral words only, e.g. "Holiday" or "Training".'),
+    )
 
     def __init__(self, *args, zone: zoneinfo.ZoneInfo, **kwargs):
         super().__init__(*args, **kwargs)

@@ -93,20 +93,28 @@ def _appointment_message(notification: Notification, appointment: Appointment) -
     links = {}
     if appointment.is_live and notification.kind != n.CANCELLED:
         links = {
-            action: settings.SITE_URL + reverse("sessions_app:link", args=[action, n.link_token(
-                appointment=appointment, member=member, action=action)])
+            action: settings.SITE_URL
+            + reverse(
+                "sessions_app:link", args=[action, n.link_token(appointment=appointment, member=member, action=action)]
+            )
             for action in ("confirm", "cancel")
-        }  # fmt: skip
+        }
     series_dates = []
     if notification.kind == n.SERIES_BOOKED and appointment.series_id:
         booked = appointment.series.appointments.filter(status="booked").order_by("start")
         series_dates = [_when(a, zone) for a in booked]
     context = {
-        "member": member, "kind": notification.kind, "headline": subject_template.format(what=what, when=when),
-        "when": when, "place": _place(appointment), "therapist": appointment.therapist.display_name,
+        "member": member,
+        "kind": notification.kind,
+        "headline": subject_template.format(what=what, when=when),
+        "when": when,
+        "place": _place(appointment),
+        "therapist": appointment.therapist.display_name,
         "practice_name": settings.PRACTICE_DISCREET_NAME if discreet else settings.PRACTICE_NAME,
-        "links": links, "series_dates": series_dates, "discreet": discreet,
-    }  # fmt: skip
+        "links": links,
+        "series_dates": series_dates,
+        "discreet": discreet,
+    }
     local = appointment.start.astimezone(zone)
     short_when = f"{date_format(local, 'D j M')} {local:%H:%M} {zone.key}"
     sms = sms_template.format(what="appointment" if discreet else "session", when=short_when)

@@ -125,10 +125,15 @@ def on_cancelled(appointment: Appointment, *, late_by_client: bool) -> None:
     notification_cancel_pending(target=appointment)
     rows = _rows([(CANCELLED, timezone.now(), "", {})], appointment)
     if late_by_client:
-        rows.append({
-            "kind": LATE_NOTICE, "key": f"{LATE_NOTICE}:{appointment.pk}", "target": appointment,
-            "user": appointment.therapist.user, "reference": appointment.client.reference,
-        })  # fmt: skip
+        rows.append(
+            {
+                "kind": LATE_NOTICE,
+                "key": f"{LATE_NOTICE}:{appointment.pk}",
+                "target": appointment,
+                "user": appointment.therapist.user,
+                "reference": appointment.client.reference,
+            }
+        )
     notification_enqueue_many(rows)
 
 

@@ -186,15 +186,29 @@ def appointment_book(
     if for_client:
         _check_client_rules(rules=rules, client=client, modality=modality, start=start, therapist=therapist)
     room, video_link = _place(rules=rules, modality=modality, room=room, start=start, end=end)
-    clash = _clashes(therapist=therapist, start=start, end=end, room=room, members=members,
-                     buffer=rules.buffer if for_client else timedelta(0))  # fmt: skip
+    clash = _clashes(
+        therapist=therapist,
+        start=start,
+        end=end,
+        room=room,
+        members=members,
+        buffer=rules.buffer if for_client else timedelta(0),
+    )
     if clash:
         _refuse_clash(clash, therapist, for_client=for_client)
 
     appointment = Appointment(
-        therapist=therapist, client=client, start=start, end=end, modality=modality, room=room,
-        video_link=video_link, series=series, booked_by=by, booked_via=via,
-    )  # fmt: skip
+        therapist=therapist,
+        client=client,
+        start=start,
+        end=end,
+        modality=modality,
+        room=room,
+        video_link=video_link,
+        series=series,
+        booked_by=by,
+        booked_via=via,
+    )
     _validate(appointment)
     try:
         with transaction.atomic():
@@ -238,9 +252,17 @@ def series_create(
     for start in starts:
         try:
             appointment_book(
-                therapist=therapist, client=client, members=members, start=start, by=by, modality=modality,
-                room=room, series=series, confirm=False, minutes=minutes,
-            )  # fmt: skip
+                therapist=therapist,
+                client=client,
+                members=members,
+                start=start,
+                by=by,
+                modality=modality,
+                room=room,
+                series=series,
+                confirm=False,
+                minutes=minutes,
+            )
         except ValidationError as error:
             refused.append(f"{date_format(start, 'D j M Y')}: {' '.join(error.messages)}")
     if refused:  # raising out of this atomic block rolls back the sessions already created
@@ -277,15 +299,23 @@ def appointment_move(*, appointment: Appointment, start: datetime, by: User, via
         raise ValidationError(_("Only an upcoming booked session can be moved."))
     if for_client and appointment.start - now < timedelta(hours=rules.late_cancel_hours):
         raise ValidationError(
-            _("Less than %(hours)s hours before the session it can no longer be moved online. "
-              "You can still cancel it (recorded as a late cancellation) or contact your therapist.")
+            _(
+                "Less than %(hours)s hours before the session it can no longer be moved online. "
+                "You can still cancel it (recorded as a late cancellation) or contact your therapist."
+            )
             % {"hours": rules.late_cancel_hours}
-        )  # fmt: skip
+        )
     end = start + appointment.duration
     members = list(appointment.members.all())
     if for_client:
-        _check_client_rules(rules=rules, client=appointment.client, modality=appointment.modality, start=start,
-                            therapist=therapist, ignore=appointment.pk)  # fmt: skip
+        _check_client_rules(
+            rules=rules,
+            client=appointment.client,
+            modality=appointment.modality,
+            start=start,
+            therapist=therapist,
+            ignore=appointment.pk,
+        )
     room = appointment.room
     if (
         appointment.modality == Modality.IN_PERSON
@@ -293,10 +323,18 @@ def appointment_move(*, appointment: Appointment, start: datetime, by: User, via
         and _clashes(therapist=therapist, start=start, end=end, room=room, members=[], ignore=appointment.pk)
     ):
         room = None  # the usual room is taken then: look for another
-    room, _link = _place(rules=rules, modality=appointment.modality, room=room, start=start, end=end,
-                         ignore=appointment.pk)  # fmt: skip
-    clash = _clashes(therapist=therapist, start=start, end=end, room=room, members=members, ignore=appointment.pk,
-                     buffer=rules.buffer if for_client else timedelta(0))  # fmt: skip
+    room, _link = _place(
+        rules=rules, modality=appointment.modality, room=room, start=start, end=end, ignore=appointment.pk
+    )
+    clash = _clashes(
+        therapist=therapist,
+        start=start,
+        end=end,
+        room=room,
+        members=members,
+        ignore=appointment.pk,
+        buffer=rules.buffer if for_client else timedelta(0),
+    )
     if clash:
         _refuse_clash(clash, therapist, for_client=for_client)
 

@@ -85,9 +85,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
 
 def couple(therapist, **kwargs):
     """A couple unit of `therapist` with two members and the limited-secrets policy."""
-    return ClientFactory(
-        kind="couple", primary_therapist=therapist, confidentiality_policy="limited_secrets", **kwargs
-    )
+    return ClientFactory(kind="couple", primary_therapist=therapist, confidentiality_policy="limited_secrets", **kwargs)
 
 
 def portal_user_for(member):

@@ -94,22 +94,31 @@ def record(alice):
 
     start = (timezone.now() + timedelta(days=21)).replace(hour=10, minute=0, second=0, microsecond=0)
     appointment = session_services.appointment_book(
-        therapist=alice, client=unit, members=[partner_a, partner_b], start=start, by=alice.user,
+        therapist=alice,
+        client=unit,
+        members=[partner_a, partner_b],
+        start=start,
+        by=alice.user,
         modality=Modality.VIDEO,
-    )  # fmt: skip
+    )
     far = datetime(2099, 1, 1, tzinfo=UTC)
     return {
-        "unit": unit, "partner_b": partner_b, "reading": reading, "workshop": workshop,
+        "unit": unit,
+        "partner_b": partner_b,
+        "reading": reading,
+        "workshop": workshop,
         "goal": Goal.objects.create(client=unit, text="g", created_by=alice),
         "note": Note.objects.create(client=unit, author=alice, body="n"),
         "consent": Consent.objects.create(client=unit, member=partner_b, kind="treatment", recorded_by=alice.user),
-        "assignment": assignment, "staged": staged_assignment, "step": staged.steps.order_by("order").first(),
-        "registration": resource_services.registration_create(workshop=workshop, member=partner_b,
-                                                              by=partner_b.user),
-        "referral": referral, "appointment": appointment,
+        "assignment": assignment,
+        "staged": staged_assignment,
+        "step": staged.steps.order_by("order").first(),
+        "registration": resource_services.registration_create(workshop=workshop, member=partner_b, by=partner_b.user),
+        "referral": referral,
+        "appointment": appointment,
         "hours": WorkingHours.objects.create(therapist=alice, weekday=5, start=time(9), end=time(12)),
         "time_off": TimeOff.objects.create(therapist=alice, start=far, end=far + timedelta(days=1)),
-    }  # fmt: skip
+    }
 
 
 def _unit(r):

@@ -45,8 +45,15 @@ def unlabelled(html: str) -> list[str]:
 
 
 PUBLIC = ["account_login", "account_reset_password", "referrals:refer"]
-THERAPIST = ["clients:create", "clients:list", "sessions_app:appointment_new", "sessions_app:availability",
-             "sessions_app:schedule", "referrals:triage", "resources:library"]  # fmt: skip
+THERAPIST = [
+    "clients:create",
+    "clients:list",
+    "sessions_app:appointment_new",
+    "sessions_app:availability",
+    "sessions_app:schedule",
+    "referrals:triage",
+    "resources:library",
+]
 PORTAL = ["clients_portal:intake", "clients_portal:profile", "clients_portal:consents", "sessions_app:book"]
 
 

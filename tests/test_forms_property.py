@@ -34,11 +34,35 @@ FUZZ = settings(
 )  # no .hypothesis/ example database written into the repository
 
 NASTY = [
-    "", " ", "\x00", "a\x00b", "\r\n\t\x0b\x0c", "\x1b[31m", "\u202e\u200b\ufeff", "😀" * 50, "Ω≈ç√∫",
-    "' OR 1=1 --", "'; DROP TABLE clients_client; --", '" OR ""="', "1; SELECT pg_sleep(5)", "%s%s%s%n",
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "javascript:alert(1)", "{{ 7*7 }}", "{% debug %}",
-    "../../etc/passwd", "-1", "0", "99999999999999999999999", "1e309", "NaN", "null", "[]", "{}",
-]  # fmt: skip
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\r\n\t\x0b\x0c",
+    "\x1b[31m",
+    "\u202e\u200b\ufeff",
+    "😀" * 50,
+    "Ω≈ç√∫",
+    "' OR 1=1 --",
+    "'; DROP TABLE clients_client; --",
+    '" OR ""="',
+    "1; SELECT pg_sleep(5)",
+    "%s%s%s%n",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "javascript:alert(1)",
+    "{{ 7*7 }}",
+    "{% debug %}",
+    "../../etc/passwd",
+    "-1",
+    "0",
+    "99999999999999999999999",
+    "1e309",
+    "NaN",
+    "null",
+    "[]",
+    "{}",
+]
 huge = st.builds(lambda c, n: c * n, st.sampled_from(["a", "é", "😀", "\x00", "<", "'"]), st.integers(5_000, 120_000))
 # Text anyone could post: printable or not, any plane (surrogates cannot be encoded, so none).
 anything = st.one_of(
@@ -112,9 +136,19 @@ def snapshot(member: Member) -> dict:
 
 
 PROFILE_FIELDS = [
-    "preferred_name", "pronouns", "email", "phone", "address", "emergency_contact", "gender_identity",
-    "sexual_orientation", "time_zone", "contact_by_email", "contact_by_sms", "discreet_wording",
-]  # fmt: skip
+    "preferred_name",
+    "pronouns",
+    "email",
+    "phone",
+    "address",
+    "emergency_contact",
+    "gender_identity",
+    "sexual_orientation",
+    "time_zone",
+    "contact_by_email",
+    "contact_by_sms",
+    "discreet_wording",
+]
 
 
 @pytest.mark.django_db
@@ -127,9 +161,19 @@ def test_profile_form(web, member, data):
 
 
 INTAKE_FIELDS = [
-    "concerns", "concerns_in_own_words", "hopes", "relationship_history", "sexual_history", "medical_conditions",
-    "medications", "prior_therapy", "risk_self_harm", "risk_harm_to_others", "risk_unsafe_at_home", "risk_details",
-]  # fmt: skip
+    "concerns",
+    "concerns_in_own_words",
+    "hopes",
+    "relationship_history",
+    "sexual_history",
+    "medical_conditions",
+    "medications",
+    "prior_therapy",
+    "risk_self_harm",
+    "risk_harm_to_others",
+    "risk_unsafe_at_home",
+    "risk_details",
+]
 SAFE = {"risk_self_harm": "no", "risk_harm_to_others": "no", "risk_unsafe_at_home": "no"}
 
 
@@ -230,9 +274,13 @@ def test_invitation_link_with_any_path(client, invited, uidb64, token, method):
 def booked(alice, member):
     start = (timezone.now() + timedelta(days=10)).replace(hour=10, minute=0, second=0, microsecond=0)
     return session_services.appointment_book(
-        therapist=alice, client=member.client, members=list(member.client.members.all()), start=start,
-        by=alice.user, modality=Modality.VIDEO,
-    )  # fmt: skip
+        therapist=alice,
+        client=member.client,
+        members=list(member.client.members.all()),
+        start=start,
+        by=alice.user,
+        modality=Modality.VIDEO,
+    )
 
 
 @pytest.mark.django_db

@@ -54,28 +54,53 @@ def output(caplog):
 def records(alice):
     unit = ClientFactory(primary_therapist=alice, with_members=False)
     member = MemberFactory(
-        client=unit, first_name=m("first"), last_name=m("last"), preferred_name=m("preferred"),
-        pronouns=m("pronouns"), email="zqxmark-email@example.net", phone="+44 7700 900999", address=m("address"),
-        emergency_contact=m("emergency"), gender_identity=m("gender"), sexual_orientation=m("orientation"),
+        client=unit,
+        first_name=m("first"),
+        last_name=m("last"),
+        preferred_name=m("preferred"),
+        pronouns=m("pronouns"),
+        email="zqxmark-email@example.net",
+        phone="+44 7700 900999",
+        address=m("address"),
+        emergency_contact=m("emergency"),
+        gender_identity=m("gender"),
+        sexual_orientation=m("orientation"),
         date_of_birth=date(1980, 1, 2),
-    )  # fmt: skip
+    )
     portal_user_for(member)
     intake = IntakeResponse.objects.create(
-        member=member, status="draft", concerns=m("concerns"), concerns_in_own_words=m("own-words"),
-        hopes=m("hopes"), relationship_history=m("relationships"), sexual_history=m("sexual-history"),
-        medical_conditions=m("medical"), medications=m("medications"), prior_therapy=m("prior"),
-        risk_self_harm="no", risk_harm_to_others="no", risk_unsafe_at_home="no", risk_details=m("risk"),
-    )  # fmt: skip
+        member=member,
+        status="draft",
+        concerns=m("concerns"),
+        concerns_in_own_words=m("own-words"),
+        hopes=m("hopes"),
+        relationship_history=m("relationships"),
+        sexual_history=m("sexual-history"),
+        medical_conditions=m("medical"),
+        medications=m("medications"),
+        prior_therapy=m("prior"),
+        risk_self_harm="no",
+        risk_harm_to_others="no",
+        risk_unsafe_at_home="no",
+        risk_details=m("risk"),
+    )
     goal = Goal.objects.create(client=unit, text=m("goal"), created_by=alice)
     note = Note.objects.create(client=unit, author=alice, body=m("note"))
     addendum = Addendum.objects.create(note=note, author=alice, body=m("addendum"))
     consent = Consent.objects.create(client=unit, member=member, kind="treatment", recorded_by=alice.user)
     referral = ReferralFactory(
-        kind="couple", first_name=m("ref-first"), last_name=m("ref-last"), email="zqxmark-ref@example.net",
-        phone="+44 7700 900888", partner_first_name=m("ref-partner-first"), partner_last_name=m("ref-partner-last"),
-        partner_email="zqxmark-partner@example.net", contact_notes=m("contact-notes"), reason=m("reason"),
+        kind="couple",
+        first_name=m("ref-first"),
+        last_name=m("ref-last"),
+        email="zqxmark-ref@example.net",
+        phone="+44 7700 900888",
+        partner_first_name=m("ref-partner-first"),
+        partner_last_name=m("ref-partner-last"),
+        partner_email="zqxmark-partner@example.net",
+        contact_notes=m("contact-notes"),
+        reason=m("reason"),
         decision_note=m("decision"),
-    )  # fmt: skip
+    )
     event = ReferralEvent.objects.create(referral=referral, action="contacted", by=alice.user, note=m("event"))
     reading = ResourceFactory(title="Reading")
     staged = programme(2)
@@ -88,11 +113,20 @@ def records(alice):
     )
     feedback = resource_services.feedback_add(assignment=assignment, by=alice, body=m("feedback"))
     return {
-        "unit": unit, "member": member, "intake": intake, "goal": goal, "note": note, "addendum": addendum,
-        "consent": consent, "referral": referral, "event": event, "assignment": assignment,
+        "unit": unit,
+        "member": member,
+        "intake": intake,
+        "goal": goal,
+        "note": note,
+        "addendum": addendum,
+        "consent": consent,
+        "referral": referral,
+        "event": event,
+        "assignment": assignment,
         "progress": progress if isinstance(progress, StepProgress) else StepProgress.objects.first(),
-        "feedback": feedback if isinstance(feedback, Feedback) else Feedback.objects.first(), "alice": alice,
-    }  # fmt: skip
+        "feedback": feedback if isinstance(feedback, Feedback) else Feedback.objects.first(),
+        "alice": alice,
+    }
 
 
 def test_the_markers_are_really_stored(records):

@@ -9,201 +9,469 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('practice', '0002_audit_append_only'),
-        ('referrals', '0001_initial'),
+        ("practice", "0002_audit_append_only"),
+        ("referrals", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Concern',
+            name="Concern",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('group', models.CharField(choices=[('sexual', 'Sexual function'), ('relationship', 'Relationship'), ('identity', 'Identity'), ('medical', 'Medical'), ('behaviour', 'Behaviour'), ('mental_health', 'Larger life issues')], max_length=20)),
-                ('intensive', models.BooleanField(default=False, help_text='Calls for intensive therapy.')),
-                ('order', models.PositiveSmallIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "group",
+                    models.CharField(
+                        choices=[
+                            ("sexual", "Sexual function"),
+                            ("relationship", "Relationship"),
+                            ("identity", "Identity"),
+                            ("medical", "Medical"),
+                            ("behaviour", "Behaviour"),
+                            ("mental_health", "Larger life issues"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("intensive", models.BooleanField(default=False, help_text="Calls for intensive therapy.")),
+                ("order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['order', 'name'],
+                "ordering": ["order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Client',
+            name="Client",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('reference', models.CharField(default=clients.models.new_reference, editable=False, max_length=12, unique=True)),
-                ('kind', models.CharField(choices=[('individual', 'Individual'), ('couple', 'Couple')], default='individual', max_length=12)),
-                ('status', models.CharField(choices=[('prospective', 'Prospective'), ('active', 'Active'), ('paused', 'Paused'), ('discharged', 'Discharged')], db_index=True, default='prospective', max_length=12)),
-                ('confidentiality_policy', models.CharField(blank=True, choices=[('no_secrets', 'No secrets: what one partner tells the therapist may be raised with both'), ('limited_secrets', 'Limited secrets: the therapist decides what may be kept private')], max_length=20)),
-                ('co_therapists', models.ManyToManyField(blank=True, related_name='co_clients', to='practice.therapist')),
-                ('primary_therapist', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='primary_clients', to='practice.therapist')),
-                ('concerns', models.ManyToManyField(blank=True, related_name='clients', to='clients.concern')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "reference",
+                    models.CharField(default=clients.models.new_reference, editable=False, max_length=12, unique=True),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("individual", "Individual"), ("couple", "Couple")],
+                        default="individual",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("prospective", "Prospective"),
+                            ("active", "Active"),
+                            ("paused", "Paused"),
+                            ("discharged", "Discharged"),
+                        ],
+                        db_index=True,
+                        default="prospective",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "confidentiality_policy",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("no_secrets", "No secrets: what one partner tells the therapist may be raised with both"),
+                            ("limited_secrets", "Limited secrets: the therapist decides what may be kept private"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "co_therapists",
+                    models.ManyToManyField(blank=True, related_name="co_clients", to="practice.therapist"),
+                ),
+                (
+                    "primary_therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="primary_clients",
+                        to="practice.therapist",
+                    ),
+                ),
+                ("concerns", models.ManyToManyField(blank=True, related_name="clients", to="clients.concern")),
             ],
             options={
-                'ordering': ['reference'],
+                "ordering": ["reference"],
             },
         ),
         migrations.CreateModel(
-            name='Goal',
+            name="Goal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('text', practice.fields.EncryptedTextField()),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('active', 'Working on it'), ('achieved', 'Achieved'), ('dropped', 'Set aside')], default='proposed', max_length=10)),
-                ('review_on', models.DateField(blank=True, null=True)),
-                ('shared_with_client', models.BooleanField(default=False, help_text='Shown to the client in the portal.')),
-                ('completed_on', models.DateField(blank=True, null=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goals', to='clients.client')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.therapist')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("text", practice.fields.EncryptedTextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("active", "Working on it"),
+                            ("achieved", "Achieved"),
+                            ("dropped", "Set aside"),
+                        ],
+                        default="proposed",
+                        max_length=10,
+                    ),
+                ),
+                ("review_on", models.DateField(blank=True, null=True)),
+                (
+                    "shared_with_client",
+                    models.BooleanField(default=False, help_text="Shown to the client in the portal."),
+                ),
+                ("completed_on", models.DateField(blank=True, null=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="goals", to="clients.client"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="practice.therapist"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['status', 'review_on', 'pk'],
+                "ordering": ["status", "review_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('position', models.PositiveSmallIntegerField(default=1)),
-                ('first_name', practice.fields.EncryptedCharField()),
-                ('last_name', practice.fields.EncryptedCharField()),
-                ('preferred_name', practice.fields.EncryptedCharField(blank=True)),
-                ('pronouns', practice.fields.EncryptedCharField(blank=True)),
-                ('date_of_birth', practice.fields.EncryptedDateField(blank=True, null=True)),
-                ('email', practice.fields.EncryptedEmailField(blank=True)),
-                ('phone', practice.fields.EncryptedCharField(blank=True)),
-                ('address', practice.fields.EncryptedTextField(blank=True)),
-                ('emergency_contact', practice.fields.EncryptedTextField(blank=True, help_text='Name, relationship and phone number.')),
-                ('gender_identity', practice.fields.EncryptedCharField(blank=True)),
-                ('sexual_orientation', practice.fields.EncryptedCharField(blank=True)),
-                ('time_zone', models.CharField(default='Europe/London', max_length=64)),
-                ('contact_by_email', models.BooleanField(default=True)),
-                ('contact_by_sms', models.BooleanField(default=False)),
-                ('discreet_wording', models.BooleanField(default=False, help_text='Keep the words therapy and sex out of message subjects and texts.')),
-                ('invited_at', models.DateTimeField(blank=True, null=True)),
-                ('policy_acknowledged', models.CharField(blank=True, choices=[('no_secrets', 'No secrets: what one partner tells the therapist may be raised with both'), ('limited_secrets', 'Limited secrets: the therapist decides what may be kept private')], max_length=20)),
-                ('policy_acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='clients.client')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='member', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("position", models.PositiveSmallIntegerField(default=1)),
+                ("first_name", practice.fields.EncryptedCharField()),
+                ("last_name", practice.fields.EncryptedCharField()),
+                ("preferred_name", practice.fields.EncryptedCharField(blank=True)),
+                ("pronouns", practice.fields.EncryptedCharField(blank=True)),
+                ("date_of_birth", practice.fields.EncryptedDateField(blank=True, null=True)),
+                ("email", practice.fields.EncryptedEmailField(blank=True)),
+                ("phone", practice.fields.EncryptedCharField(blank=True)),
+                ("address", practice.fields.EncryptedTextField(blank=True)),
+                (
+                    "emergency_contact",
+                    practice.fields.EncryptedTextField(blank=True, help_text="Name, relationship and phone number."),
+                ),
+                ("gender_identity", practice.fields.EncryptedCharField(blank=True)),
+                ("sexual_orientation", practice.fields.EncryptedCharField(blank=True)),
+                ("time_zone", models.CharField(default="Europe/London", max_length=64)),
+                ("contact_by_email", models.BooleanField(default=True)),
+                ("contact_by_sms", models.BooleanField(default=False)),
+                (
+                    "discreet_wording",
+                    models.BooleanField(
+                        default=False, help_text="Keep the words therapy and sex out of message subjects and texts."
+                    ),
+                ),
+                ("invited_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "policy_acknowledged",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("no_secrets", "No secrets: what one partner tells the therapist may be raised with both"),
+                            ("limited_secrets", "Limited secrets: the therapist decides what may be kept private"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("policy_acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="members", to="clients.client"
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="member",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['client_id', 'position'],
+                "ordering": ["client_id", "position"],
             },
         ),
         migrations.CreateModel(
-            name='IntakeResponse',
+            name="IntakeResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted')], default='draft', max_length=10)),
-                ('concerns', practice.fields.EncryptedTextField(blank=True)),
-                ('concerns_in_own_words', practice.fields.EncryptedTextField(blank=True)),
-                ('hopes', practice.fields.EncryptedTextField(blank=True)),
-                ('relationship_history', practice.fields.EncryptedTextField(blank=True)),
-                ('sexual_history', practice.fields.EncryptedTextField(blank=True)),
-                ('medical_conditions', practice.fields.EncryptedTextField(blank=True)),
-                ('medications', practice.fields.EncryptedTextField(blank=True)),
-                ('prior_therapy', practice.fields.EncryptedTextField(blank=True)),
-                ('risk_self_harm', practice.fields.EncryptedCharField(blank=True, choices=[('no', 'No'), ('yes', 'Yes'), ('unsure', 'Not sure / prefer to talk about it')])),
-                ('risk_harm_to_others', practice.fields.EncryptedCharField(blank=True, choices=[('no', 'No'), ('yes', 'Yes'), ('unsure', 'Not sure / prefer to talk about it')])),
-                ('risk_unsafe_at_home', practice.fields.EncryptedCharField(blank=True, choices=[('no', 'No'), ('yes', 'Yes'), ('unsure', 'Not sure / prefer to talk about it')])),
-                ('risk_details', practice.fields.EncryptedTextField(blank=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='practice.therapist')),
-                ('member', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='intake', to='clients.member')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("submitted", "Submitted")], default="draft", max_length=10
+                    ),
+                ),
+                ("concerns", practice.fields.EncryptedTextField(blank=True)),
+                ("concerns_in_own_words", practice.fields.EncryptedTextField(blank=True)),
+                ("hopes", practice.fields.EncryptedTextField(blank=True)),
+                ("relationship_history", practice.fields.EncryptedTextField(blank=True)),
+                ("sexual_history", practice.fields.EncryptedTextField(blank=True)),
+                ("medical_conditions", practice.fields.EncryptedTextField(blank=True)),
+                ("medications", practice.fields.EncryptedTextField(blank=True)),
+                ("prior_therapy", practice.fields.EncryptedTextField(blank=True)),
+                (
+                    "risk_self_harm",
+                    practice.fields.EncryptedCharField(
+                        blank=True,
+                        choices=[("no", "No"), ("yes", "Yes"), ("unsure", "Not sure / prefer to talk about it")],
+                    ),
+                ),
+                (
+                    "risk_harm_to_others",
+                    practice.fields.EncryptedCharField(
+                        blank=True,
+                        choices=[("no", "No"), ("yes", "Yes"), ("unsure", "Not sure / prefer to talk about it")],
+                    ),
+                ),
+                (
+                    "risk_unsafe_at_home",
+                    practice.fields.EncryptedCharField(
+                        blank=True,
+                        choices=[("no", "No"), ("yes", "Yes"), ("unsure", "Not sure / prefer to talk about it")],
+                    ),
+                ),
+                ("risk_details", practice.fields.EncryptedTextField(blank=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="practice.therapist",
+                    ),
+                ),
+                (
+                    "member",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="intake", to="clients.member"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('treatment', 'Treatment'), ('telehealth', 'Telehealth (video sessions)'), ('reminders_email', 'Reminders by email'), ('reminders_sms', 'Reminders by SMS'), ('release', 'Release of information to a referrer')], max_length=20)),
-                ('granted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('source', models.CharField(choices=[('therapist', 'Recorded by the therapist'), ('portal', 'Given in the portal')], default='therapist', max_length=10)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='clients.client')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referrer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.referrer')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='clients.member')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("treatment", "Treatment"),
+                            ("telehealth", "Telehealth (video sessions)"),
+                            ("reminders_email", "Reminders by email"),
+                            ("reminders_sms", "Reminders by SMS"),
+                            ("release", "Release of information to a referrer"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("therapist", "Recorded by the therapist"), ("portal", "Given in the portal")],
+                        default="therapist",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="consents", to="clients.client"
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "referrer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.referrer",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="consents", to="clients.member"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['member_id', 'kind', '-granted_at'],
+                "ordering": ["member_id", "kind", "-granted_at"],
             },
         ),
         migrations.CreateModel(
-            name='MemberSearchToken',
+            name="MemberSearchToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('digest', models.CharField(db_index=True, max_length=64)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='clients.client')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='search_tokens', to='clients.member')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("digest", models.CharField(db_index=True, max_length=64)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="clients.client"
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="search_tokens", to="clients.member"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Note',
+            name="Note",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('intake', 'Intake note'), ('progress', 'Progress note'), ('psychotherapy', 'Private psychotherapy note')], default='progress', max_length=16)),
-                ('session_date', models.DateField(default=django.utils.timezone.localdate)),
-                ('joint_use', models.CharField(blank=True, choices=[('', 'Not applicable'), ('may_raise', 'May be raised in joint sessions'), ('keep_private', 'Not to be raised in joint sessions')], max_length=16)),
-                ('body', practice.fields.EncryptedTextField()),
-                ('signed_at', models.DateTimeField(blank=True, null=True)),
-                ('about_member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='clients.member')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notes', to='practice.therapist')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notes', to='clients.client')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("intake", "Intake note"),
+                            ("progress", "Progress note"),
+                            ("psychotherapy", "Private psychotherapy note"),
+                        ],
+                        default="progress",
+                        max_length=16,
+                    ),
+                ),
+                ("session_date", models.DateField(default=django.utils.timezone.localdate)),
+                (
+                    "joint_use",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not applicable"),
+                            ("may_raise", "May be raised in joint sessions"),
+                            ("keep_private", "Not to be raised in joint sessions"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("body", practice.fields.EncryptedTextField()),
+                ("signed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "about_member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="clients.member",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="notes", to="practice.therapist"
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="notes", to="clients.client"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-session_date', '-pk'],
+                "ordering": ["-session_date", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Addendum',
+            name="Addendum",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('body', practice.fields.EncryptedTextField()),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.therapist')),
-                ('note', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='addenda', to='clients.note')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("body", practice.fields.EncryptedTextField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="practice.therapist"
+                    ),
+                ),
+                (
+                    "note",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="addenda", to="clients.note"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.UniqueConstraint(fields=('client', 'position'), name='member_position_unique'),
+            model_name="member",
+            constraint=models.UniqueConstraint(fields=("client", "position"), name="member_position_unique"),
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'release'), ('referrer__isnull', False)), models.Q(models.Q(('kind', 'release'), _negated=True), ('referrer__isnull', True)), _connector='OR'), name='consent_release_names_referrer'),
+            model_name="consent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "release"), ("referrer__isnull", False)),
+                    models.Q(models.Q(("kind", "release"), _negated=True), ("referrer__isnull", True)),
+                    _connector="OR",
+                ),
+                name="consent_release_names_referrer",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.UniqueConstraint(condition=models.Q(('referrer__isnull', True), ('revoked_at__isnull', True)), fields=('member', 'kind'), name='consent_one_live_grant'),
+            model_name="consent",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("referrer__isnull", True), ("revoked_at__isnull", True)),
+                fields=("member", "kind"),
+                name="consent_one_live_grant",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.UniqueConstraint(condition=models.Q(('referrer__isnull', False), ('revoked_at__isnull', True)), fields=('member', 'kind', 'referrer'), name='consent_one_live_release_per_referrer'),
+            model_name="consent",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("referrer__isnull", False), ("revoked_at__isnull", True)),
+                fields=("member", "kind", "referrer"),
+                name="consent_one_live_release_per_referrer",
+            ),
         ),
     ]

@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0002_concern_taxonomy'),
+        ("clients", "0002_concern_taxonomy"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='member',
-            name='time_zone',
-            field=models.CharField(default='Europe/London', max_length=64, validators=[practice.models.validate_time_zone]),
+            model_name="member",
+            name="time_zone",
+            field=models.CharField(
+                default="Europe/London", max_length=64, validators=[practice.models.validate_time_zone]
+            ),
         ),
     ]

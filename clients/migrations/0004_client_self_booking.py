@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0003_member_time_zone_valid'),
+        ("clients", "0003_member_time_zone_valid"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='client',
-            name='self_booking',
-            field=models.BooleanField(default=False, help_text='The client may book, move and cancel sessions in the portal.'),
+            model_name="client",
+            name="self_booking",
+            field=models.BooleanField(
+                default=False, help_text="The client may book, move and cancel sessions in the portal."
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0005_note_appointment'),
+        ("clients", "0005_note_appointment"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='member',
-            name='reminders_enabled',
-            field=models.BooleanField(default=True, help_text='Send reminders before sessions.'),
+            model_name="member",
+            name="reminders_enabled",
+            field=models.BooleanField(default=True, help_text="Send reminders before sessions."),
         ),
     ]

@@ -4,16 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0006_member_reminders_enabled'),
-        ('practice', '0004_notification_context'),
-        ('sessions_app', '0005_bounded_availability'),
+        ("clients", "0006_member_reminders_enabled"),
+        ("practice", "0004_notification_context"),
+        ("sessions_app", "0005_bounded_availability"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='note',
-            index=models.Index(condition=models.Q(('signed_at__isnull', True)), fields=['author', 'session_date'], name='note_unsigned'),
+            model_name="note",
+            index=models.Index(
+                condition=models.Q(("signed_at__isnull", True)), fields=["author", "session_date"], name="note_unsigned"
+            ),
         ),
     ]

@@ -64,11 +64,16 @@ def client_create(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         client = services.client_create(
-            by=request.user, primary_therapist=therapist, members=[f.cleaned_data for f in needed],
-            concerns=data["concerns"], co_therapists=data["co_therapists"], kind=data["kind"],
-            status=data["status"], confidentiality_policy=data["confidentiality_policy"],
+            by=request.user,
+            primary_therapist=therapist,
+            members=[f.cleaned_data for f in needed],
+            concerns=data["concerns"],
+            co_therapists=data["co_therapists"],
+            kind=data["kind"],
+            status=data["status"],
+            confidentiality_policy=data["confidentiality_policy"],
             self_booking=data["self_booking"],
-        )  # fmt: skip
+        )
     except ValidationError as error:
         _apply_errors(form, error)
         return _invalid(request, "clients/client_form.html", context)
@@ -108,10 +113,14 @@ def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         services.client_update(
-            client=client, by=request.user, concerns=data["concerns"], co_therapists=data["co_therapists"],
-            status=data["status"], confidentiality_policy=data["confidentiality_policy"],
+            client=client,
+            by=request.user,
+            concerns=data["concerns"],
+            co_therapists=data["co_therapists"],
+            status=data["status"],
+            confidentiality_policy=data["confidentiality_policy"],
             self_booking=data["self_booking"],
-        )  # fmt: skip
+        )
     except ValidationError as error:
         _apply_errors(form, error)
         return _invalid(request, "clients/client_edit.html", context)

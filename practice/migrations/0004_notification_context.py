@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('practice', '0003_notification_outbox'),
+        ("practice", "0003_notification_outbox"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='context',
+            model_name="notification",
+            name="context",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]

@@ -4,28 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Referrer',
+            name="Referrer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('psychiatrist', 'Psychiatrist'), ('physician', 'Physician'), ('clergy', 'Clergy'), ('psychotherapist', 'Psychotherapist or counsellor'), ('other', 'Other')], max_length=20)),
-                ('name', models.CharField(max_length=150)),
-                ('organisation', models.CharField(blank=True, max_length=150)),
-                ('speciality', models.CharField(blank=True, max_length=100)),
-                ('email', models.EmailField(max_length=254, unique=True)),
-                ('phone', models.CharField(blank=True, max_length=40)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("psychiatrist", "Psychiatrist"),
+                            ("physician", "Physician"),
+                            ("clergy", "Clergy"),
+                            ("psychotherapist", "Psychotherapist or counsellor"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=150)),
+                ("organisation", models.CharField(blank=True, max_length=150)),
+                ("speciality", models.CharField(blank=True, max_length=100)),
+                ("email", models.EmailField(max_length=254, unique=True)),
+                ("phone", models.CharField(blank=True, max_length=40)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
     ]

@@ -10,130 +10,264 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0006_member_reminders_enabled'),
-        ('practice', '0004_notification_context'),
-        ('referrals', '0001_initial'),
+        ("clients", "0006_member_reminders_enabled"),
+        ("practice", "0004_notification_context"),
+        ("referrals", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('reference', models.CharField(default=referrals.models.new_referral_reference, editable=False, max_length=12, unique=True)),
-                ('kind', models.CharField(choices=[('individual', 'One person'), ('couple', 'A couple')], default='individual', max_length=12)),
-                ('first_name', practice.fields.EncryptedCharField()),
-                ('last_name', practice.fields.EncryptedCharField()),
-                ('email', practice.fields.EncryptedEmailField(blank=True)),
-                ('phone', practice.fields.EncryptedCharField(blank=True)),
-                ('partner_first_name', practice.fields.EncryptedCharField(blank=True)),
-                ('partner_last_name', practice.fields.EncryptedCharField(blank=True)),
-                ('partner_email', practice.fields.EncryptedEmailField(blank=True)),
-                ('partner_phone', practice.fields.EncryptedCharField(blank=True)),
-                ('preferred_contact', models.CharField(choices=[('email', 'Email'), ('phone', 'Phone call'), ('sms', 'Text message'), ('referrer', 'Through me, the referrer')], default='phone', max_length=10)),
-                ('contact_notes', practice.fields.EncryptedTextField(blank=True, validators=[django.core.validators.MaxLengthValidator(500)])),
-                ('reason', practice.fields.EncryptedTextField(validators=[django.core.validators.MaxLengthValidator(4000)])),
-                ('urgency', models.CharField(choices=[('routine', 'Routine'), ('soon', 'Soon (within two weeks)'), ('urgent', 'Urgent')], db_index=True, default='routine', max_length=10)),
-                ('consent_attested_at', models.DateTimeField(help_text='When the referrer stated that the person agreed to be referred.')),
-                ('status', models.CharField(choices=[('new', 'New'), ('contacted', 'Contacted'), ('accepted', 'Accepted'), ('waitlisted', 'Waitlisted'), ('declined', 'Declined'), ('referred_on', 'Referred on')], db_index=True, default='new', max_length=12)),
-                ('decision_note', practice.fields.EncryptedTextField(blank=True, validators=[django.core.validators.MaxLengthValidator(2000)])),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "reference",
+                    models.CharField(
+                        default=referrals.models.new_referral_reference, editable=False, max_length=12, unique=True
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("individual", "One person"), ("couple", "A couple")],
+                        default="individual",
+                        max_length=12,
+                    ),
+                ),
+                ("first_name", practice.fields.EncryptedCharField()),
+                ("last_name", practice.fields.EncryptedCharField()),
+                ("email", practice.fields.EncryptedEmailField(blank=True)),
+                ("phone", practice.fields.EncryptedCharField(blank=True)),
+                ("partner_first_name", practice.fields.EncryptedCharField(blank=True)),
+                ("partner_last_name", practice.fields.EncryptedCharField(blank=True)),
+                ("partner_email", practice.fields.EncryptedEmailField(blank=True)),
+                ("partner_phone", practice.fields.EncryptedCharField(blank=True)),
+                (
+                    "preferred_contact",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("phone", "Phone call"),
+                            ("sms", "Text message"),
+                            ("referrer", "Through me, the referrer"),
+                        ],
+                        default="phone",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "contact_notes",
+                    practice.fields.EncryptedTextField(
+                        blank=True, validators=[django.core.validators.MaxLengthValidator(500)]
+                    ),
+                ),
+                (
+                    "reason",
+                    practice.fields.EncryptedTextField(validators=[django.core.validators.MaxLengthValidator(4000)]),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[("routine", "Routine"), ("soon", "Soon (within two weeks)"), ("urgent", "Urgent")],
+                        db_index=True,
+                        default="routine",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "consent_attested_at",
+                    models.DateTimeField(help_text="When the referrer stated that the person agreed to be referred."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("contacted", "Contacted"),
+                            ("accepted", "Accepted"),
+                            ("waitlisted", "Waitlisted"),
+                            ("declined", "Declined"),
+                            ("referred_on", "Referred on"),
+                        ],
+                        db_index=True,
+                        default="new",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "decision_note",
+                    practice.fields.EncryptedTextField(
+                        blank=True, validators=[django.core.validators.MaxLengthValidator(2000)]
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ReferralEvent',
+            name="ReferralEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('submitted', 'Received'), ('contacted', 'Marked contacted'), ('accepted', 'Accepted'), ('waitlisted', 'Waitlisted'), ('declined', 'Declined'), ('referred_on', 'Referred on'), ('letter_sent', 'Letter to the referrer queued')], max_length=16)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('note', practice.fields.EncryptedTextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Received"),
+                            ("contacted", "Marked contacted"),
+                            ("accepted", "Accepted"),
+                            ("waitlisted", "Waitlisted"),
+                            ("declined", "Declined"),
+                            ("referred_on", "Referred on"),
+                            ("letter_sent", "Letter to the referrer queued"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("note", practice.fields.EncryptedTextField(blank=True)),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ReferralLetter',
+            name="ReferralLetter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('received', 'Referral received'), ('first_seen', 'First seen'), ('discharged', 'Discharged'), ('acknowledgement', 'Non-clinical acknowledgement')], max_length=16)),
-                ('body', practice.fields.EncryptedTextField(validators=[django.core.validators.MaxLengthValidator(4000)])),
-                ('key', models.CharField(max_length=80, unique=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("received", "Referral received"),
+                            ("first_seen", "First seen"),
+                            ("discharged", "Discharged"),
+                            ("acknowledgement", "Non-clinical acknowledgement"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "body",
+                    practice.fields.EncryptedTextField(validators=[django.core.validators.MaxLengthValidator(4000)]),
+                ),
+                ("key", models.CharField(max_length=80, unique=True)),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.AlterField(
-            model_name='referrer',
-            name='speciality',
-            field=models.CharField(blank=True, help_text='For physicians: primary care, urology, gynaecology, oncology…', max_length=100),
+            model_name="referrer",
+            name="speciality",
+            field=models.CharField(
+                blank=True, help_text="For physicians: primary care, urology, gynaecology, oncology…", max_length=100
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referrer',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='referrer_email_ci_unique', violation_error_message='A referrer with this email address already exists.'),
+            model_name="referrer",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("email"),
+                name="referrer_email_ci_unique",
+                violation_error_message="A referrer with this email address already exists.",
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='assigned_therapist',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_referrals', to='practice.therapist'),
+            model_name="referral",
+            name="assigned_therapist",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assigned_referrals",
+                to="practice.therapist",
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='client',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='referrals', to='clients.client'),
+            model_name="referral",
+            name="client",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="referrals",
+                to="clients.client",
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='concerns',
-            field=models.ManyToManyField(blank=True, related_name='referrals', to='clients.concern'),
+            model_name="referral",
+            name="concerns",
+            field=models.ManyToManyField(blank=True, related_name="referrals", to="clients.concern"),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='preferred_therapist',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='practice.therapist'),
+            model_name="referral",
+            name="preferred_therapist",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="practice.therapist",
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='referrer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='referrals.referrer'),
+            model_name="referral",
+            name="referrer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="referrals", to="referrals.referrer"
+            ),
         ),
         migrations.AddField(
-            model_name='referralevent',
-            name='by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="referralevent",
+            name="by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='referralevent',
-            name='referral',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='referrals.referral'),
+            model_name="referralevent",
+            name="referral",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="events", to="referrals.referral"
+            ),
         ),
         migrations.AddField(
-            model_name='referralevent',
-            name='therapist',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.therapist'),
+            model_name="referralevent",
+            name="therapist",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="practice.therapist",
+            ),
         ),
         migrations.AddField(
-            model_name='referralletter',
-            name='referral',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='letters', to='referrals.referral'),
+            model_name="referralletter",
+            name="referral",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="letters", to="referrals.referral"
+            ),
         ),
         migrations.AddField(
-            model_name='referralletter',
-            name='sent_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="referralletter",
+            name="sent_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['status', 'urgency', 'created_at'], name='referrals_r_status_1310b3_idx'),
+            model_name="referral",
+            index=models.Index(fields=["status", "urgency", "created_at"], name="referrals_r_status_1310b3_idx"),
         ),
     ]

@@ -33,8 +33,13 @@ def letter(request: HttpRequest, referral_id: int) -> HttpResponse:
     form = LetterForm(request.POST, kinds=kinds, editable=editable)
     if form.is_valid():
         try:
-            services.letter_send(referral=referral, by=therapist, body=form.cleaned_data.get("body", ""),
-                                 kind=form.cleaned_data["kind"], token=form.cleaned_data["token"])  # fmt: skip
+            services.letter_send(
+                referral=referral,
+                by=therapist,
+                body=form.cleaned_data.get("body", ""),
+                kind=form.cleaned_data["kind"],
+                token=form.cleaned_data["token"],
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:

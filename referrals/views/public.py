@@ -36,8 +36,10 @@ def refer(request: HttpRequest) -> HttpResponse:
 
     ip = _client_ip(request)
     if ratelimit.is_limited(ip):
-        message = _("Too many referrals were sent from this connection just now. Please wait ten minutes and "
-                    "send again (everything you typed is still here), or telephone the practice.")  # fmt: skip
+        message = _(
+            "Too many referrals were sent from this connection just now. Please wait ten minutes and "
+            "send again (everything you typed is still here), or telephone the practice."
+        )
         return _page(request, ReferralForm(request.POST), status=429, refused=message)
     if request.POST.get("website"):  # the honeypot: people never see it
         ratelimit.count(ip)

@@ -117,9 +117,11 @@ def referral_accept(request: HttpRequest, referral_id: int) -> HttpResponse:
         return _detail(request, referral, status=400, accept=form)
     try:
         referral, problems = services.referral_accept(
-            referral=referral, by=request.user, therapist=form.cleaned_data["therapist"],
+            referral=referral,
+            by=request.user,
+            therapist=form.cleaned_data["therapist"],
             base_url=request.build_absolute_uri("/"),
-        )  # fmt: skip
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("referrals:detail", referral_id=referral.pk)

@@ -29,9 +29,12 @@ def library(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     concern = filters.get("concern")
     resources = selectors.resource_list(
-        q=filters.get("q", ""), kind=filters.get("kind", ""), suits=filters.get("suits", ""),
-        concern=concern.slug if concern else "", include_inactive=filters.get("inactive", False),
-    )  # fmt: skip
+        q=filters.get("q", ""),
+        kind=filters.get("kind", ""),
+        suits=filters.get("suits", ""),
+        concern=concern.slug if concern else "",
+        include_inactive=filters.get("inactive", False),
+    )
     return render(request, "resources/library.html", {"form": form, "resources": resources})
 
 
@@ -68,9 +71,13 @@ def _resource_form(request: HttpRequest, resource: Resource | None) -> HttpRespo
     data = form.cleaned_data
     try:
         saved = services.resource_save(
-            by=request.user, resource=resource, concerns=data["concerns"], steps=steps.rows(),
-            file=form.changed_file(), **{name: data[name] for name in services.RESOURCE_FIELDS},
-        )  # fmt: skip
+            by=request.user,
+            resource=resource,
+            concerns=data["concerns"],
+            steps=steps.rows(),
+            file=form.changed_file(),
+            **{name: data[name] for name in services.RESOURCE_FIELDS},
+        )
     except ValidationError as error:
         apply_errors(form, error)
         return invalid(request, "resources/resource_form.html", context)

@@ -68,9 +68,13 @@ def progress(request: HttpRequest, assignment_id: int, step_id: int | None = Non
     if form.is_valid():
         try:
             services.progress_save(
-                assignment=assignment, member=member, step=step, by=request.user,
-                log=form.cleaned_data["log"], mark_done=form.cleaned_data["done"],
-            )  # fmt: skip
+                assignment=assignment,
+                member=member,
+                step=step,
+                by=request.user,
+                log=form.cleaned_data["log"],
+                mark_done=form.cleaned_data["done"],
+            )
         except ValidationError as error:
             form.add_error(None, error)
     if form.errors:
@@ -105,8 +109,13 @@ def workshop_register(request: HttpRequest, workshop_id: int) -> HttpResponse:
         if registration.status == Registration.Status.REGISTERED:
             messages.success(request, _("You are registered. We will send you a reminder the day before."))
         else:
-            messages.info(request, _("The workshop is full, so you are on the waiting list. "
-                                     "If a place opens up, it is yours and we will tell you."))  # fmt: skip
+            messages.info(
+                request,
+                _(
+                    "The workshop is full, so you are on the waiting list. "
+                    "If a place opens up, it is yours and we will tell you."
+                ),
+            )
     return redirect("resources:portal_workshops")
 
 

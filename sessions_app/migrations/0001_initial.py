@@ -7,178 +7,337 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clients', '0004_client_self_booking'),
-        ('practice', '0002_audit_append_only'),
+        ("clients", "0004_client_self_booking"),
+        ("practice", "0002_audit_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Room',
+            name="Room",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True)),
-                ('location', models.CharField(blank=True, help_text='Address or directions, shown in reminders.', max_length=200)),
-                ('active', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=80, unique=True)),
+                (
+                    "location",
+                    models.CharField(
+                        blank=True, help_text="Address or directions, shown in reminders.", max_length=200
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Appointment',
+            name="Appointment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('start', models.DateTimeField(db_index=True)),
-                ('end', models.DateTimeField()),
-                ('status', models.CharField(choices=[('booked', 'Booked'), ('attended', 'Attended'), ('cancelled', 'Cancelled'), ('late_cancelled', 'Cancelled late'), ('no_show', 'No-show')], default='booked', max_length=16)),
-                ('modality', models.CharField(choices=[('in_person', 'In person'), ('video', 'Video'), ('phone', 'Phone')], default='in_person', max_length=12)),
-                ('video_link', models.URLField(blank=True)),
-                ('booked_via', models.CharField(choices=[('portal', 'Client portal'), ('calendar', 'Practice calendar'), ('admin', 'Admin')], default='calendar', max_length=10)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('booked_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('cancelled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='clients.client')),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='practice.therapist')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("start", models.DateTimeField(db_index=True)),
+                ("end", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("booked", "Booked"),
+                            ("attended", "Attended"),
+                            ("cancelled", "Cancelled"),
+                            ("late_cancelled", "Cancelled late"),
+                            ("no_show", "No-show"),
+                        ],
+                        default="booked",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "modality",
+                    models.CharField(
+                        choices=[("in_person", "In person"), ("video", "Video"), ("phone", "Phone")],
+                        default="in_person",
+                        max_length=12,
+                    ),
+                ),
+                ("video_link", models.URLField(blank=True)),
+                (
+                    "booked_via",
+                    models.CharField(
+                        choices=[("portal", "Client portal"), ("calendar", "Practice calendar"), ("admin", "Admin")],
+                        default="calendar",
+                        max_length=10,
+                    ),
+                ),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "booked_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "cancelled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="appointments", to="clients.client"
+                    ),
+                ),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appointments",
+                        to="practice.therapist",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['start'],
+                "ordering": ["start"],
             },
         ),
         migrations.CreateModel(
-            name='Attendance',
+            name="Attendance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateTimeField()),
-                ('end', models.DateTimeField()),
-                ('live', models.BooleanField(default=True)),
-                ('appointment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendances', to='sessions_app.appointment')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attendances', to='clients.member')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start", models.DateTimeField()),
+                ("end", models.DateTimeField()),
+                ("live", models.BooleanField(default=True)),
+                (
+                    "appointment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attendances",
+                        to="sessions_app.appointment",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="attendances", to="clients.member"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='appointment',
-            name='members',
-            field=models.ManyToManyField(related_name='appointments', through='sessions_app.Attendance', to='clients.member'),
+            model_name="appointment",
+            name="members",
+            field=models.ManyToManyField(
+                related_name="appointments", through="sessions_app.Attendance", to="clients.member"
+            ),
         ),
         migrations.CreateModel(
-            name='BookingRules',
+            name="BookingRules",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('session_minutes', models.PositiveSmallIntegerField(default=60)),
-                ('min_notice_hours', models.PositiveSmallIntegerField(default=24)),
-                ('max_days_ahead', models.PositiveSmallIntegerField(default=60)),
-                ('buffer_minutes', models.PositiveSmallIntegerField(default=0)),
-                ('slot_grid_minutes', models.PositiveSmallIntegerField(default=60, help_text='Sessions start on this grid: 60 on the hour, 30 on the half hour.')),
-                ('late_cancel_hours', models.PositiveSmallIntegerField(default=48)),
-                ('offers_in_person', models.BooleanField(default=True)),
-                ('offers_video', models.BooleanField(default=True)),
-                ('offers_phone', models.BooleanField(default=False)),
-                ('video_link', models.URLField(blank=True, help_text="The therapist's video room; sent to clients, never in a title.")),
-                ('therapist', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='booking_rules', to='practice.therapist')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("session_minutes", models.PositiveSmallIntegerField(default=60)),
+                ("min_notice_hours", models.PositiveSmallIntegerField(default=24)),
+                ("max_days_ahead", models.PositiveSmallIntegerField(default=60)),
+                ("buffer_minutes", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "slot_grid_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=60, help_text="Sessions start on this grid: 60 on the hour, 30 on the half hour."
+                    ),
+                ),
+                ("late_cancel_hours", models.PositiveSmallIntegerField(default=48)),
+                ("offers_in_person", models.BooleanField(default=True)),
+                ("offers_video", models.BooleanField(default=True)),
+                ("offers_phone", models.BooleanField(default=False)),
+                (
+                    "video_link",
+                    models.URLField(
+                        blank=True, help_text="The therapist's video room; sent to clients, never in a title."
+                    ),
+                ),
+                (
+                    "therapist",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="booking_rules",
+                        to="practice.therapist",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CalendarFeed',
+            name="CalendarFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('token', models.CharField(default=sessions_app.models.new_feed_token, max_length=64, unique=True)),
-                ('therapist', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed', to='practice.therapist')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("token", models.CharField(default=sessions_app.models.new_feed_token, max_length=64, unique=True)),
+                (
+                    "therapist",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_feed",
+                        to="practice.therapist",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='appointment',
-            name='room',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='sessions_app.room'),
+            model_name="appointment",
+            name="room",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="appointments",
+                to="sessions_app.room",
+            ),
         ),
         migrations.CreateModel(
-            name='Series',
+            name="Series",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('frequency', models.CharField(choices=[('weekly', 'Weekly'), ('fortnightly', 'Fortnightly')], max_length=12)),
-                ('local_time', models.TimeField()),
-                ('time_zone', models.CharField(max_length=64)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='series', to='clients.client')),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.therapist')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "frequency",
+                    models.CharField(choices=[("weekly", "Weekly"), ("fortnightly", "Fortnightly")], max_length=12),
+                ),
+                ("local_time", models.TimeField()),
+                ("time_zone", models.CharField(max_length=64)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="series", to="clients.client"
+                    ),
+                ),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="practice.therapist"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='appointment',
-            name='series',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='appointments', to='sessions_app.series'),
+            model_name="appointment",
+            name="series",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="appointments",
+                to="sessions_app.series",
+            ),
         ),
         migrations.CreateModel(
-            name='TimeOff',
+            name="TimeOff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateTimeField()),
-                ('end', models.DateTimeField()),
-                ('label', models.CharField(blank=True, help_text='e.g. "Holiday", "Training". Not clinical.', max_length=80)),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='time_off', to='practice.therapist')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start", models.DateTimeField()),
+                ("end", models.DateTimeField()),
+                (
+                    "label",
+                    models.CharField(blank=True, help_text='e.g. "Holiday", "Training". Not clinical.', max_length=80),
+                ),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="time_off", to="practice.therapist"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['start'],
+                "ordering": ["start"],
             },
         ),
         migrations.CreateModel(
-            name='WorkingHours',
+            name="WorkingHours",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')])),
-                ('start', models.TimeField()),
-                ('end', models.TimeField()),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='working_hours', to='practice.therapist')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ]
+                    ),
+                ),
+                ("start", models.TimeField()),
+                ("end", models.TimeField()),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="working_hours",
+                        to="practice.therapist",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['weekday', 'start'],
+                "ordering": ["weekday", "start"],
             },
         ),
         migrations.AddIndex(
-            model_name='attendance',
-            index=models.Index(fields=['member', 'start'], name='sessions_ap_member__8a5184_idx'),
+            model_name="attendance",
+            index=models.Index(fields=["member", "start"], name="sessions_ap_member__8a5184_idx"),
         ),
         migrations.AddConstraint(
-            model_name='attendance',
-            constraint=models.UniqueConstraint(fields=('appointment', 'member'), name='attendance_unique'),
+            model_name="attendance",
+            constraint=models.UniqueConstraint(fields=("appointment", "member"), name="attendance_unique"),
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['therapist', 'start'], name='sessions_ap_therapi_bed228_idx'),
+            model_name="appointment",
+            index=models.Index(fields=["therapist", "start"], name="sessions_ap_therapi_bed228_idx"),
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['room', 'start'], name='sessions_ap_room_id_10181a_idx'),
+            model_name="appointment",
+            index=models.Index(fields=["room", "start"], name="sessions_ap_room_id_10181a_idx"),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='appointment_end_after_start'),
+            model_name="appointment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))), name="appointment_end_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.CheckConstraint(condition=models.Q(('modality', 'in_person'), ('room__isnull', True), ('status', 'booked'), _negated=True), name='appointment_in_person_has_room'),
+            model_name="appointment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("modality", "in_person"), ("room__isnull", True), ("status", "booked"), _negated=True
+                ),
+                name="appointment_in_person_has_room",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='timeoff',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='timeoff_end_after_start'),
+            model_name="timeoff",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))), name="timeoff_end_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workinghours',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='hours_end_after_start'),
+            model_name="workinghours",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))), name="hours_end_after_start"
+            ),
         ),
     ]

@@ -4,20 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sessions_app', '0002_no_overlap_constraints'),
+        ("sessions_app", "0002_no_overlap_constraints"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='attendance',
-            name='confirmed_at',
+            model_name="attendance",
+            name="confirmed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='appointment',
-            name='booked_via',
-            field=models.CharField(choices=[('portal', 'Client portal'), ('calendar', 'Practice calendar'), ('admin', 'Admin'), ('link', 'Link in a reminder')], default='calendar', max_length=10),
+            model_name="appointment",
+            name="booked_via",
+            field=models.CharField(
+                choices=[
+                    ("portal", "Client portal"),
+                    ("calendar", "Practice calendar"),
+                    ("admin", "Admin"),
+                    ("link", "Link in a reminder"),
+                ],
+                default="calendar",
+                max_length=10,
+            ),
         ),
     ]

@@ -4,26 +4,25 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sessions_app', '0003_attendance_confirmed_at_alter_appointment_booked_via'),
+        ("sessions_app", "0003_attendance_confirmed_at_alter_appointment_booked_via"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='bookingrules',
-            options={'verbose_name_plural': 'booking rules'},
+            name="bookingrules",
+            options={"verbose_name_plural": "booking rules"},
         ),
         migrations.AlterModelOptions(
-            name='series',
-            options={'verbose_name_plural': 'series'},
+            name="series",
+            options={"verbose_name_plural": "series"},
         ),
         migrations.AlterModelOptions(
-            name='timeoff',
-            options={'ordering': ['start'], 'verbose_name_plural': 'time off'},
+            name="timeoff",
+            options={"ordering": ["start"], "verbose_name_plural": "time off"},
         ),
         migrations.AlterModelOptions(
-            name='workinghours',
-            options={'ordering': ['weekday', 'start'], 'verbose_name_plural': 'working hours'},
+            name="workinghours",
+            options={"ordering": ["weekday", "start"], "verbose_name_plural": "working hours"},
         ),
     ]

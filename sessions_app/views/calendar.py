@@ -79,10 +79,17 @@ def schedule(request: HttpRequest) -> HttpResponse:
         therapist=therapist, first_day=first, last_day=last, zone=timezone.get_current_timezone(), today=today
     )
     context = {
-        "form": form, "staff": staff, "therapist": therapist, "view": view, "day": day, "first": first, "last": last,
-        "days": days, "count": sum(len(d.appointments) for d in days),
+        "form": form,
+        "staff": staff,
+        "therapist": therapist,
+        "view": view,
+        "day": day,
+        "first": first,
+        "last": last,
+        "days": days,
+        "count": sum(len(d.appointments) for d in days),
         **_navigation(view=view, day=day, today=today, therapist_id=chosen.pk if chosen else None),
-    }  # fmt: skip
+    }
     if not staff:
         context["feed_url"] = _feed_url(request, therapist)
     return render(request, "sessions_app/schedule.html", context)
@@ -149,16 +156,24 @@ def _typed(source) -> dict:
 
 def _book(by: User, data: dict) -> tuple[Appointment, int]:
     common = {
-        "therapist": data["therapist"], "client": data["client"], "members": list(data["members"]), "by": by,
-        "modality": data["modality"], "room": data["room"],
-    }  # fmt: skip
+        "therapist": data["therapist"],
+        "client": data["client"],
+        "members": list(data["members"]),
+        "by": by,
+        "modality": data["modality"],
+        "room": data["room"],
+    }
     if not data["repeat"]:
         appointment = services.appointment_book(start=data["start"], minutes=data["minutes"], via=CALENDAR, **common)
         return appointment, 1
     series = services.series_create(
-        first_start=data["start"], frequency=data["repeat"], count=data["count"], until=data["until"],
-        minutes=data["minutes"], **common,
-    )  # fmt: skip
+        first_start=data["start"],
+        frequency=data["repeat"],
+        count=data["count"],
+        until=data["until"],
+        minutes=data["minutes"],
+        **common,
+    )
     appointments = list(series.appointments.order_by("start"))
     return appointments[0], len(appointments)
 
@@ -216,8 +231,9 @@ def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, DETAIL_TEMPLATE, _detail_context(request, appointment, move_form=form))
     try:
-        moved = services.appointment_move(appointment=appointment, start=form.cleaned_data["start"],
-                                          by=request.user, via=CALENDAR)  # fmt: skip
+        moved = services.appointment_move(
+            appointment=appointment, start=form.cleaned_data["start"], by=request.user, via=CALENDAR
+        )
     except ValidationError as error:
         context = _detail_context(request, appointment, move_form=form)
         return _refused(request, DETAIL_TEMPLATE, context, form, error)
@@ -300,11 +316,13 @@ def _save_availability(kind: str, form, *, therapist, by: User) -> str:
         availability_services.booking_rules_update(rules=form.instance, by=by, **data)
         return _("Booking rules saved.")
     if kind == "hours":
-        block = availability_services.working_hours_add(therapist=therapist, by=by, weekday=data["weekday"],
-                                                        start=data["start"], end=data["end"])  # fmt: skip
+        block = availability_services.working_hours_add(
+            therapist=therapist, by=by, weekday=data["weekday"], start=data["start"], end=data["end"]
+        )
         return _("Working hours added: %(block)s.") % {"block": block}
-    time_off = availability_services.time_off_add(therapist=therapist, by=by, start=data["start"], end=data["end"],
-                                                  label=data["label"])  # fmt: skip
+    time_off = availability_services.time_off_add(
+        therapist=therapist, by=by, start=data["start"], end=data["end"], label=data["label"]
+    )
     clashes = calendar_selectors.booked_during(therapist=therapist, start=time_off.start, end=time_off.end)
     if clashes:
         return _("Time off added. %(count)s booked session(s) fall in it: move or cancel them.") % {"count": clashes}

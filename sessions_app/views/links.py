@@ -36,8 +36,9 @@ def link(request: HttpRequest, action: str, token: str) -> HttpResponse:
         Attendance.objects.filter(pk=attendance.pk).update(confirmed_at=timezone.now())
     else:
         try:
-            appointment = services.appointment_cancel(appointment=appointment, by=attendance.member.user,
-                                                      via=Appointment.Via.LINK)  # fmt: skip
+            appointment = services.appointment_cancel(
+                appointment=appointment, by=attendance.member.user, via=Appointment.Via.LINK
+            )
         except ValidationError as error:
             context["error"] = " ".join(error.messages)
             return render(request, "sessions_app/link.html", context, status=409)

@@ -45,9 +45,14 @@ def record(alice, dana, pair):
     Consent.objects.create(client=pair, member=first, kind="treatment", recorded_by=alice.user)
     start = timezone.now().replace(microsecond=0) - timedelta(days=7)
     session = Appointment.objects.create(
-        therapist=alice, client=pair, start=start, end=start + timedelta(hours=1), booked_by=alice.user,
-        modality=Modality.VIDEO, status=Appointment.Status.ATTENDED,
-    )  # fmt: skip
+        therapist=alice,
+        client=pair,
+        start=start,
+        end=start + timedelta(hours=1),
+        booked_by=alice.user,
+        modality=Modality.VIDEO,
+        status=Appointment.Status.ATTENDED,
+    )
     for member in (first, second):
         Attendance.objects.create(appointment=session, member=member, start=session.start, end=session.end)
     resource = programme(stages=2)
@@ -98,8 +103,10 @@ def test_the_export_is_one_json_file_with_the_whole_record(web, record):
     assert data["client"]["reference"] == record.reference
     first = data["members"][0]
     assert (first["address"], first["date_of_birth"], first["gender_identity"]) == (
-        "EXPORT-address", "1980-04-01", "EXPORT-gi",
-    )  # fmt: skip
+        "EXPORT-address",
+        "1980-04-01",
+        "EXPORT-gi",
+    )
     assert data["intake"][0]["hopes"] == "EXPORT-hopes" and data["intake"][0]["member"] == 2
     assert [g["text"] for g in data["goals"]] == ["EXPORT-goal"]
     bodies = {n["body"]: n for n in data["notes"]}
@@ -133,8 +140,11 @@ def test_the_export_is_audited(web, alice, record):
     export(web, record)
     event = AuditEvent.objects.get(action=AuditAction.EXPORT)
     assert (event.actor_id, event.target_type, event.target_id, event.client_id) == (
-        alice.user.pk, "clients.client", str(record.pk), record.pk,
-    )  # fmt: skip
+        alice.user.pk,
+        "clients.client",
+        str(record.pk),
+        record.pk,
+    )
 
 
 def test_a_wrong_password_is_refused_audited_and_exports_nothing(web, alice, record):

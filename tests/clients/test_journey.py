@@ -36,8 +36,13 @@ def test_a_couple_from_first_contact_to_signed_notes(client, alice, deliver, mai
     for name, mail in zip(("ada", "bea"), mailoutbox, strict=True):
         accept_invitation(browsers[name], mail)
 
-    intake = {"hopes": "ADA-HOPES-MARKER", "risk_self_harm": "no", "risk_harm_to_others": "no",
-              "risk_unsafe_at_home": "no", "action": "submit"}  # fmt: skip
+    intake = {
+        "hopes": "ADA-HOPES-MARKER",
+        "risk_self_harm": "no",
+        "risk_harm_to_others": "no",
+        "risk_unsafe_at_home": "no",
+        "action": "submit",
+    }
     browsers["ada"].post(reverse("clients_portal:intake"), intake)
     browsers["ada"].post(reverse("clients_portal:policy_acknowledge"))
     assert IntakeResponse.objects.get(member=ada).status == "submitted"
@@ -56,10 +61,15 @@ def test_a_couple_from_first_contact_to_signed_notes(client, alice, deliver, mai
     assert Note.objects.get().is_signed
 
     for name, browser in browsers.items():
-        seen = "".join(browser.get(url).content.decode() for url in [
-            reverse("sessions_app:portal"), reverse("clients_portal:intake"),
-            reverse("clients_portal:profile"), reverse("clients_portal:consents"),
-        ])  # fmt: skip
+        seen = "".join(
+            browser.get(url).content.decode()
+            for url in [
+                reverse("sessions_app:portal"),
+                reverse("clients_portal:intake"),
+                reverse("clients_portal:profile"),
+                reverse("clients_portal:consents"),
+            ]
+        )
         assert "SHARED-GOAL" in seen
         assert "PRIVATE-GOAL" not in seen and "BEA-SECRET-NOTE" not in seen
         assert ("ADA-HOPES-MARKER" in seen) is (name == "ada")

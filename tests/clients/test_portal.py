@@ -173,9 +173,15 @@ def test_profile_shows_own_details_with_names_read_only(web_a, partner_a):
 
 
 def profile_data(**changes):
-    data = {"preferred_name": "Sunny", "pronouns": "they/them", "email": "sunny@example.net",
-            "phone": "+44 7700 900123", "time_zone": "America/New_York", "contact_by_email": "on",
-            "discreet_wording": "on"}  # fmt: skip
+    data = {
+        "preferred_name": "Sunny",
+        "pronouns": "they/them",
+        "email": "sunny@example.net",
+        "phone": "+44 7700 900123",
+        "time_zone": "America/New_York",
+        "contact_by_email": "on",
+        "discreet_wording": "on",
+    }
     return {**data, **changes}
 
 

@@ -11,8 +11,13 @@ MARKER = "MARKER-premature-ejaculation-5521"
 
 
 def member_data(prefix, first="Ada", last="Lovelace", **extra):
-    data = {f"{prefix}-first_name": first, f"{prefix}-last_name": last, f"{prefix}-time_zone": "Europe/London",
-            f"{prefix}-contact_by_email": "on", f"{prefix}-email": f"{first.lower()}@example.net"}  # fmt: skip
+    data = {
+        f"{prefix}-first_name": first,
+        f"{prefix}-last_name": last,
+        f"{prefix}-time_zone": "Europe/London",
+        f"{prefix}-contact_by_email": "on",
+        f"{prefix}-email": f"{first.lower()}@example.net",
+    }
     data.update({f"{prefix}-{k}": v for k, v in extra.items()})
     return data
 
@@ -122,8 +127,13 @@ def test_create_an_individual(client, alice):
 
 def test_create_a_couple_with_its_policy(client, alice):
     client.force_login(alice.user)
-    data = {"kind": "couple", "status": "active", "confidentiality_policy": "no_secrets",
-            **member_data("m1"), **member_data("m2", first="Grace", last="Hopper")}  # fmt: skip
+    data = {
+        "kind": "couple",
+        "status": "active",
+        "confidentiality_policy": "no_secrets",
+        **member_data("m1"),
+        **member_data("m2", first="Grace", last="Hopper"),
+    }
     client.post(reverse("clients:create"), data)
     created = Client.objects.get()
     assert [m.first_name for m in created.members.all()] == ["Ada", "Grace"]

@@ -38,9 +38,13 @@ def test_a_client_books_and_cancels(phone, shoot, alice, jordan):
         (timezone.now() + timedelta(days=5)).astimezone(alice.zone).replace(hour=15, minute=0, second=0, microsecond=0)
     )
     other = services.appointment_book(
-        therapist=alice, client=unit, members=list(unit.members.all()), start=later, by=alice.user,
+        therapist=alice,
+        client=unit,
+        members=list(unit.members.all()),
+        start=later,
+        by=alice.user,
         modality=Modality.VIDEO,
-    )  # fmt: skip
+    )
 
     sign_in(phone, jordan.user.email, PASSWORD)
     phone.wait_for_url("**/portal/")

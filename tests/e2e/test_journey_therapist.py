@@ -20,9 +20,13 @@ def test_a_therapists_morning(page, shoot, alice):
     now = timezone.now()
     start = now + timedelta(minutes=2) if now.astimezone(alice.zone).hour < 23 else now - timedelta(minutes=5)
     session = services.appointment_book(
-        therapist=alice, client=unit, members=list(unit.members.all()), start=start, by=alice.user,
+        therapist=alice,
+        client=unit,
+        members=list(unit.members.all()),
+        start=start,
+        by=alice.user,
         modality=Modality.VIDEO,
-    )  # fmt: skip
+    )
 
     sign_in(page, alice.user.email, PASSWORD, alice.totp_secret)
     page.wait_for_url("**/dashboard/")

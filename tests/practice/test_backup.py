@@ -184,9 +184,14 @@ def test_restore_asks_before_replacing_the_database(records, tmp_path, monkeypat
 
 def test_the_postgresql_password_goes_to_the_environment_never_the_command_line(tmp_path):
     database = {
-        "ENGINE": "django.db.backends.postgresql", "NAME": "practice", "USER": "practice", "PASSWORD": "s3cret-pw",
-        "HOST": "db.internal", "PORT": 5432, "OPTIONS": {"sslmode": "require"},
-    }  # fmt: skip
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "practice",
+        "USER": "practice",
+        "PASSWORD": "s3cret-pw",
+        "HOST": "db.internal",
+        "PORT": 5432,
+        "OPTIONS": {"sslmode": "require"},
+    }
     env = backups.pg_environment(database)
     assert env["PGPASSWORD"] == "s3cret-pw" and env["PGHOST"] == "db.internal" and env["PGSSLMODE"] == "require"
     assert env["PGPORT"] == "5432" and env["PGUSER"] == "practice"

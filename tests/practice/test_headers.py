@@ -204,5 +204,14 @@ def test_production_sends_hsts_and_secure_cookies():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "31536000", "True", "True", "True", "True", "True", "True", "__Host-sessionid", "DENY", "same-origin",
-    ]  # fmt: skip
+        "31536000",
+        "True",
+        "True",
+        "True",
+        "True",
+        "True",
+        "True",
+        "__Host-sessionid",
+        "DENY",
+        "same-origin",
+    ]

@@ -33,8 +33,13 @@ def old_records(db, settings):
     totp_secret = give_totp(therapist.user)
     codes = RecoveryCodes.activate(therapist.user).generate_codes()
     unit = ClientFactory(kind="couple", primary_therapist=therapist, with_members=False)
-    member = MemberFactory(client=unit, first_name="Marguerite", last_name="Quennell", phone=f"{MARKER}-phone",
-                           date_of_birth=datetime.date(1971, 5, 2))  # fmt: skip
+    member = MemberFactory(
+        client=unit,
+        first_name="Marguerite",
+        last_name="Quennell",
+        phone=f"{MARKER}-phone",
+        date_of_birth=datetime.date(1971, 5, 2),
+    )
     partner = MemberFactory(client=unit, position=2, first_name="Tobias", address=f"{MARKER}-address")
     intake = IntakeResponse.objects.create(member=member, hopes=f"{MARKER}-hopes", risk_self_harm="no")
     note = Note.objects.create(client=unit, author=therapist, body=f"{MARKER}-note")
@@ -45,10 +50,19 @@ def old_records(db, settings):
     )
     secrets = [Secret.objects.create(code=f"S{i}", body=f"{MARKER}-secret-{i}") for i in range(5)]
     return {
-        "therapist": therapist, "unit": unit, "member": member, "partner": partner, "intake": intake,
-        "note": note, "addendum": addendum, "goal": goal, "notification": notification, "secrets": secrets,
-        "totp_secret": totp_secret, "codes": codes,
-    }  # fmt: skip
+        "therapist": therapist,
+        "unit": unit,
+        "member": member,
+        "partner": partner,
+        "intake": intake,
+        "note": note,
+        "addendum": addendum,
+        "goal": goal,
+        "notification": notification,
+        "secrets": secrets,
+        "totp_secret": totp_secret,
+        "codes": codes,
+    }
 
 
 def rotate(**options) -> str:
@@ -75,10 +89,16 @@ def test_every_value_moves_to_the_new_key_and_reads_back_with_it_alone(old_recor
     after = list(stored_values())
     locations = {location for location, _, _ in after}
     assert {
-        "clients.Member.first_name", "clients.Note.body", "clients.IntakeResponse.hopes", "clients.Addendum.body",
-        "clients.Goal.text", "practice.Notification.address", "testapp.Secret.body",
-        "mfa.Authenticator.data.secret", "mfa.Authenticator.data.seed",
-    } <= locations  # fmt: skip
+        "clients.Member.first_name",
+        "clients.Note.body",
+        "clients.IntakeResponse.hopes",
+        "clients.Addendum.body",
+        "clients.Goal.text",
+        "practice.Notification.address",
+        "testapp.Secret.body",
+        "mfa.Authenticator.data.secret",
+        "mfa.Authenticator.data.seed",
+    } <= locations
     assert len(after) == len(before)
     assert all(decrypts_with(NEW_KEY, token) for _, _, token in after)
     assert f"Re-encrypted {len(before)} of {len(before)} encrypted values." in out

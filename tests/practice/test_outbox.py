@@ -18,9 +18,12 @@ from tests.factories import ClientFactory
 
 def queue(member, **kwargs):
     return outbox.notification_enqueue(
-        kind=kwargs.pop("kind", "test_message"), key=kwargs.pop("key", uuid.uuid4().hex), target=member,
-        member=member, **kwargs,
-    )  # fmt: skip
+        kind=kwargs.pop("kind", "test_message"),
+        key=kwargs.pop("key", uuid.uuid4().hex),
+        target=member,
+        member=member,
+        **kwargs,
+    )
 
 
 @pytest.fixture

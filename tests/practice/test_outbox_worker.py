@@ -67,10 +67,14 @@ def start_worker(broker, tmp_path):
 
     def start(delay: float = 0.0) -> subprocess.Popen:
         env = {
-            **os.environ, "DJANGO_SETTINGS_MODULE": "practice.settings.test", "CELERY_BROKER_URL": broker,
-            "DATABASE_URL": database_url(), "TEST_EMAIL_FILE_PATH": str(tmp_path / "mail"),
-            "TEST_EMAIL_DELAY_SECONDS": str(delay), "PRACTICE_VAR_DIR": str(tmp_path / "var"),
-        }  # fmt: skip
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "practice.settings.test",
+            "CELERY_BROKER_URL": broker,
+            "DATABASE_URL": database_url(),
+            "TEST_EMAIL_FILE_PATH": str(tmp_path / "mail"),
+            "TEST_EMAIL_DELAY_SECONDS": str(delay),
+            "PRACTICE_VAR_DIR": str(tmp_path / "var"),
+        }
         cmd = [sys.executable, "-m", "celery", "-A", "practice", "worker", "--pool", "solo", "-l", "warning"]
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
         procs.append(proc)

@@ -18,8 +18,15 @@ ROUTES = {  # url name → whether it answers GET, POST
     "letter": ("GET", "POST"),
 }
 PUBLIC = {"refer", "thanks"}
-PAYLOAD = {"contacted-note": "x", "waitlist-note": "x", "decline-reason": "x", "referon-note": "x",
-           "kind": "received", "body": "x", "token": "e" * 32}  # fmt: skip
+PAYLOAD = {
+    "contacted-note": "x",
+    "waitlist-note": "x",
+    "decline-reason": "x",
+    "referon-note": "x",
+    "kind": "received",
+    "body": "x",
+    "token": "e" * 32,
+}
 
 
 @pytest.fixture

@@ -31,8 +31,13 @@ def test_referrals_list_without_confidential_fields(client, admin_user):
 
 
 def test_the_referral_page_is_read_only_and_shows_no_encrypted_field(client, admin_user):
-    referral = ReferralFactory(kind="couple", first_name="Octavia", partner_first_name="Perpetua",
-                               email="octavia@example.net", reason="CONFIDENTIAL-REASON")  # fmt: skip
+    referral = ReferralFactory(
+        kind="couple",
+        first_name="Octavia",
+        partner_first_name="Perpetua",
+        email="octavia@example.net",
+        reason="CONFIDENTIAL-REASON",
+    )
     client.force_login(admin_user)
     r = client.get(reverse("admin:referrals_referral_change", args=[referral.pk]))
     body = r.content.decode()

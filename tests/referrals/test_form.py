@@ -60,8 +60,14 @@ def test_a_couple_with_concerns_urgency_and_preferred_therapist(client, db):
 
     therapist = TherapistFactory()
     concerns = list(Concern.objects.filter(slug__in=["arousal", "trust-commitment"]))
-    data = form_data(kind="couple", partner_first_name="Una", partner_last_name="Quarrington", urgency="soon",
-                     concerns=[c.pk for c in concerns], preferred_therapist=therapist.pk)  # fmt: skip
+    data = form_data(
+        kind="couple",
+        partner_first_name="Una",
+        partner_last_name="Quarrington",
+        urgency="soon",
+        concerns=[c.pk for c in concerns],
+        preferred_therapist=therapist.pk,
+    )
     assert client.post(URL, data).status_code == 302
     referral = Referral.objects.get()
     assert referral.is_couple and referral.partner_first_name == "Una" and referral.urgency == "soon"

@@ -55,8 +55,9 @@ def test_with_consent_the_therapist_edits_and_sends_a_letter(client, alice, acce
     assert (notification.address, notification.reference) == (accepted.referrer.email, accepted.reference)
     assert notification.target_type == "referrals.referralletter" and notification.target_id == str(letter.pk)
     assert accepted.events.filter(action=ReferralEvent.Action.LETTER_SENT, by=alice.user).exists()
-    assert AuditEvent.objects.filter(action=AuditAction.CREATE, target_type="referrals.referralletter",
-                                     client_id=accepted.client_id).exists()  # fmt: skip
+    assert AuditEvent.objects.filter(
+        action=AuditAction.CREATE, target_type="referrals.referralletter", client_id=accepted.client_id
+    ).exists()
 
 
 def test_the_message_subject_carries_the_reference_only(client, alice, accepted):

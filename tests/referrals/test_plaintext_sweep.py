@@ -17,10 +17,17 @@ MODELS = [Referral, ReferralEvent, ReferralLetter]
 
 def test_no_referral_marker_reaches_the_raw_database(client, alice):
     data = form_data(
-        kind="couple", first_name=f"{MARKER}first", last_name=f"{MARKER}last", email="", phone="+44 7700 900321",
-        partner_first_name=f"{MARKER}pfirst", partner_last_name=f"{MARKER}plast", partner_phone="+44 7700 900654",
-        contact_notes=f"{MARKER}-notes", reason=f"{MARKER}-reason",
-    )  # fmt: skip
+        kind="couple",
+        first_name=f"{MARKER}first",
+        last_name=f"{MARKER}last",
+        email="",
+        phone="+44 7700 900321",
+        partner_first_name=f"{MARKER}pfirst",
+        partner_last_name=f"{MARKER}plast",
+        partner_phone="+44 7700 900654",
+        contact_notes=f"{MARKER}-notes",
+        reason=f"{MARKER}-reason",
+    )
     assert client.post("/refer/", data).status_code == 302
     first = Referral.objects.get()
     services.referral_mark_contacted(referral=first, by=alice.user, note=f"{MARKER}-contacted")

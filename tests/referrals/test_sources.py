@@ -20,10 +20,16 @@ def test_counts_by_kind_and_month_and_clients(alice, django_assert_num_queries):
     clergy, physician = ReferrerFactory(kind="clergy"), ReferrerFactory(kind="physician")
     made_on(datetime(2027, 1, 10, tzinfo=UTC), referrer=clergy)
     made_on(datetime(2027, 3, 2, tzinfo=UTC), referrer=clergy)
-    made_on(datetime(2027, 3, 20, tzinfo=UTC), referrer=physician,
-            client=ClientFactory(primary_therapist=alice, status=Client.Status.ACTIVE))  # fmt: skip
-    made_on(datetime(2027, 3, 21, tzinfo=UTC), referrer=physician,
-            client=ClientFactory(primary_therapist=alice, status=Client.Status.PROSPECTIVE))  # fmt: skip
+    made_on(
+        datetime(2027, 3, 20, tzinfo=UTC),
+        referrer=physician,
+        client=ClientFactory(primary_therapist=alice, status=Client.Status.ACTIVE),
+    )
+    made_on(
+        datetime(2027, 3, 21, tzinfo=UTC),
+        referrer=physician,
+        client=ClientFactory(primary_therapist=alice, status=Client.Status.PROSPECTIVE),
+    )
     made_on(datetime(2026, 1, 5, tzinfo=UTC), referrer=physician)  # more than a year ago: left out
 
     with time_machine.travel(datetime(2027, 3, 25, 12, tzinfo=UTC)), django_assert_num_queries(1):

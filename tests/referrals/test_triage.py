@@ -110,8 +110,13 @@ def test_the_referral_page_shows_everything_and_is_audited(client, request, who,
     r = client.get(detail(couple_referral))
     body = r.content.decode()
     assert r.status_code == 200
-    for value in (couple_referral.first_name, couple_referral.partner_first_name, couple_referral.reason,
-                  couple_referral.email, couple_referral.referrer.name):  # fmt: skip
+    for value in (
+        couple_referral.first_name,
+        couple_referral.partner_first_name,
+        couple_referral.reason,
+        couple_referral.email,
+        couple_referral.referrer.name,
+    ):
         assert value in body
     event = AuditEvent.objects.get(action=AuditAction.VIEW, target_type="referrals.referral")
     assert (event.actor, event.target_id) == (user, str(couple_referral.pk))
@@ -222,8 +227,11 @@ def test_accept_creates_exactly_one_unit_with_the_right_members_and_invitations(
     assert set(unit.concerns.values_list("slug", flat=True)) == {"low-desire", "intimacy"}
     first, second = unit.members.order_by("position")
     assert (first.first_name, first.last_name, first.email, first.phone) == (
-        referral.first_name, referral.last_name, referral.email, referral.phone,
-    )  # fmt: skip
+        referral.first_name,
+        referral.last_name,
+        referral.email,
+        referral.phone,
+    )
     assert (second.first_name, second.last_name) == (referral.partner_first_name, referral.partner_last_name)
     assert first.user is not None and first.invited_at and second.user is None
     invitations = Notification.objects.filter(kind="portal_invitation")

@@ -55,10 +55,15 @@ def record(alice, unit, reading, sensate, partner_a, partner_b, workshop):
     step = sensate.steps.order_by("order").first()
     services.progress_save(assignment=programme, member=partner_b, by=partner_b.user, step=step, log="B's own")
     return {
-        "unit": unit, "resource": reading, "assignment": assignment, "programme": programme, "step": step,
-        "partner_b": partner_b, "workshop": workshop,
+        "unit": unit,
+        "resource": reading,
+        "assignment": assignment,
+        "programme": programme,
+        "step": step,
+        "partner_b": partner_b,
+        "workshop": workshop,
         "registration": services.registration_create(workshop=workshop, member=partner_b, by=partner_b.user),
-    }  # fmt: skip
+    }
 
 
 def url(name, record):
@@ -94,8 +99,15 @@ def test_outsiders_get_404(client, request, record, stranger, name, who):
 @pytest.mark.parametrize("who", ["charlie", "partner_a", "stranger"])
 def test_outsiders_change_nothing(client, request, record, stranger, who):
     login(client, request, who)
-    payload = {"body": "x", "log": "OUTSIDER", "done": "on", "due_on": "2099-01-01", "note": "n", "title": "t",
-               "members": [record["partner_b"].pk]}  # fmt: skip
+    payload = {
+        "body": "x",
+        "log": "OUTSIDER",
+        "done": "on",
+        "due_on": "2099-01-01",
+        "note": "n",
+        "title": "t",
+        "members": [record["partner_b"].pk],
+    }
     for name in sorted(ROUTES):
         if name.startswith("portal_workshop") and who in ("partner_a", "stranger"):
             continue  # any client may register themselves: not an outsider there
@@ -111,13 +123,26 @@ def test_outsiders_change_nothing(client, request, record, stranger, who):
 
 GET_POST = {"get", "post"}
 METHODS = {  # what each route takes; anything else is refused with 405, even for the entitled user
-    "resource": {"get"}, "resource_edit": GET_POST, "resource_file": {"get"}, "workshop": {"get"},
-    "workshop_register": {"post"}, "registration_cancel": {"post"}, "client_assignments": {"get"},
-    "assignment_create": GET_POST, "assignment": {"get"}, "assignment_edit": GET_POST,
-    "assignment_release": {"post"}, "assignment_feedback": {"post"}, "member_log": {"get"},
-    "portal_assignment": {"get"}, "portal_assignment_open": {"get"}, "portal_progress": {"post"},
-    "portal_step_progress": {"post"}, "portal_workshop_register": {"post"}, "portal_workshop_cancel": {"post"},
-}  # fmt: skip
+    "resource": {"get"},
+    "resource_edit": GET_POST,
+    "resource_file": {"get"},
+    "workshop": {"get"},
+    "workshop_register": {"post"},
+    "registration_cancel": {"post"},
+    "client_assignments": {"get"},
+    "assignment_create": GET_POST,
+    "assignment": {"get"},
+    "assignment_edit": GET_POST,
+    "assignment_release": {"post"},
+    "assignment_feedback": {"post"},
+    "member_log": {"get"},
+    "portal_assignment": {"get"},
+    "portal_assignment_open": {"get"},
+    "portal_progress": {"post"},
+    "portal_step_progress": {"post"},
+    "portal_workshop_register": {"post"},
+    "portal_workshop_cancel": {"post"},
+}
 
 
 @pytest.mark.parametrize("name", sorted(ROUTES))

@@ -23,8 +23,9 @@ def test_the_admin_lists_resources_with_stages_and_workshops_with_numbers(client
 
 def test_assignments_are_listed_and_searched_without_the_note(client, admin_user, alice, unit, sensate, partner_a):
     assignment = services.assignment_create(client=unit, resource=sensate, by=alice, note="ADMINMUSTNOTSEE")
-    services.progress_save(assignment=assignment, member=partner_a, by=partner_a.user,
-                           step=sensate.steps.first(), log="ADMINMUSTNOTSEE")  # fmt: skip
+    services.progress_save(
+        assignment=assignment, member=partner_a, by=partner_a.user, step=sensate.steps.first(), log="ADMINMUSTNOTSEE"
+    )
     client.force_login(admin_user)
     listing = client.get(reverse("admin:resources_assignment_changelist"), {"q": unit.reference})
     assert unit.reference in listing.content.decode() and listing.context["cl"].result_count == 1
@@ -48,15 +49,25 @@ def test_raising_the_capacity_in_the_admin_fills_places_from_the_waiting_list(cl
     form = client.get(url).context["adminform"].form
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
     starts, ends = timezone.localtime(workshop.starts_at), timezone.localtime(workshop.ends_at)  # the admin's zone
-    data.update({
-        "capacity": 2, "active": "on", "concerns": [],
-        "starts_at_0": f"{starts:%Y-%m-%d}", "starts_at_1": f"{starts:%H:%M:%S}",
-        "ends_at_0": f"{ends:%Y-%m-%d}", "ends_at_1": f"{ends:%H:%M:%S}",
-        "registrations-TOTAL_FORMS": 2, "registrations-INITIAL_FORMS": 2, "registrations-MIN_NUM_FORMS": 0,
-        "registrations-MAX_NUM_FORMS": 1000,
-        "registrations-0-id": Registration.objects.get(member=partner_a).pk, "registrations-0-workshop": workshop.pk,
-        "registrations-1-id": Registration.objects.get(member=partner_b).pk, "registrations-1-workshop": workshop.pk,
-    })  # fmt: skip
+    data.update(
+        {
+            "capacity": 2,
+            "active": "on",
+            "concerns": [],
+            "starts_at_0": f"{starts:%Y-%m-%d}",
+            "starts_at_1": f"{starts:%H:%M:%S}",
+            "ends_at_0": f"{ends:%Y-%m-%d}",
+            "ends_at_1": f"{ends:%H:%M:%S}",
+            "registrations-TOTAL_FORMS": 2,
+            "registrations-INITIAL_FORMS": 2,
+            "registrations-MIN_NUM_FORMS": 0,
+            "registrations-MAX_NUM_FORMS": 1000,
+            "registrations-0-id": Registration.objects.get(member=partner_a).pk,
+            "registrations-0-workshop": workshop.pk,
+            "registrations-1-id": Registration.objects.get(member=partner_b).pk,
+            "registrations-1-workshop": workshop.pk,
+        }
+    )
     data.pop("starts_at", None)
     data.pop("ends_at", None)
     r = client.post(url, data)

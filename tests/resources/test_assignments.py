@@ -22,8 +22,9 @@ def page(unit):
 
 def finish(assignment, member, number=1, log="ok"):
     step = assignment.resource.steps.order_by("order")[number - 1]
-    return services.progress_save(assignment=assignment, member=member, by=member.user, step=step, log=log,
-                                  mark_done=True)  # fmt: skip
+    return services.progress_save(
+        assignment=assignment, member=member, by=member.user, step=step, log=log, mark_done=True
+    )
 
 
 # --- The client's homework page -------------------------------------------------------------------
@@ -206,12 +207,22 @@ def test_a_co_therapist_may_follow_the_work(client, charlie, unit, assignment, p
 
 @pytest.mark.parametrize(
     ("name", "method"),
-    [("client_assignments", "post"), ("assignment", "post"), ("member_log", "post"), ("assignment_release", "get"),
-     ("assignment_feedback", "get"), ("assignment_create", "put"), ("assignment_edit", "delete")],
-)  # fmt: skip
+    [
+        ("client_assignments", "post"),
+        ("assignment", "post"),
+        ("member_log", "post"),
+        ("assignment_release", "get"),
+        ("assignment_feedback", "get"),
+        ("assignment_create", "put"),
+        ("assignment_edit", "delete"),
+    ],
+)
 def test_wrong_methods_are_refused(therapist_web, assignment, partner_a, name, method):
-    args = {"client_assignments": [assignment.client_id], "assignment_create": [assignment.client_id],
-            "member_log": [assignment.pk, partner_a.pk]}.get(name, [assignment.pk])  # fmt: skip
+    args = {
+        "client_assignments": [assignment.client_id],
+        "assignment_create": [assignment.client_id],
+        "member_log": [assignment.pk, partner_a.pk],
+    }.get(name, [assignment.pk])
     assert getattr(therapist_web, method)(reverse(f"resources:{name}", args=args)).status_code == 405
 
 

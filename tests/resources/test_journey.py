@@ -11,8 +11,9 @@ from resources.models import Assignment, Registration
 from tests.factories import ResourceFactory, WorkshopFactory
 
 
-def test_a_couple_works_through_a_programme_privately_and_the_therapist_follows(alice, unit, sensate, partner_a,
-                                                                                  partner_b):  # fmt: skip
+def test_a_couple_works_through_a_programme_privately_and_the_therapist_follows(
+    alice, unit, sensate, partner_a, partner_b
+):
     book = ResourceFactory(title="A book on desire (e.g.)", concerns=["low-desire"])
     workshop = WorkshopFactory(title="Couples evening")
     therapist, web_a, web_b = Client(), Client(), Client()

@@ -14,12 +14,26 @@ NEW = reverse("resources:resource_create")
 
 def form_data(**overrides):
     data = {
-        "kind": "exercise", "title": "Breathing together", "summary": "Short.", "instructions": "Sit back to back.",
-        "link": "", "suits": "couples", "nature": "suggestion", "active": "on",
-        "steps-TOTAL_FORMS": "2", "steps-INITIAL_FORMS": "0", "steps-MIN_NUM_FORMS": "0", "steps-MAX_NUM_FORMS": "30",
-        "steps-0-order": "1", "steps-0-title": "Sit", "steps-0-what_to_do": "Sit and breathe.", "steps-0-not_yet": "",
-        "steps-1-order": "2", "steps-1-title": "Match", "steps-1-what_to_do": "Match your breathing.",
-    }  # fmt: skip
+        "kind": "exercise",
+        "title": "Breathing together",
+        "summary": "Short.",
+        "instructions": "Sit back to back.",
+        "link": "",
+        "suits": "couples",
+        "nature": "suggestion",
+        "active": "on",
+        "steps-TOTAL_FORMS": "2",
+        "steps-INITIAL_FORMS": "0",
+        "steps-MIN_NUM_FORMS": "0",
+        "steps-MAX_NUM_FORMS": "30",
+        "steps-0-order": "1",
+        "steps-0-title": "Sit",
+        "steps-0-what_to_do": "Sit and breathe.",
+        "steps-0-not_yet": "",
+        "steps-1-order": "2",
+        "steps-1-title": "Match",
+        "steps-1-what_to_do": "Match your breathing.",
+    }
     data.update(overrides)
     return data
 
@@ -67,13 +81,26 @@ def test_two_stages_with_one_number_are_refused(therapist_web):
 def test_editing_renames_reorders_and_removes_stages(therapist_web):
     resource = programme(3)
     one, two, three = resource.steps.order_by("order")
-    data = form_data(title="Renamed", **{
-        "steps-TOTAL_FORMS": "3", "steps-INITIAL_FORMS": "3",
-        "steps-0-id": one.pk, "steps-0-order": "2", "steps-0-title": "One", "steps-0-what_to_do": "x",
-        "steps-1-id": two.pk, "steps-1-order": "", "steps-1-title": "Two", "steps-1-what_to_do": "y",
-        "steps-1-DELETE": "on",
-        "steps-2-id": three.pk, "steps-2-order": "1", "steps-2-title": "Three", "steps-2-what_to_do": "z",
-    })  # fmt: skip
+    data = form_data(
+        title="Renamed",
+        **{
+            "steps-TOTAL_FORMS": "3",
+            "steps-INITIAL_FORMS": "3",
+            "steps-0-id": one.pk,
+            "steps-0-order": "2",
+            "steps-0-title": "One",
+            "steps-0-what_to_do": "x",
+            "steps-1-id": two.pk,
+            "steps-1-order": "",
+            "steps-1-title": "Two",
+            "steps-1-what_to_do": "y",
+            "steps-1-DELETE": "on",
+            "steps-2-id": three.pk,
+            "steps-2-order": "1",
+            "steps-2-title": "Three",
+            "steps-2-what_to_do": "z",
+        },
+    )
     r = therapist_web.post(reverse("resources:resource_edit", args=[resource.pk]), data)
     assert r.status_code == 302
     assert list(resource.steps.order_by("order").values_list("title", flat=True)) == ["Three", "One"]

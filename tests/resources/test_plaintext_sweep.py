@@ -19,8 +19,14 @@ def test_no_marker_reaches_the_raw_database(alice, unit, sensate, reading, partn
     whole = services.assignment_create(client=unit, resource=reading, by=alice, note=f"{MARKER}-note2")
     step = sensate.steps.order_by("order").first()
     for member in (partner_a, partner_b):
-        services.progress_save(assignment=programme, member=member, by=member.user, step=step,
-                               log=f"{MARKER}-log-{member.pk}", mark_done=True)  # fmt: skip
+        services.progress_save(
+            assignment=programme,
+            member=member,
+            by=member.user,
+            step=step,
+            log=f"{MARKER}-log-{member.pk}",
+            mark_done=True,
+        )
         services.progress_save(assignment=whole, member=member, by=member.user, log=f"{MARKER}-reflection")
     services.feedback_add(assignment=programme, by=alice, body=f"{MARKER}-feedback")
     services.feedback_add(assignment=programme, by=alice, body=f"{MARKER}-private", for_member=partner_a)

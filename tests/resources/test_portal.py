@@ -34,8 +34,9 @@ def finish(assignment, member, number=1, log="ok"):
 def test_my_list_shows_our_work_and_mine_but_not_my_partners_or_other_clients(
     web_a, alice, unit, assignment, reading, partner_b
 ):
-    theirs = services.assignment_create(client=unit, resource=ResourceFactory(title="Just for B"), by=alice,
-                                        member=partner_b)  # fmt: skip
+    theirs = services.assignment_create(
+        client=unit, resource=ResourceFactory(title="Just for B"), by=alice, member=partner_b
+    )
     other_unit = ClientFactory(primary_therapist=alice)
     services.assignment_create(client=other_unit, resource=ResourceFactory(title="Other client's"), by=alice)
     body = web_a.get(MINE).content.decode()
@@ -176,6 +177,10 @@ def test_anonymous_is_sent_to_sign_in(client, assignment):
 
 @pytest.mark.parametrize(("method", "which"), [("post", "list"), ("post", "detail"), ("get", "step"), ("post", "open")])
 def test_wrong_methods_are_refused(web_a, assignment, method, which):
-    url = {"list": MINE, "detail": detail(assignment), "step": step_url(assignment, 1),
-           "open": reverse("resources:portal_assignment_open", args=[assignment.pk])}[which]  # fmt: skip
+    url = {
+        "list": MINE,
+        "detail": detail(assignment),
+        "step": step_url(assignment, 1),
+        "open": reverse("resources:portal_assignment_open", args=[assignment.pk]),
+    }[which]
     assert getattr(web_a, method)(url).status_code == 405

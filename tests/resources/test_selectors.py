@@ -34,8 +34,9 @@ def test_no_concerns_no_suggestions(alice, reading):
 
 def test_overdue_work_for_the_dashboard_is_the_therapists_own(alice, charlie, unit, reading):
     mine = services.assignment_create(client=unit, resource=reading, by=alice, due_on=timezone.localdate())
-    theirs = services.assignment_create(client=ClientFactory(primary_therapist=charlie), resource=reading, by=charlie,
-                                        due_on=timezone.localdate())  # fmt: skip
+    theirs = services.assignment_create(
+        client=ClientFactory(primary_therapist=charlie), resource=reading, by=charlie, due_on=timezone.localdate()
+    )
     Assignment.objects.update(due_on=timezone.localdate() - timedelta(days=1))
     assert selectors.overdue_for_therapist(therapist=alice) == [mine]
     assert selectors.overdue_for_therapist(therapist=charlie) == [theirs]

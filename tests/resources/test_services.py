@@ -18,9 +18,13 @@ def stage(resource, number):
 
 def finish(assignment, member, number, log="done"):
     return services.progress_save(
-        assignment=assignment, member=member, by=member.user, step=stage(assignment.resource, number), log=log,
+        assignment=assignment,
+        member=member,
+        by=member.user,
+        step=stage(assignment.resource, number),
+        log=log,
         mark_done=True,
-    )  # fmt: skip
+    )
 
 
 # --- Assigning ------------------------------------------------------------------------------------
@@ -69,9 +73,12 @@ def test_the_member_must_belong_to_the_unit_and_the_due_date_cannot_be_past(alic
 
 def test_a_log_is_saved_privately_and_the_work_is_in_progress(assignment, partner_a):
     progress = services.progress_save(
-        assignment=assignment, member=partner_a, by=partner_a.user, step=stage(assignment.resource, 1),
+        assignment=assignment,
+        member=partner_a,
+        by=partner_a.user,
+        step=stage(assignment.resource, 1),
         log="We laughed a lot.",
-    )  # fmt: skip
+    )
     progress.refresh_from_db()
     assignment.refresh_from_db()
     assert progress.log == "We laughed a lot." and progress.done_at is None
@@ -82,9 +89,13 @@ def test_a_log_is_saved_privately_and_the_work_is_in_progress(assignment, partne
 def test_saving_again_updates_the_same_row_and_keeps_the_done_time(assignment, partner_a):
     first = finish(assignment, partner_a, 1, log="first")
     again = services.progress_save(
-        assignment=assignment, member=partner_a, by=partner_a.user, step=stage(assignment.resource, 1),
-        log="second", mark_done=True,
-    )  # fmt: skip
+        assignment=assignment,
+        member=partner_a,
+        by=partner_a.user,
+        step=stage(assignment.resource, 1),
+        log="second",
+        mark_done=True,
+    )
     assert again.pk == first.pk and again.done_at == first.done_at
     assert StepProgress.objects.get().log == "second"
 
@@ -219,15 +230,30 @@ def test_feedback_for_everyone_or_one_partner(alice, assignment, partner_a, solo
 
 
 def step_row(title, order=None, step=None, delete=False):
-    return {"title": title, "what_to_do": f"do {title}", "not_yet": "", "suggested_days": 3, "order": order,
-            "step": step, "delete": delete}  # fmt: skip
+    return {
+        "title": title,
+        "what_to_do": f"do {title}",
+        "not_yet": "",
+        "suggested_days": 3,
+        "order": order,
+        "step": step,
+        "delete": delete,
+    }
 
 
 def test_a_resource_is_saved_with_its_stages_numbered_in_order(alice):
     resource = services.resource_save(
-        by=alice.user, kind="exercise", title="Programme", summary="", instructions="", link="", suits="couples",
-        nature="suggestion", active=True, steps=[step_row("b", order=2), step_row("a", order=1), step_row("c")],
-    )  # fmt: skip
+        by=alice.user,
+        kind="exercise",
+        title="Programme",
+        summary="",
+        instructions="",
+        link="",
+        suits="couples",
+        nature="suggestion",
+        active=True,
+        steps=[step_row("b", order=2), step_row("a", order=1), step_row("c")],
+    )
     assert list(resource.steps.order_by("order").values_list("order", "title")) == [(1, "a"), (2, "b"), (3, "c")]
     assert resource.created_by == alice.user
     assert AuditEvent.objects.filter(action=AuditAction.CREATE, target_type="resources.resource").exists()
@@ -236,9 +262,11 @@ def test_a_resource_is_saved_with_its_stages_numbered_in_order(alice):
 def test_stages_can_be_reordered_and_removed(alice, sensate):
     one, two, three = sensate.steps.order_by("order")
     services.resource_save(
-        by=alice.user, resource=sensate, title="Renamed",
+        by=alice.user,
+        resource=sensate,
+        title="Renamed",
         steps=[step_row("one", order=3, step=one), step_row("two", step=two, delete=True), step_row("three", 1, three)],
-    )  # fmt: skip
+    )
     assert list(sensate.steps.order_by("order").values_list("pk", "order")) == [(three.pk, 1), (one.pk, 2)]
     sensate.refresh_from_db()
     assert sensate.title == "Renamed"
@@ -259,6 +287,8 @@ def test_a_link_and_a_file_together_are_refused(alice):
 
     with pytest.raises(ValidationError):
         services.resource_save(
-            by=alice.user, title="Both", link="https://example.org/x",
+            by=alice.user,
+            title="Both",
+            link="https://example.org/x",
             file=SimpleUploadedFile("handout.pdf", b"%PDF-1.4 test"),
-        )  # fmt: skip
+        )

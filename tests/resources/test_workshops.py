@@ -40,9 +40,10 @@ def test_the_list_shows_upcoming_workshops_with_their_numbers(therapist_web, wor
 def test_a_therapist_registers_both_partners_and_the_second_waits_when_full(therapist_web, unit, partner_a, partner_b):
     workshop = WorkshopFactory(capacity=1)
     r = therapist_web.post(
-        reverse("resources:workshop_register", args=[workshop.pk]), {"members": [partner_a.pk, partner_b.pk]},
+        reverse("resources:workshop_register", args=[workshop.pk]),
+        {"members": [partner_a.pk, partner_b.pk]},
         follow=True,
-    )  # fmt: skip
+    )
     body = r.content.decode()
     assert "is registered" in body and "waiting list" in body
     statuses = dict(Registration.objects.values_list("member_id", "status"))
@@ -98,8 +99,9 @@ def test_cancelling_twice_says_so(therapist_web, workshop, partner_a):
 
 def test_registration_closes_when_the_workshop_starts(therapist_web, partner_a):
     started = WorkshopFactory(starts_at=timezone.now() - timedelta(minutes=5))
-    r = therapist_web.post(reverse("resources:workshop_register", args=[started.pk]), {"members": [partner_a.pk]},
-                           follow=True)  # fmt: skip
+    r = therapist_web.post(
+        reverse("resources:workshop_register", args=[started.pk]), {"members": [partner_a.pk]}, follow=True
+    )
     assert "closed" in r.content.decode() and not Registration.objects.exists()
 
 
@@ -133,8 +135,9 @@ def test_registering_for_myself_never_registers_my_partner(web_a, workshop, part
 
 def test_when_full_the_client_joins_the_waiting_list_and_sees_their_place(web_a, alice, workshop):
     for _ in range(2):
-        services.registration_create(workshop=workshop, member=ClientFactory(primary_therapist=alice).members.get(),
-                                     by=None)  # fmt: skip
+        services.registration_create(
+            workshop=workshop, member=ClientFactory(primary_therapist=alice).members.get(), by=None
+        )
     services.registration_create(workshop=workshop, member=ClientFactory().members.get(), by=None)  # waiting first
     r = web_a.post(register_url(workshop), follow=True)
     body = r.content.decode()

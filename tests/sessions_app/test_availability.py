@@ -27,9 +27,15 @@ def slots(alice, modality=Modality.VIDEO, first=WEEK[0], last=WEEK[1], **kwargs)
 def book(alice, start, minutes=60, room=None, status=Appointment.Status.BOOKED):
     unit = ClientFactory(primary_therapist=alice)
     return Appointment.objects.create(
-        therapist=alice, client=unit, start=start, end=start + timedelta(minutes=minutes), booked_by=alice.user,
-        modality=Modality.IN_PERSON if room else Modality.VIDEO, room=room, status=status,
-    )  # fmt: skip
+        therapist=alice,
+        client=unit,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        booked_by=alice.user,
+        modality=Modality.IN_PERSON if room else Modality.VIDEO,
+        room=room,
+        status=status,
+    )
 
 
 def test_working_hours_give_one_hour_slots_on_the_hour(alice, hours, monday):
@@ -75,9 +81,14 @@ def test_a_half_hour_session_blocks_the_whole_slot_it_overlaps(alice, hours, mon
 def test_in_person_slots_need_a_free_room(alice, hours, monday, room):
     other = ClientFactory()  # another therapist's client
     Appointment.objects.create(
-        therapist=other.primary_therapist, client=other, start=at(6, 10), end=at(6, 11), booked_by=alice.user,
-        modality=Modality.IN_PERSON, room=room,
-    )  # fmt: skip
+        therapist=other.primary_therapist,
+        client=other,
+        start=at(6, 10),
+        end=at(6, 11),
+        booked_by=alice.user,
+        modality=Modality.IN_PERSON,
+        room=room,
+    )
     assert at(6, 10) not in slots(alice, Modality.IN_PERSON)
     assert at(6, 10) in slots(alice, Modality.VIDEO)  # video needs no room
     Room.objects.create(name="Room 2")

@@ -24,9 +24,15 @@ LIVE = Appointment.Status.BOOKED
 def book(therapist, start, *, minutes=60, room=None, status=LIVE, save=True, unit=None):
     unit = unit or ClientFactory(primary_therapist=therapist)
     appointment = Appointment(
-        therapist=therapist, client=unit, start=start, end=start + timedelta(minutes=minutes),
-        booked_by=therapist.user, modality=Modality.IN_PERSON if room else Modality.VIDEO, room=room, status=status,
-    )  # fmt: skip
+        therapist=therapist,
+        client=unit,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        booked_by=therapist.user,
+        modality=Modality.IN_PERSON if room else Modality.VIDEO,
+        room=room,
+        status=status,
+    )
     if save:
         appointment.save()
     return appointment
@@ -50,8 +56,10 @@ def reference_slots(therapist, first_day, last_day, modality, for_client, now):
     zone = zoneinfo.ZoneInfo(therapist.time_zone)
     range_start = datetime.combine(first_day, time.min, tzinfo=zone) - rules.buffer
     busy = [(o.start, o.end) for o in TimeOff.objects.filter(therapist=therapist, end__gt=range_start)]
-    busy += [(a.start - rules.buffer, a.end + rules.buffer)
-             for a in Appointment.objects.live().filter(therapist=therapist, end__gt=range_start)]  # fmt: skip
+    busy += [
+        (a.start - rules.buffer, a.end + rules.buffer)
+        for a in Appointment.objects.live().filter(therapist=therapist, end__gt=range_start)
+    ]
     room_busy = defaultdict(list)
     for a in Appointment.objects.live().filter(room__isnull=False, end__gt=range_start):
         room_busy[a.room_id].append((a.start, a.end))
@@ -92,8 +100,15 @@ def practice(db):
     Room.objects.create(name="Room 3", active=False)
     alice = therapist_with()  # the default rules (no row)
     bob_hours = [(d, 8, 12) for d in range(7)] + [(d, 13, 18) for d in range(7)] + [(6, 0, 4)]
-    bob = therapist_with("America/New_York", bob_hours, session_minutes=50, slot_grid_minutes=30,
-                         buffer_minutes=15, min_notice_hours=2, max_days_ahead=3)  # fmt: skip
+    bob = therapist_with(
+        "America/New_York",
+        bob_hours,
+        session_minutes=50,
+        slot_grid_minutes=30,
+        buffer_minutes=15,
+        min_notice_hours=2,
+        max_days_ahead=3,
+    )
     carol = therapist_with("Asia/Kolkata", [(1, 10, 16), (3, 10, 16)], session_minutes=45, slot_grid_minutes=15)
     erin_hours = [(6, 0, 4), (0, 9, 12), (0, 13, 18)]  # Sunday's early block meets the clock change
     erin = therapist_with("Europe/Berlin", erin_hours, slot_grid_minutes=30, buffer_minutes=10)
@@ -120,12 +135,18 @@ def practice(db):
 @pytest.mark.parametrize("for_client", [True, False])
 def test_many_gives_what_free_slots_gives_for_each(practice, monday, modality, for_client):
     now = datetime.combine(monday, time(6), tzinfo=UTC)
-    days = {"first_day": monday, "last_day": monday + timedelta(days=6), "modality": modality,
-            "for_client": for_client, "now": now}  # fmt: skip
+    days = {
+        "first_day": monday,
+        "last_day": monday + timedelta(days=6),
+        "modality": modality,
+        "for_client": for_client,
+        "now": now,
+    }
     many = selectors.free_slots_many(therapists=practice, **days)
     one_by_one = {t.pk: selectors.free_slots(therapist=t, **days) for t in practice}
-    reference = {t.pk: reference_slots(t, monday, monday + timedelta(days=6), modality, for_client, now)
-                 for t in practice}  # fmt: skip
+    reference = {
+        t.pk: reference_slots(t, monday, monday + timedelta(days=6), modality, for_client, now) for t in practice
+    }
     assert many == one_by_one == reference
     alice, dave = practice[0], practice[-1]
     tuesday_10 = datetime.combine(monday + timedelta(days=1), time(10), tzinfo=UTC)
@@ -171,14 +192,19 @@ def test_queries_do_not_grow_with_therapists_or_history(db, modality, most):
     days = {"first_day": date(2027, 1, 4), "last_day": date(2027, 1, 10), "modality": modality}
 
     def counts():
-        return (count_queries(lambda: selectors.free_slots(therapist=team[0], **days)),
-                count_queries(lambda: selectors.free_slots_many(therapists=team[:1], **days)),
-                count_queries(lambda: selectors.free_slots_many(therapists=team, **days)))  # fmt: skip
+        return (
+            count_queries(lambda: selectors.free_slots(therapist=team[0], **days)),
+            count_queries(lambda: selectors.free_slots_many(therapists=team[:1], **days)),
+            count_queries(lambda: selectors.free_slots_many(therapists=team, **days)),
+        )
 
     before = counts()
     units = {t.pk: ClientFactory(primary_therapist=t) for t in team}
-    history = [book(t, datetime(2026, 12, 1, 9, tzinfo=UTC) - timedelta(hours=2 * i), save=False, unit=units[t.pk])
-               for i in range(100) for t in team]  # fmt: skip
+    history = [
+        book(t, datetime(2026, 12, 1, 9, tzinfo=UTC) - timedelta(hours=2 * i), save=False, unit=units[t.pk])
+        for i in range(100)
+        for t in team
+    ]
     Appointment.objects.bulk_create(history)
     assert counts() == before == (most, most, most)
 
@@ -186,8 +212,9 @@ def test_queries_do_not_grow_with_therapists_or_history(db, modality, most):
 def busy_query_plan(team) -> list[str]:
     """The plan of the union `free_slots_many` runs, as text lines."""
     with CaptureQueriesContext(connection) as captured:
-        selectors.free_slots_many(therapists=team, first_day=date(2027, 1, 4), last_day=date(2027, 1, 10),
-                                  modality=Modality.IN_PERSON)  # fmt: skip
+        selectors.free_slots_many(
+            therapists=team, first_day=date(2027, 1, 4), last_day=date(2027, 1, 10), modality=Modality.IN_PERSON
+        )
     (union,) = [q["sql"] for q in captured.captured_queries if "UNION ALL" in q["sql"]]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

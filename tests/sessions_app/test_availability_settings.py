@@ -14,10 +14,16 @@ URL = reverse("sessions_app:availability")
 
 def rules_data(**changes):
     data = {
-        "session_minutes": 50, "buffer_minutes": 10, "slot_grid_minutes": 30, "min_notice_hours": 12,
-        "max_days_ahead": 90, "late_cancel_hours": 24, "offers_in_person": "on", "offers_video": "on",
+        "session_minutes": 50,
+        "buffer_minutes": 10,
+        "slot_grid_minutes": 30,
+        "min_notice_hours": 12,
+        "max_days_ahead": 90,
+        "late_cancel_hours": 24,
+        "offers_in_person": "on",
+        "offers_video": "on",
         "video_link": "https://video.example.org/alice",
-    }  # fmt: skip
+    }
     data.update(changes)
     return {"form": "rules", **{f"rules-{k}": v for k, v in data.items() if v is not None}}
 
@@ -27,8 +33,12 @@ def hours_data(weekday=0, start="09:00", end="12:00"):
 
 
 def off_data(start_date="2027-08-02", end_date="2027-08-13", **extra):
-    data = {"form": "time_off", "time_off-start_date": start_date, "time_off-end_date": end_date,
-            "time_off-label": "Holiday"}  # fmt: skip
+    data = {
+        "form": "time_off",
+        "time_off-start_date": start_date,
+        "time_off-end_date": end_date,
+        "time_off-label": "Holiday",
+    }
     data.update({f"time_off-{k}": v for k, v in extra.items()})
     return data
 
@@ -116,8 +126,9 @@ def test_time_off_is_added_in_the_therapists_zone(signed_in, alice):
 def test_time_off_over_booked_sessions_warns(monday, client, alice, solo):
     start = datetime(2027, 1, 6, 10, tzinfo=UTC)
     members = list(solo.members.all())
-    services.appointment_book(therapist=alice, client=solo, members=members, start=start, by=alice.user,
-                              modality=Modality.VIDEO)  # fmt: skip
+    services.appointment_book(
+        therapist=alice, client=solo, members=members, start=start, by=alice.user, modality=Modality.VIDEO
+    )
     client.force_login(alice.user)  # after the clock is set: a session from "before" would have expired
     r = client.post(URL, off_data(start_date="2027-01-06", end_date="2027-01-06"), follow=True)
     assert "1 booked session(s) fall in it" in r.content.decode()

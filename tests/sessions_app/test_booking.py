@@ -96,9 +96,13 @@ def set_zone(member, zone):
 def session(therapist, unit, start, members=None, modality=Modality.VIDEO):
     """A session booked by the therapist in the calendar (not the portal)."""
     return services.appointment_book(
-        therapist=therapist, client=unit, members=members or list(unit.members.all()), start=start,
-        by=therapist.user, modality=modality,
-    )  # fmt: skip
+        therapist=therapist,
+        client=unit,
+        members=members or list(unit.members.all()),
+        start=start,
+        by=therapist.user,
+        modality=modality,
+    )
 
 
 def slot_values(body):

@@ -159,8 +159,14 @@ def test_the_clash_check_scans_a_window_not_the_history(alice, monday, room):
     sides, so booking does not slow down as past sessions pile up (issue 10)."""
     unit = couple(alice)
     with counted() as statements:
-        services._clashes(therapist=alice, start=START, end=START + timedelta(hours=1), room=room,
-                          members=list(unit.members.all()), buffer=timedelta(minutes=10))  # fmt: skip
+        services._clashes(
+            therapist=alice,
+            start=START,
+            end=START + timedelta(hours=1),
+            room=room,
+            members=list(unit.members.all()),
+            buffer=timedelta(minutes=10),
+        )
     (union,) = [sql for sql in statements.queries if "UNION" in sql]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

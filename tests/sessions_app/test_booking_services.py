@@ -82,8 +82,14 @@ def test_naive_times_and_strangers_are_refused(alice, solo, monday):
 def test_an_overlapping_insert_through_the_orm_meets_the_database(alice, solo, monday):
     """PostgreSQL's exclusion constraint refuses it; SQLite has none (the service is the guard there)."""
     book(alice, solo, at(6, 10))
-    raw = Appointment(therapist=alice, client=solo, start=at(6, 10, 30), end=at(6, 11, 30), booked_by=alice.user,
-                      modality=Modality.VIDEO)  # fmt: skip
+    raw = Appointment(
+        therapist=alice,
+        client=solo,
+        start=at(6, 10, 30),
+        end=at(6, 11, 30),
+        booked_by=alice.user,
+        modality=Modality.VIDEO,
+    )
     if connection.vendor == "postgresql":
         with pytest.raises(IntegrityError, match="appointment_therapist_no_overlap"), transaction.atomic():
             raw.save()
@@ -98,9 +104,14 @@ def test_an_overlapping_insert_through_the_orm_meets_the_database(alice, solo, m
 def portal_book(unit, start, modality=Modality.VIDEO):
     member = unit.members.first()
     return services.appointment_book(
-        therapist=unit.primary_therapist, client=unit, members=list(unit.members.all()), start=start,
-        by=member.user or unit.primary_therapist.user, via=Appointment.Via.PORTAL, modality=modality,
-    )  # fmt: skip
+        therapist=unit.primary_therapist,
+        client=unit,
+        members=list(unit.members.all()),
+        start=start,
+        by=member.user or unit.primary_therapist.user,
+        via=Appointment.Via.PORTAL,
+        modality=modality,
+    )
 
 
 def test_the_portal_books_only_free_slots(alice, hours, bookable, monday):
@@ -132,9 +143,15 @@ def test_the_portal_keeps_the_buffer(alice, hours, bookable, monday):
 
 def test_a_weekly_series_keeps_its_local_hour_across_daylight_saving(alice, solo):
     series = services.series_create(
-        therapist=alice, client=solo, members=list(solo.members.all()), first_start=at(15, 10, month=3),
-        frequency="weekly", count=4, by=alice.user, modality=Modality.VIDEO,
-    )  # fmt: skip
+        therapist=alice,
+        client=solo,
+        members=list(solo.members.all()),
+        first_start=at(15, 10, month=3),
+        frequency="weekly",
+        count=4,
+        by=alice.user,
+        modality=Modality.VIDEO,
+    )
     starts = list(series.appointments.order_by("start").values_list("start", flat=True))
     # London moves to BST on 28 March 2027: 10:00 local is 10:00 UTC before and 09:00 UTC after.
     assert [s.astimezone(UTC).hour for s in starts] == [10, 10, 9, 9]
@@ -143,9 +160,15 @@ def test_a_weekly_series_keeps_its_local_hour_across_daylight_saving(alice, solo
 
 def test_a_fortnightly_series_until_a_date(alice, solo):
     series = services.series_create(
-        therapist=alice, client=solo, members=list(solo.members.all()), first_start=at(4, 14), by=alice.user,
-        frequency="fortnightly", until=date(2027, 2, 15), modality=Modality.VIDEO,
-    )  # fmt: skip
+        therapist=alice,
+        client=solo,
+        members=list(solo.members.all()),
+        first_start=at(4, 14),
+        by=alice.user,
+        frequency="fortnightly",
+        until=date(2027, 2, 15),
+        modality=Modality.VIDEO,
+    )
     days = [s.date() for s in series.appointments.order_by("start").values_list("start", flat=True)]
     assert days == [date(2027, 1, 4), date(2027, 1, 18), date(2027, 2, 1), date(2027, 2, 15)]
 
@@ -154,9 +177,15 @@ def test_a_series_with_a_clash_creates_nothing_and_says_where(alice, solo):
     book(alice, ClientFactory(primary_therapist=alice), at(18, 14))
     with pytest.raises(ValidationError, match=r"No sessions were created\. Mon 18 Jan 2027"):
         services.series_create(
-            therapist=alice, client=solo, members=list(solo.members.all()), first_start=at(4, 14), by=alice.user,
-            frequency="weekly", count=4, modality=Modality.VIDEO,
-        )  # fmt: skip
+            therapist=alice,
+            client=solo,
+            members=list(solo.members.all()),
+            first_start=at(4, 14),
+            by=alice.user,
+            frequency="weekly",
+            count=4,
+            modality=Modality.VIDEO,
+        )
     assert Appointment.objects.filter(client=solo).count() == 0
 
 

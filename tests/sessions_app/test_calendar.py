@@ -235,8 +235,12 @@ def test_book_a_weekly_series_keeps_the_local_hour_across_the_clock_change(clien
     r = client.post(NEW, new_data(solo, day="2027-03-22", repeat="weekly", count=4))  # BST begins 28 March
     appointments = list(Appointment.objects.order_by("start"))
     assert r.status_code == 302 and len(appointments) == 4
-    assert [a.start for a in appointments] == [at(22, 10, month=3), at(29, 9, month=3), at(5, 9, month=4),
-                                               at(12, 9, month=4)]  # fmt: skip
+    assert [a.start for a in appointments] == [
+        at(22, 10, month=3),
+        at(29, 9, month=3),
+        at(5, 9, month=4),
+        at(12, 9, month=4),
+    ]
     assert len({a.series_id for a in appointments}) == 1 and appointments[0].series_id is not None
 
 

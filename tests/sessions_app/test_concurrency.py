@@ -52,9 +52,14 @@ def test_fifty_clients_race_for_one_slot_and_exactly_one_wins(alice, hours, mond
     def attempt(i):
         unit = Client.objects.get(pk=units[i].pk)
         services.appointment_book(
-            therapist=alice, client=unit, members=list(unit.members.all()), start=SLOT, by=alice.user,
-            via=Appointment.Via.PORTAL, modality=Modality.VIDEO,
-        )  # fmt: skip
+            therapist=alice,
+            client=unit,
+            members=list(unit.members.all()),
+            start=SLOT,
+            by=alice.user,
+            via=Appointment.Via.PORTAL,
+            modality=Modality.VIDEO,
+        )
 
     outcomes = race(attempt)
     assert outcomes.count("booked") == 1, [o for o in outcomes if o.startswith("error")][:3]
@@ -71,9 +76,13 @@ def test_the_same_member_raced_across_two_therapists_is_booked_once(alice, charl
     def attempt(i):
         therapist = therapists[i % 2]
         services.appointment_book(
-            therapist=therapist, client=solo, members=list(solo.members.all()), start=SLOT,
-            by=therapist.user, modality=Modality.VIDEO,
-        )  # fmt: skip
+            therapist=therapist,
+            client=solo,
+            members=list(solo.members.all()),
+            start=SLOT,
+            by=therapist.user,
+            modality=Modality.VIDEO,
+        )
 
     outcomes = race(attempt)
     clashes = [o for o in outcomes if o.startswith("error: ValidationError") and "clashes" in o]

@@ -15,9 +15,15 @@ from tests.factories import ClientFactory, couple
 
 def session(therapist, unit, start, status="booked", **kwargs):
     appointment = Appointment.objects.create(
-        therapist=therapist, client=unit, start=start, end=start + timedelta(hours=1), status=status,
-        booked_by=therapist.user, modality=kwargs.pop("modality", Modality.VIDEO), **kwargs,
-    )  # fmt: skip
+        therapist=therapist,
+        client=unit,
+        start=start,
+        end=start + timedelta(hours=1),
+        status=status,
+        booked_by=therapist.user,
+        modality=kwargs.pop("modality", Modality.VIDEO),
+        **kwargs,
+    )
     for member in unit.members.all():
         appointment.attendances.create(member=member, start=appointment.start, end=appointment.end)
     return appointment

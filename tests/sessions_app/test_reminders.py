@@ -27,9 +27,14 @@ def consent(member, kind=Consent.Kind.REMINDERS_EMAIL):
 def book(unit, start=START, **kwargs):
     therapist = unit.primary_therapist
     return services.appointment_book(
-        therapist=therapist, client=unit, members=list(unit.members.all()), start=start, by=therapist.user,
-        modality=kwargs.pop("modality", Modality.VIDEO), **kwargs,
-    )  # fmt: skip
+        therapist=therapist,
+        client=unit,
+        members=list(unit.members.all()),
+        start=start,
+        by=therapist.user,
+        modality=kwargs.pop("modality", Modality.VIDEO),
+        **kwargs,
+    )
 
 
 def pending(kind=None):
