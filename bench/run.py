@@ -97,7 +97,7 @@ def build_cases():
     from django.utils import timezone
 
     from clients.models import Client
-    from practice import scale
+    from devdata import scale
     from practice.models import Therapist, User
     from sessions_app import selectors as slots
     from sessions_app import services as booking
@@ -379,8 +379,9 @@ def _mail_folder(database: str, sender: str) -> Path:
 
 def _deliver_reminders(database: str, count: int, raw: float, sender: str) -> dict:
     """Top the due reminders up to `count`, dispatch them all, wait until none is queued or sending."""
-    from practice import outbox, scale
-    from practice.models import Notification
+    from devdata import scale
+    from outbox import services as outbox
+    from outbox.models import Notification
 
     due = Notification.objects.filter(status="pending", send_at__lte=time_now())
     missing = count - due.count()
@@ -453,7 +454,7 @@ def main(argv=None) -> int:
     django.setup()
     from django.core.management import call_command
 
-    from practice import scale
+    from devdata import scale
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import path
 
-from practice.urls import urlpatterns as practice_urlpatterns
+from frontdesk.urls import urlpatterns as practice_urlpatterns
 
 from . import views
 

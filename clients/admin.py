@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from clients import services
 from clients.models import Addendum, Client, Concern, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note
+from practice.admin_support import ReadOnlyAdmin
 
 
 @admin.register(Concern)
@@ -35,17 +36,8 @@ class ClientAdmin(admin.ModelAdmin):
         return False  # clinical records are retained, not deleted from the admin
 
 
-class ClinicalReadOnlyAdmin(admin.ModelAdmin):
+class ClinicalReadOnlyAdmin(ReadOnlyAdmin):
     """Clinical records are listed by reference and dates only; their text is never shown here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Member)

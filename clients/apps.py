@@ -6,3 +6,8 @@ class ClientsConfig(AppConfig):
 
     def ready(self) -> None:
         from clients import messages  # noqa: F401  (registers the invitation message builder)
+        from clients.services import search_index_rebuild
+        from practice.key_rotation import register_reindex
+
+        # The search tokens are keyed from the newest field key: rebuilt after every rotation.
+        register_reindex("the member search index", search_index_rebuild)

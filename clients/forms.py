@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Concern, Consent, Goal, Member, Note
 from practice.models import Therapist
-from referrals.models import Referrer
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_ZONES = sorted(zoneinfo.available_timezones())
@@ -134,8 +133,12 @@ class AddendumForm(forms.Form):
 class ConsentForm(forms.Form):
     member = forms.ModelChoiceField(queryset=Member.objects.none(), label=_("Given by"))
     kind = forms.ChoiceField(choices=Consent.Kind.choices)
+    # The referrer model belongs to the referrals app, above this one: reached through the
+    # consent's own foreign key rather than an import.
     referrer = forms.ModelChoiceField(
-        queryset=Referrer.objects.all(), required=False, help_text=_("For a release of information only.")
+        queryset=Consent._meta.get_field("referrer").related_model.objects.all(),
+        required=False,
+        help_text=_("For a release of information only."),
     )
 
     def __init__(self, *args, client: Client, **kwargs):

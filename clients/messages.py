@@ -1,13 +1,12 @@
-"""Messages about the client record, built at send time (see practice.outbox)."""
+"""Messages about the client record, built at send time (see outbox.services)."""
 
 from django.conf import settings
-from django.template.loader import render_to_string
 
 from clients.models import Member
 from clients.services import invitation_link
-from practice.channels import Message
-from practice.models import Notification
-from practice.outbox import builder
+from outbox.channels import Message, render_message
+from outbox.models import Notification
+from outbox.services import builder
 
 
 @builder("portal_invitation")
@@ -18,8 +17,4 @@ def portal_invitation(notification: Notification) -> Message | None:
         return None
     context = {"member": member, "link": invitation_link(member.user), "practice_name": settings.PRACTICE_NAME}
     # The subject names the practice only: no therapy wording, no client name.
-    return Message(
-        subject=f"Your account at {settings.PRACTICE_NAME}",
-        text=render_to_string("emails/invitation.txt", context),
-        html=render_to_string("emails/invitation.html", context),
-    )
+    return render_message("invitation", context, subject=f"Your account at {settings.PRACTICE_NAME}", to=member.email)

@@ -6,6 +6,7 @@ the status, and the keyed search tokens in `MemberSearchToken`.
 """
 
 import secrets
+import zoneinfo
 
 from django.conf import settings
 from django.db import models
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from practice.fields import EncryptedCharField, EncryptedDateField, EncryptedEmailField, EncryptedTextField
-from practice.models import TimeStampedModel, validate_time_zone
+from practice.models import TimeStampedModel, validate_time_zone, zone_named
 
 # No 0/O or 1/I/L: reference codes are read aloud on the phone.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -147,6 +148,15 @@ class Member(TimeStampedModel):
     @property
     def display_name(self) -> str:
         return self.preferred_name or self.first_name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The member's own zone, for every time shown or sent to them."""
+        return zone_named(self.time_zone)
+
+    def address_for(self, channel: str) -> str:
+        """Where a message on `channel` ("email" or "sms") reaches this member."""
+        return self.phone if channel == "sms" else self.email
 
     @property
     def full_name(self) -> str:

@@ -1,8 +1,8 @@
+"""The client's own record pages, part of the portal (`portal:` namespace, frontdesk/portal_urls.py)."""
+
 from django.urls import path
 
 from clients.views import portal
-
-app_name = "clients_portal"
 
 urlpatterns = [
     path("portal/profile/", portal.profile, name="profile"),

@@ -1,6 +1,5 @@
 """Reads that the client pages need, scoped to the viewer, with a fixed number of queries."""
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -9,9 +8,8 @@ from django.utils import timezone
 
 from clients import search
 from clients.models import Client, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note
+from clients.panels import TimelineEntry, client_panels
 from practice.models import Therapist
-from referrals.selectors import letters_for_client
-from resources import selectors as homework
 
 # What the list shows of a member (their name): the other encrypted columns are not read or decrypted.
 LIST_MEMBER_FIELDS = ["id", "client_id", "position", "first_name", "last_name"]
@@ -67,14 +65,6 @@ def _search_condition(q: str) -> Q:
     return by_reference | Q(pk__in=matching)
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime | date
-    kind: str
-    label: str
-    url: str = ""
-
-
 def client_page(*, client: Client, therapist: Therapist) -> dict:
     """Everything the therapist's client page shows, in a fixed number of queries."""
     members = list(client.members.select_related("user").order_by("position"))
@@ -96,6 +86,10 @@ def client_page(*, client: Client, therapist: Therapist) -> dict:
     concerns = list(client.concerns.all())
     appointments = list(client.appointments.select_related("room").order_by("-start")[:50])
     now = timezone.now()
+    panels = client_panels()
+    extra = {}
+    for panel in panels:
+        extra.update(panel.context(client))
     return {
         "upcoming": sorted((a for a in appointments if a.start > now and a.is_live), key=lambda a: a.start),
         "recent": [a for a in appointments if a.start <= now or not a.is_live][:10],
@@ -106,15 +100,17 @@ def client_page(*, client: Client, therapist: Therapist) -> dict:
         "goals": goals,
         "notes": notes,
         "consents": consents,
-        "timeline": _timeline(client, members, notes, goals, consents, appointments),
-        **homework.client_panel(client=client),
-        "referral_letters": letters_for_client(client),
+        "timeline": _timeline(client, members, notes, goals, consents, appointments, panels),
+        "panel_templates": [panel.template for panel in panels if panel.template],
+        **extra,
     }
 
 
-def _timeline(client, members, notes, goals, consents, appointments) -> list[TimelineEntry]:
+def _timeline(client, members, notes, goals, consents, appointments, panels) -> list[TimelineEntry]:
     entries = [TimelineEntry(client.created_at, "created", "Record opened")]
-    entries.extend(homework.client_timeline_entries(client=client))
+    for panel in panels:
+        if panel.timeline is not None:
+            entries.extend(panel.timeline(client))
     for appointment in appointments:
         label = f"Session ({appointment.get_status_display().lower()}, {appointment.get_modality_display().lower()})"
         entries.append(

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from clients import search
 from clients.models import Addendum, Client, Concern, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note
+from outbox.services import notification_enqueue
 from practice.audit import audit_record
 from practice.models import AuditAction, Therapist, User
-from practice.outbox import notification_enqueue
 
 MEMBER_FIELDS = [
     "first_name",
@@ -176,7 +176,7 @@ def member_invite(*, member: Member, by: User, base_url: str = "") -> Member:
 
 def invitation_link(user: User) -> str:
     return settings.SITE_URL + reverse(
-        "clients_portal:invitation_accept",
+        "portal:invitation_accept",
         args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],
     )
 
@@ -229,13 +229,14 @@ def intake_save(*, member: Member, by: User, submit: bool, **answers) -> IntakeR
 
 
 @transaction.atomic
-def intake_mark_reviewed(*, intake: IntakeResponse, by: Therapist) -> IntakeResponse:
+def intake_mark_reviewed(*, intake: IntakeResponse, by: User) -> IntakeResponse:
+    therapist = by.therapist
     if intake.status != IntakeResponse.Status.SUBMITTED:
         raise ValidationError(_("The questionnaire has not been submitted yet."))
     intake.reviewed_at = timezone.now()
-    intake.reviewed_by = by
+    intake.reviewed_by = therapist
     intake.save(update_fields=["reviewed_at", "reviewed_by", "updated_at"])
-    audit_record(actor=by.user, action=AuditAction.UPDATE, target=intake, client_id=intake.member.client_id)
+    audit_record(actor=by, action=AuditAction.UPDATE, target=intake, client_id=intake.member.client_id)
     return intake
 
 
@@ -245,16 +246,17 @@ GOAL_FIELDS = ["text", "status", "review_on", "shared_with_client"]
 
 
 @transaction.atomic
-def goal_create(*, client: Client, by: Therapist, **fields) -> Goal:
-    goal = Goal(client=client, created_by=by, **{k: fields[k] for k in GOAL_FIELDS if k in fields})
+def goal_create(*, client: Client, by: User, **fields) -> Goal:
+    therapist = by.therapist
+    goal = Goal(client=client, created_by=therapist, **{k: fields[k] for k in GOAL_FIELDS if k in fields})
     goal.full_clean()
     goal.save()
-    audit_record(actor=by.user, action=AuditAction.CREATE, target=goal)
+    audit_record(actor=by, action=AuditAction.CREATE, target=goal)
     return goal
 
 
 @transaction.atomic
-def goal_update(*, goal: Goal, by: Therapist, **fields) -> Goal:
+def goal_update(*, goal: Goal, by: User, **fields) -> Goal:
     changed = [k for k in GOAL_FIELDS if k in fields]
     for name in changed:
         setattr(goal, name, fields[name])
@@ -263,7 +265,7 @@ def goal_update(*, goal: Goal, by: Therapist, **fields) -> Goal:
         changed.append("completed_on")
     goal.full_clean()
     goal.save(update_fields=[*changed, "updated_at"])
-    audit_record(actor=by.user, action=AuditAction.UPDATE, target=goal)
+    audit_record(actor=by, action=AuditAction.UPDATE, target=goal)
     return goal
 
 
@@ -295,7 +297,7 @@ def note_create(*, client: Client, author: Therapist, **fields) -> Note:
 
 
 @transaction.atomic
-def note_update(*, note: Note, by: Therapist, **fields) -> Note:
+def note_update(*, note: Note, by: User, **fields) -> Note:
     note = Note.objects.select_for_update().get(pk=note.pk)  # a concurrent signature wins
     if note.is_signed:
         raise ValidationError(NOTE_LOCKED)
@@ -305,31 +307,33 @@ def note_update(*, note: Note, by: Therapist, **fields) -> Note:
     _check_note(note)
     note.full_clean()
     note.save(update_fields=[*{*changed, "joint_use"}, "updated_at"])
-    audit_record(actor=by.user, action=AuditAction.UPDATE, target=note)
+    audit_record(actor=by, action=AuditAction.UPDATE, target=note)
     return note
 
 
 @transaction.atomic
-def note_sign(*, note: Note, by: Therapist) -> Note:
+def note_sign(*, note: Note, by: User) -> Note:
+    therapist = by.therapist
     note = Note.objects.select_for_update().get(pk=note.pk)
     if note.is_signed:
         raise ValidationError(_("This note is already signed."))
-    if note.author_id != by.pk:
+    if note.author_id != therapist.pk:
         raise ValidationError(_("Only the note's author can sign it."))
     note.signed_at = timezone.now()
     note.save(update_fields=["signed_at", "updated_at"])
-    audit_record(actor=by.user, action=AuditAction.UPDATE, target=note)
+    audit_record(actor=by, action=AuditAction.UPDATE, target=note)
     return note
 
 
 @transaction.atomic
-def addendum_add(*, note: Note, by: Therapist, body: str) -> Addendum:
+def addendum_add(*, note: Note, by: User, body: str) -> Addendum:
+    therapist = by.therapist
     if not note.is_signed:
         raise ValidationError(_("The note is not signed yet: edit it instead."))
-    addendum = Addendum(note=note, author=by, body=body)
+    addendum = Addendum(note=note, author=therapist, body=body)
     addendum.full_clean()
     addendum.save()
-    audit_record(actor=by.user, action=AuditAction.CREATE, target=addendum, client_id=note.client_id)
+    audit_record(actor=by, action=AuditAction.CREATE, target=addendum, client_id=note.client_id)
     return addendum
 
 

@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from practice.admin_support import ReadOnlyAdmin
 from practice.audit import audit_record
-from practice.models import AuditAction, AuditEvent, Notification, Therapist, User
+from practice.models import AuditAction, AuditEvent, Therapist, User
 from practice.session_security import sessions_end
 
 
@@ -46,48 +47,10 @@ class TherapistAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the trail is append-only, even for superusers."""
 
     list_display = ["at", "action", "actor", "target_type", "target_id", "client_id", "ip"]
     list_filter = ["action", "target_type"]
     search_fields = ["target_id", "request_id"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    """The outbox, by reference: no addresses, no message text (it is never stored)."""
-
-    list_display = ["send_at", "kind", "channel", "reference", "status", "attempts", "sent_at", "last_error"]
-    list_filter = ["status", "channel", "kind"]
-    search_fields = ["reference", "key"]
-    date_hierarchy = "send_at"
-    fields = [
-        "kind",
-        "channel",
-        "reference",
-        "status",
-        "send_at",
-        "attempts",
-        "queued_at",
-        "sent_at",
-        "last_error",
-        "target_type",
-        "target_id",
-    ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

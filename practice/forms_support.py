@@ -13,6 +13,16 @@ def invalid(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     return render(request, template, context, status=400)
 
 
+def error_text(error: ValidationError) -> str:
+    """A service's refusal as one sentence (or a few) for the top of a page."""
+    return " ".join(error.messages)
+
+
+def refuse(request: HttpRequest, error: ValidationError) -> None:
+    """Tell the person why a service said no, at the top of the next page they see."""
+    messages.error(request, error_text(error))
+
+
 def apply_errors(form, error: ValidationError) -> None:
     """Put a service's errors next to the form's fields where the names match, above the form otherwise."""
     if hasattr(error, "error_dict"):

@@ -35,6 +35,18 @@ from practice.encryption_audit import EncryptionReport, check_all
 from practice.fields import encrypted_fields
 
 BATCH_SIZE = 500
+
+# Steps that rebuild what is keyed from the newest field key (e.g. the member search index), each
+# returning how many rows it rebuilt. Apps register theirs from `AppConfig.ready`, so the ground
+# never imports them.
+_REINDEX_STEPS: dict[str, Callable[[], int]] = {}
+
+
+def register_reindex(name: str, step: Callable[[], int]) -> None:
+    """Run `step` after every rotation; `name` says what it rebuilds ("the member search index")."""
+    _REINDEX_STEPS[name] = step
+
+
 MFA_KEYS = ("secret", "seed")  # the Authenticator.data entries allauth encrypts through our adapter
 MFA_LOCATION = "mfa.Authenticator.data"
 
@@ -44,7 +56,8 @@ class RotationReport:
     values: int = 0  # encrypted values looked at
     reencrypted: Counter = field(default_factory=Counter)  # location → values moved to the newest key
     failures: list[str] = field(default_factory=list)  # "app.Model.field row <pk>": no key decrypts it
-    members_reindexed: int | None = None  # None: the search index could not be rebuilt
+    members_reindexed: int | None = None  # rows the registered re-index steps rebuilt; None: one failed
+    unrebuilt: list[str] = field(default_factory=list)  # what could not be rebuilt (a value does not decrypt)
     final: EncryptionReport | None = None  # the proof, read after everything else
 
     @property
@@ -55,8 +68,8 @@ class RotationReport:
     def problems(self) -> list[str]:
         """What still stands between this database and 'every value on the newest key'."""
         found = [f"does not decrypt: {location}" for location in self.failures]
-        if self.members_reindexed is None:
-            found.append("the member search index could not be rebuilt (a member's name does not decrypt)")
+        for name in self.unrebuilt:
+            found.append(f"{name} could not be rebuilt (a value it is built from does not decrypt)")
         if self.final is not None:
             found += [f"does not decrypt: {loc}" for loc in self.final.failures if loc not in self.failures]
             if self.final.on_older_key:
@@ -68,8 +81,6 @@ def rotate_encryption_key(
     *, batch_size: int = BATCH_SIZE, progress: Callable[[str], None] | None = None
 ) -> RotationReport:
     """Re-encrypt everything not on the newest key, rebuild the search index, then check it all."""
-    from clients.services import search_index_rebuild  # clients depends on practice, not the reverse
-
     say = progress or (lambda message: None)
     report = RotationReport()
     for model in _models_with_encrypted_fields():
@@ -78,10 +89,14 @@ def rotate_encryption_key(
     _rotate_mfa_secrets(report, batch_size)
     say(f"{MFA_LOCATION}: {report.reencrypted[MFA_LOCATION]} re-encrypted")
 
-    try:
-        report.members_reindexed = search_index_rebuild()
-    except crypto.DecryptionError:
-        report.members_reindexed = None
+    report.members_reindexed = 0
+    for name, step in _REINDEX_STEPS.items():
+        try:
+            report.members_reindexed += step()
+        except crypto.DecryptionError:
+            report.members_reindexed = None
+            report.unrebuilt.append(name)
+            break
     report.final = check_all()
     return report
 

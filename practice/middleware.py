@@ -93,7 +93,7 @@ class ViewerTimezoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         zone = _viewer_zone(request.user)
         if zone:
-            timezone.activate(zoneinfo.ZoneInfo(zone))
+            timezone.activate(zone)
         else:
             timezone.deactivate()
         try:
@@ -102,13 +102,15 @@ class ViewerTimezoneMiddleware:
             timezone.deactivate()
 
 
-def _viewer_zone(user) -> str | None:
+def _viewer_zone(user) -> zoneinfo.ZoneInfo | None:
+    """`Therapist.zone` or `Member.zone` (the member through the user's reverse relation, so the
+    ground imports no app)."""
     if not user.is_authenticated:
         return None
     if user.role == user.Role.THERAPIST:
         therapist = getattr(user, "therapist", None)
-        return therapist.time_zone if therapist else None
+        return therapist.zone if therapist else None
     if user.role == user.Role.CLIENT:
         member = getattr(user, "member", None)
-        return member.time_zone if member else None
+        return member.zone if member else None
     return None

@@ -1,14 +1,13 @@
-"""Practice-wide models: users and roles, therapist profiles, the audit trail, the outbox."""
+"""Practice-wide models: users and roles, therapist profiles, the audit trail."""
 
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-from practice.fields import EncryptedCharField
 
 
 class TimeStampedModel(models.Model):
@@ -82,6 +81,14 @@ class User(AbstractUser):
         return self.role in (self.Role.THERAPIST, self.Role.STAFF) or self.is_staff or self.is_superuser
 
 
+def zone_named(name: str) -> zoneinfo.ZoneInfo:
+    """The zone called `name`; the practice's own if the stored name is unknown (never an error)."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("Unknown time zone: %(zone)s."), params={"zone": value})
@@ -106,7 +113,8 @@ class Therapist(TimeStampedModel):
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.time_zone)
+        """The therapist's own zone: their calendar, working hours and messages use it."""
+        return zone_named(self.time_zone)
 
 
 class AuditQuerySet(models.QuerySet):
@@ -159,52 +167,3 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit trail is append-only.")
-
-
-class Notification(TimeStampedModel):
-    """The outbox: every message the practice sends, one row per message and recipient and channel.
-
-    Holds no message text: the text is built at send time from the target (so a moved session is
-    described as it is now), and a builder that finds the message no longer wanted cancels it.
-    `key` is unique, so the same message can never be queued twice. The address is kept (encrypted)
-    only for recipients who are not members (e.g. a referrer); a member's address is read at send time.
-    """
-
-    class Channel(models.TextChoices):
-        EMAIL = "email", _("Email")
-        SMS = "sms", _("SMS")
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting until due")
-        QUEUED = "queued", _("Queued for delivery")
-        SENDING = "sending", _("Being sent")
-        SENT = "sent", _("Sent")
-        CANCELLED = "cancelled", _("No longer wanted")
-        FAILED = "failed", _("Failed")
-
-    kind = models.CharField(max_length=40, db_index=True)
-    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
-    key = models.CharField(max_length=200, unique=True)
-    send_at = models.DateTimeField(db_index=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
-    target_type = models.CharField(max_length=100, blank=True)
-    target_id = models.CharField(max_length=64, blank=True)
-    member = models.ForeignKey("clients.Member", models.CASCADE, null=True, blank=True, related_name="notifications")
-    user = models.ForeignKey(User, models.CASCADE, null=True, blank=True, related_name="notifications")
-    address = EncryptedCharField(max_length=254, blank=True)
-    reference = models.CharField(max_length=40, blank=True, help_text=_("Non-identifying: a client or referral code."))
-    context = models.JSONField(default=dict, blank=True)  # ids and times only, e.g. the session start it is for
-    attempts = models.PositiveSmallIntegerField(default=0)
-    queued_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=200, blank=True)  # an error class and code, never text
-
-    class Meta:
-        ordering = ["-send_at", "-pk"]
-        indexes = [
-            models.Index(fields=["status", "send_at"]),
-            models.Index(fields=["target_type", "target_id"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"Notification {self.pk}"

@@ -7,6 +7,7 @@ through triage (which records who and when), so their admin is read-only.
 
 from django.contrib import admin
 
+from practice.admin_support import ReadOnlyAdmin
 from referrals.models import Referral, Referrer
 
 
@@ -18,7 +19,7 @@ class ReferrerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(ReadOnlyAdmin):
     list_display = ["reference", "referrer", "status", "urgency", "kind", "created_at"]
     list_filter = ["status", "urgency", "kind", "referrer__kind"]
     search_fields = ["reference", "referrer__name", "referrer__organisation", "referrer__email"]
@@ -39,11 +40,4 @@ class ReferralAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False  # referrals arrive through the public form
-
-    def has_change_permission(self, request, obj=None):
-        return False  # triage records who did what; the admin would not
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # Read-only: referrals arrive through the public form, and triage records who did what.

@@ -7,13 +7,13 @@ letter was queued stops it).
 """
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from practice import outbox
-from practice.channels import Message
-from practice.models import Notification, User
+from outbox import services as outbox
+from outbox.channels import Message, render_message
+from outbox.models import Notification
+from practice.models import User
 from referrals import selectors
 from referrals.models import Referral, ReferralLetter
 
@@ -22,20 +22,16 @@ def _site_url() -> str:
     return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
-def _render(template: str, context: dict) -> tuple[str, str]:
-    context = {"practice_name": settings.PRACTICE_NAME, **context}
-    return render_to_string(f"emails/{template}.txt", context), render_to_string(f"emails/{template}.html", context)
-
-
 @outbox.builder("referral_acknowledgement")
 def referral_acknowledgement(notification: Notification) -> Message | None:
     """To the referrer: the reference number, and nothing about the person referred."""
     referral = Referral.objects.select_related("referrer").filter(pk=notification.target_id).first()
     if referral is None:
         return None
-    text, html = _render("referral_acknowledgement", {"referral": referral, "referrer": referral.referrer})
     subject = _("Referral received: %(reference)s") % {"reference": referral.reference}
-    return Message(subject=subject, text=text, html=html)
+    return render_message(
+        "referral_acknowledgement", {"referral": referral, "referrer": referral.referrer}, subject=subject
+    )
 
 
 @outbox.builder("referral_notice")
@@ -48,9 +44,8 @@ def referral_notice(notification: Notification) -> Message | None:
     if user is None or not user.is_active or user.role not in (User.Role.THERAPIST, User.Role.STAFF):
         return None
     link = _site_url() + reverse("referrals:detail", args=[referral.pk])
-    text, html = _render("referral_notice", {"referral": referral, "link": link})
     subject = _("New referral %(reference)s") % {"reference": referral.reference}
-    return Message(subject=subject, text=text, html=html)
+    return render_message("referral_notice", {"referral": referral, "link": link}, subject=subject)
 
 
 @outbox.builder("referral_letter")
@@ -63,6 +58,5 @@ def referral_letter(notification: Notification) -> Message | None:
     )
     if letter is None or not selectors.letter_allowed(letter.referral):
         return None
-    text, html = _render("referral_letter", {"letter": letter, "referral": letter.referral})
     subject = _("Your referral %(reference)s") % {"reference": letter.referral.reference}
-    return Message(subject=subject, text=text, html=html)
+    return render_message("referral_letter", {"letter": letter, "referral": letter.referral}, subject=subject)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from clients import services as client_services
 from clients.models import Client, Concern
-from practice import outbox
+from outbox import services as outbox
 from practice.audit import audit_record
 from practice.models import AuditAction, Therapist, User
 from referrals import selectors
@@ -224,12 +224,13 @@ def letter_kinds(referral: Referral) -> list[tuple[str, str]]:
 
 
 @transaction.atomic
-def letter_send(*, referral: Referral, by: Therapist, kind: str, body: str, token: str) -> ReferralLetter:
+def letter_send(*, referral: Referral, by: User, kind: str, body: str, token: str) -> ReferralLetter:
     """Store the letter (encrypted) and queue it. Only with a live release consent to this referrer.
 
     Clergy get the fixed non-clinical acknowledgement whatever was typed. The same `token` twice
     (a double submit) returns the first letter.
     """
+    therapist = by.therapist
     referral = _lock(referral)
     if not selectors.letter_allowed(referral):
         raise ValidationError(_("There is no active consent to write to this referrer."))
@@ -239,14 +240,14 @@ def letter_send(*, referral: Referral, by: Therapist, kind: str, body: str, toke
         return existing
     if referral.referrer.is_clergy:
         kind = ReferralLetter.Kind.ACKNOWLEDGEMENT
-        body = letter_draft(referral=referral, kind=kind, therapist=by)
+        body = letter_draft(referral=referral, kind=kind, therapist=therapist)
     elif kind not in ReferralLetter.CLINICAL_KINDS:
         raise ValidationError({"kind": _("Choose one of the letters offered.")})
-    letter = ReferralLetter(referral=referral, kind=kind, body=body, sent_by=by.user, key=key)
+    letter = ReferralLetter(referral=referral, kind=kind, body=body, sent_by=by, key=key)
     letter.full_clean()
     letter.save()
-    ReferralEvent.objects.create(referral=referral, action=ReferralEvent.Action.LETTER_SENT, by=by.user)
-    audit_record(actor=by.user, action=AuditAction.CREATE, target=letter, client_id=referral.client_id)
+    ReferralEvent.objects.create(referral=referral, action=ReferralEvent.Action.LETTER_SENT, by=by)
+    audit_record(actor=by, action=AuditAction.CREATE, target=letter, client_id=referral.client_id)
     outbox.notification_enqueue(
         kind="referral_letter",
         key=f"referral_letter:{letter.pk}",

@@ -7,6 +7,7 @@ manage the practice, not the clinical record. Logs and feedback have no admin at
 from django.contrib import admin
 from django.db.models import Count, Q
 
+from practice.admin_support import ReadOnlyAdmin
 from resources import services
 from resources.models import Assignment, ExerciseStep, Registration, Resource, Workshop
 
@@ -88,7 +89,7 @@ class WorkshopAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ReadOnlyAdmin):
     """Read-only overview: reference, resource, status and dates. Never the note."""
 
     list_display = ["pk", "client_reference", "resource", "status", "due_on", "released_stage", "created_at"]
@@ -114,12 +115,3 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("note")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -11,17 +11,17 @@ wording. With discreet wording (`Member.discreet_wording`) no subject or text sa
 "therapist" or "sex", and the practice is named by PRACTICE_DISCREET_NAME.
 """
 
-import zoneinfo
 from datetime import timedelta
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from practice.channels import Message
-from practice.models import Notification
-from practice.outbox import builder
+from clients.models import Consent
+from clients.services import consent_is_active
+from outbox.channels import Message, render_message
+from outbox.models import Notification
+from outbox.services import builder
 
 ASSIGNMENT_DUE = "assignment_due"
 WORKSHOP_TOMORROW = "workshop_tomorrow"
@@ -36,19 +36,9 @@ def _practice_name(member) -> str:
     return settings.PRACTICE_DISCREET_NAME if member.discreet_wording else settings.PRACTICE_NAME
 
 
-def _zone(member) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(member.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
 def may_email(member, *, reminder: bool) -> bool:
     """Whether `member` may be emailed: they accept email and have an address; a reminder also needs
     their live consent to reminders by email (as session reminders do)."""
-    from clients.models import Consent
-    from clients.services import consent_is_active
-
     if member is None or not member.contact_by_email or not member.email:
         return False
     return not reminder or consent_is_active(member=member, kind=Consent.Kind.REMINDERS_EMAIL)
@@ -59,11 +49,8 @@ def _reachable(notification: Notification, member, *, reminder: bool = True) -> 
 
 
 def _render(name: str, context: dict, subject: str) -> Message:
-    return Message(
-        subject=subject,
-        text=render_to_string(f"emails/resources_{name}.txt", context),
-        html=render_to_string(f"emails/resources_{name}.html", context),
-    )
+    """Every resources message is an email to the member it is about."""
+    return render_message(f"resources_{name}", context, subject=subject, to=context["member"].email)
 
 
 # --- Assignment due tomorrow ----------------------------------------------------------------------
@@ -106,7 +93,7 @@ def assignment_due(notification: Notification) -> Message | None:
         "discreet": discreet,
         "due": due,
         "practice_name": _practice_name(member),
-        "link": _site_url() + reverse("resources:portal_assignment", args=[assignment.pk]),
+        "link": _site_url() + reverse("portal:assignment", args=[assignment.pk]),
     }
     subject = (
         f"A reminder from {context['practice_name']}"
@@ -135,7 +122,7 @@ def _live_registration(notification: Notification):
 
 def _workshop_context(registration, headline: str) -> dict:
     member, workshop = registration.member, registration.workshop
-    zone = _zone(member)
+    zone = member.zone
     start, end = workshop.starts_at.astimezone(zone), workshop.ends_at.astimezone(zone)
     return {
         "member": member,
@@ -147,7 +134,7 @@ def _workshop_context(registration, headline: str) -> dict:
         "video_link": workshop.video_link,
         "facilitator": workshop.facilitator,
         "practice_name": _practice_name(member),
-        "link": _site_url() + reverse("resources:portal_workshops"),
+        "link": _site_url() + reverse("portal:workshops"),
     }
 
 

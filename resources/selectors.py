@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client, Member
+from clients.panels import TimelineEntry
 from practice.models import Therapist
 from resources.models import (
     Assignment,
@@ -322,14 +323,6 @@ def overdue_for_therapist(*, therapist: Therapist, today: date | None = None, li
         .defer("note")
         .order_by("due_on", "pk")[:limit]
     )
-
-
-@dataclass(frozen=True)
-class TimelineEntry:  # the same shape as clients.selectors.TimelineEntry
-    at: datetime | date
-    kind: str
-    label: str
-    url: str = ""
 
 
 def client_timeline_entries(*, client: Client) -> list[TimelineEntry]:

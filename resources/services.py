@@ -11,10 +11,8 @@ current one AND the therapist releases the next (`stage_release`). The assignmen
 both, so a double click cannot skip a stage.
 """
 
-import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -22,9 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client, Concern, Member
-from practice import outbox
+from outbox import services as outbox
+from outbox.models import Notification
 from practice.audit import audit_record
-from practice.models import AuditAction, Notification, Therapist, User
+from practice.models import AuditAction, User
 from resources import messages
 from resources.models import Assignment, ExerciseStep, Feedback, Registration, Resource, StepProgress, Workshop
 from resources.selectors import members_for, stages_of
@@ -32,13 +31,6 @@ from resources.selectors import members_for, stages_of
 RESOURCE_FIELDS = ["kind", "title", "summary", "instructions", "link", "suits", "nature", "active"]
 STEP_FIELDS = ["title", "what_to_do", "not_yet", "suggested_days"]
 DUE_REMINDER_AT = time(9, 0)  # in the member's own zone, the day before the due date
-
-
-def _zone(member: Member) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(member.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def _enqueue(*, key: str, **kwargs) -> Notification:
@@ -125,11 +117,12 @@ def assignment_create(
     *,
     client: Client,
     resource: Resource,
-    by: Therapist,
+    by: User,
     member: Member | None = None,
     due_on: date | None = None,
     note: str = "",
 ) -> Assignment:
+    therapist = by.therapist
     if not resource.active:
         raise ValidationError({"resource": _("That resource is no longer offered.")})
     if resource.kind == Resource.Kind.WORKSHOP:
@@ -144,18 +137,18 @@ def assignment_create(
         member=member,
         due_on=due_on,
         note=note,
-        created_by=by,
+        created_by=therapist,
         released_stage=1 if resource.steps.exists() else 0,
     )
     assignment.full_clean()
     assignment.save()
     _schedule_due_reminders(assignment)
-    audit_record(actor=by.user, action=AuditAction.CREATE, target=assignment)
+    audit_record(actor=by, action=AuditAction.CREATE, target=assignment)
     return assignment
 
 
 @transaction.atomic
-def assignment_update(*, assignment: Assignment, by: Therapist, due_on: date | None, note: str) -> Assignment:
+def assignment_update(*, assignment: Assignment, by: User, due_on: date | None, note: str) -> Assignment:
     moved = due_on != assignment.due_on
     if moved and due_on is not None and due_on < timezone.localdate():
         raise ValidationError({"due_on": _("The due date is in the past.")})
@@ -165,7 +158,7 @@ def assignment_update(*, assignment: Assignment, by: Therapist, due_on: date | N
     assignment.save(update_fields=["due_on", "note", "updated_at"])
     if moved:
         _schedule_due_reminders(assignment)
-    audit_record(actor=by.user, action=AuditAction.UPDATE, target=assignment)
+    audit_record(actor=by, action=AuditAction.UPDATE, target=assignment)
     return assignment
 
 
@@ -178,7 +171,7 @@ def _schedule_due_reminders(assignment: Assignment) -> None:
         for member in members_for(assignment):
             if not messages.may_email(member, reminder=True):
                 continue
-            send_at = datetime.combine(assignment.due_on - timedelta(days=1), DUE_REMINDER_AT, tzinfo=_zone(member))
+            send_at = datetime.combine(assignment.due_on - timedelta(days=1), DUE_REMINDER_AT, tzinfo=member.zone)
             if send_at <= now:
                 continue
             key = f"{messages.ASSIGNMENT_DUE}:{assignment.pk}:{member.pk}:{assignment.due_on}"
@@ -262,7 +255,7 @@ def _refresh_status(assignment: Assignment, members: list[Member], stages: list[
 
 
 @transaction.atomic
-def stage_release(*, assignment: Assignment, by: Therapist) -> Assignment:
+def stage_release(*, assignment: Assignment, by: User) -> Assignment:
     """Release the next stage: only once everyone the assignment is for finished the current one."""
     assignment = _locked(assignment)
     stages = stages_of(assignment.resource)
@@ -288,18 +281,19 @@ def stage_release(*, assignment: Assignment, by: Therapist) -> Assignment:
     if assignment.status == Assignment.Status.DONE:  # cannot happen with stages left, but never leave it so
         assignment.status = Assignment.Status.IN_PROGRESS
     assignment.save(update_fields=["released_stage", "status", "updated_at"])
-    audit_record(actor=by.user, action=AuditAction.UPDATE, target=assignment)
+    audit_record(actor=by, action=AuditAction.UPDATE, target=assignment)
     return assignment
 
 
 @transaction.atomic
-def feedback_add(*, assignment: Assignment, by: Therapist, body: str, for_member: Member | None = None) -> Feedback:
+def feedback_add(*, assignment: Assignment, by: User, body: str, for_member: Member | None = None) -> Feedback:
+    therapist = by.therapist
     if for_member is not None and for_member.pk not in {m.pk for m in members_for(assignment)}:
         raise ValidationError({"for_member": _("Choose someone this assignment is for.")})
-    feedback = Feedback(assignment=assignment, author=by, body=body, for_member=for_member)
+    feedback = Feedback(assignment=assignment, author=therapist, body=body, for_member=for_member)
     feedback.full_clean()
     feedback.save()
-    audit_record(actor=by.user, action=AuditAction.CREATE, target=feedback, client_id=assignment.client_id)
+    audit_record(actor=by, action=AuditAction.CREATE, target=feedback, client_id=assignment.client_id)
     return feedback
 
 

@@ -1,9 +1,9 @@
-"""URLs of the resources app: the library and workshops for therapists, assignments on a client,
-and the client's own assignments and workshops in the portal."""
+"""URLs of the resources app: the library and workshops for therapists, assignments on a client.
+The client's own assignments and workshops are in `portal_urls.py`."""
 
 from django.urls import path
 
-from resources.views import assignments, library, portal, workshops
+from resources.views import assignments, library, workshops
 
 app_name = "resources"
 
@@ -41,17 +41,4 @@ urlpatterns = [
         assignments.member_log,
         name="member_log",
     ),
-    # The client's portal
-    path("portal/assignments/", portal.assignments, name="portal_assignments"),
-    path("portal/assignments/<int:assignment_id>/", portal.assignment, name="portal_assignment"),
-    path("portal/assignments/<int:assignment_id>/open/", portal.assignment_open, name="portal_assignment_open"),
-    path("portal/assignments/<int:assignment_id>/progress/", portal.progress, name="portal_progress"),
-    path(
-        "portal/assignments/<int:assignment_id>/stages/<int:step_id>/",
-        portal.progress,
-        name="portal_step_progress",
-    ),
-    path("portal/workshops/", portal.workshops, name="portal_workshops"),
-    path("portal/workshops/<int:workshop_id>/register/", portal.workshop_register, name="portal_workshop_register"),
-    path("portal/workshops/<int:workshop_id>/cancel/", portal.workshop_cancel, name="portal_workshop_cancel"),
 ]

@@ -8,18 +8,8 @@ reference code, and the attendance inline is deliberately absent.
 
 from django.contrib import admin
 
+from practice.admin_support import ReadOnlyAdmin
 from sessions_app.models import Appointment, BookingRules, CalendarFeed, Room, Series, TimeOff, WorkingHours
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Room)

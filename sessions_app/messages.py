@@ -10,13 +10,13 @@ practice's name in favour of PRACTICE_DISCREET_NAME.
 import zoneinfo
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from practice.channels import Message
-from practice.models import Notification
-from practice.outbox import builder, builder_many
+from clients.models import Member
+from outbox.channels import Message, render_message
+from outbox.models import Notification
+from outbox.services import builder, builder_many
 from sessions_app import notifications as n
 from sessions_app.models import Appointment, Attendance, Modality
 
@@ -45,8 +45,23 @@ def _place(appointment: Appointment) -> str:
     return "By phone: you will be called at the time above"
 
 
-def _still_wanted(notification: Notification, appointment: Appointment, attending: bool, live_consents) -> bool:
-    member = notification.member
+# What a message uses of a member: the other encrypted columns are not read (nor decrypted).
+MESSAGE_MEMBER_FIELDS = [
+    "id",
+    "client_id",
+    "first_name",
+    "preferred_name",
+    "email",
+    "phone",
+    "time_zone",
+    "contact_by_email",
+    "contact_by_sms",
+    "discreet_wording",
+    "reminders_enabled",
+]
+
+
+def _still_wanted(notification: Notification, member, appointment: Appointment, attending: bool, live_consents) -> bool:
     if member is None or notification.channel not in n.member_channels(member, live_consents):
         return False
     if notification.kind == n.CANCELLED:
@@ -62,11 +77,12 @@ def _still_wanted(notification: Notification, appointment: Appointment, attendin
 
 @builder_many(n.BOOKED, n.REMINDER, n.MOVED, n.CANCELLED, n.SERIES_BOOKED)
 def appointment_messages(notifications: list[Notification]) -> dict[int, Message | None]:
-    """Messages about sessions, for a batch in three queries: sessions, who attends, live consents."""
+    """Messages about sessions, for a batch in four queries: sessions, members, who attends, consents."""
     appointments = Appointment.objects.select_related("room", "therapist", "client", "series").in_bulk(
         {int(row.target_id) for row in notifications}
     )
     members = {row.member_id for row in notifications if row.member_id}
+    people = Member.objects.only(*MESSAGE_MEMBER_FIELDS).in_bulk(members)
     attending = set(
         Attendance.objects.filter(appointment__in=appointments, member__in=members, live=True).values_list(
             "appointment_id", "member_id"
@@ -76,16 +92,16 @@ def appointment_messages(notifications: list[Notification]) -> dict[int, Message
     messages = {}
     for row in notifications:
         appointment = appointments.get(int(row.target_id))
+        member = people.get(row.member_id)
         wanted = appointment is not None and _still_wanted(
-            row, appointment, (appointment.pk, row.member_id) in attending, live_consents
+            row, member, appointment, (appointment.pk, row.member_id) in attending, live_consents
         )
-        messages[row.pk] = _appointment_message(row, appointment) if wanted else None
+        messages[row.pk] = _appointment_message(row, member, appointment) if wanted else None
     return messages
 
 
-def _appointment_message(notification: Notification, appointment: Appointment) -> Message:
-    member = notification.member
-    zone = zoneinfo.ZoneInfo(member.time_zone)
+def _appointment_message(notification: Notification, member: Member, appointment: Appointment) -> Message:
+    zone = member.zone
     discreet = member.discreet_wording
     what = "appointment" if discreet else "therapy session"
     when = _when(appointment, zone)
@@ -120,11 +136,12 @@ def _appointment_message(notification: Notification, appointment: Appointment) -
     sms = sms_template.format(what="appointment" if discreet else "session", when=short_when)
     if links:
         sms += f". To cancel: {links['cancel']}"
-    return Message(
+    return render_message(
+        "appointment",
+        context,
         subject=subject_template.format(what=what, when=when),
-        text=render_to_string("emails/appointment.txt", context),
-        html=render_to_string("emails/appointment.html", context),
         sms=sms,
+        to=member.address_for(notification.channel),
     )
 
 
@@ -133,7 +150,7 @@ def late_cancellation_notice(notification: Notification) -> Message | None:
     appointment = Appointment.objects.select_related("therapist", "client").filter(pk=notification.target_id).first()
     if appointment is None or appointment.status != Appointment.Status.LATE_CANCELLED:
         return None
-    zone = zoneinfo.ZoneInfo(appointment.therapist.time_zone)
+    zone = appointment.therapist.zone
     start = appointment.start.astimezone(zone)
     when = f"{date_format(start, 'l j F Y')} at {start:%H:%M} ({zone.key})"
     text = (

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from clients.models import Consent, Member
 from clients.services import consent_is_active
-from practice.models import Notification
-from practice.outbox import notification_cancel_pending, notification_enqueue_many
+from outbox.models import Notification
+from outbox.services import notification_cancel_pending, notification_enqueue_many
 from sessions_app.models import Appointment
 
 REMINDER = "appointment_reminder"

@@ -167,7 +167,7 @@ class _Busy:
 
 def _free(week: _Week, therapist: Therapist, rules: BookingRules, hours, busy: _Busy) -> list[Slot]:
     """The slots of one therapist from what was read; no query."""
-    zone = zoneinfo.ZoneInfo(therapist.time_zone)
+    zone = therapist.zone
     hours_by_day = defaultdict(list)
     for block in hours:
         hours_by_day[block.weekday].append(block)
@@ -239,7 +239,7 @@ def _busy_intervals(staff: dict, first_day: date, last_day: date, rooms: list[in
     """
     ranges = []
     for therapist, rules, _hours in staff.values():
-        zone = zoneinfo.ZoneInfo(therapist.time_zone)
+        zone = therapist.zone
         ranges.append(datetime.combine(first_day, time.min, tzinfo=zone) - rules.buffer)
         ranges.append(datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone) + rules.buffer)
     range_start, range_end = min(ranges), max(ranges)

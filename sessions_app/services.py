@@ -101,7 +101,7 @@ def _refuse_clash(clash: Appointment, therapist: Therapist, *, for_client: bool)
     if for_client:
         raise SlotTaken()
     raise ValidationError(
-        _("This clashes with %(other)s.") % {"other": describe(clash, zoneinfo.ZoneInfo(therapist.time_zone))},
+        _("This clashes with %(other)s.") % {"other": describe(clash, therapist.zone)},
         code="clash",
     )
 
@@ -128,7 +128,7 @@ def _check_client_rules(*, rules, client, modality, start, therapist, ignore=Non
         raise ValidationError(_("Online booking is not open for you yet. Please contact your therapist."))
     if modality not in rules.offered_modalities():
         raise ValidationError({"modality": _("Your therapist does not offer that kind of session.")})
-    zone = zoneinfo.ZoneInfo(therapist.time_zone)
+    zone = therapist.zone
     day = start.astimezone(zone).date()
     slots = selectors.free_slots(
         therapist=therapist, first_day=day, last_day=day, modality=modality, rules=rules, ignore_appointment_id=ignore
@@ -241,7 +241,7 @@ def series_create(
     """Weekly or fortnightly sessions at the same local time, all or none. Each stays editable."""
     if count is None and until is None:
         raise ValidationError(_("Give a number of sessions or an end date."))
-    zone = zoneinfo.ZoneInfo(therapist.time_zone)
+    zone = therapist.zone
     local = first_start.astimezone(zone)
     series = Series(
         therapist=therapist, client=client, frequency=frequency, local_time=local.time(), time_zone=zone.key
@@ -286,6 +286,26 @@ def _occurrences(local_start: datetime, step: timedelta, *, count=None, until=No
     return starts
 
 
+def is_late(*, start: datetime, rules: BookingRules, now: datetime) -> bool:
+    """Whether a change now counts as late: inside the therapist's late-cancellation window."""
+    return start - now < timedelta(hours=rules.late_cancel_hours)
+
+
+def move_refusal(*, appointment: Appointment, rules: BookingRules, now: datetime, online: bool = True) -> str | None:
+    """Why this session cannot be moved (online: by the client themselves), or None.
+
+    The portal's move page shows it before anyone picks a time; `appointment_move` refuses the same.
+    """
+    if appointment.status != Appointment.Status.BOOKED or appointment.start <= now:
+        return _("Only an upcoming booked session can be moved.")
+    if online and is_late(start=appointment.start, rules=rules, now=now):
+        return _(
+            "Less than %(hours)s hours before the session it can no longer be moved online. "
+            "You can still cancel it (recorded as a late cancellation) or contact your therapist."
+        ) % {"hours": rules.late_cancel_hours}
+    return None
+
+
 @transaction.atomic
 def appointment_move(*, appointment: Appointment, start: datetime, by: User, via: str, now=None) -> Appointment:
     now = now or timezone.now()
@@ -295,16 +315,9 @@ def appointment_move(*, appointment: Appointment, start: datetime, by: User, via
         Appointment.objects.select_for_update(of=("self",)).select_related("client", "room").get(pk=appointment.pk)
     )
     for_client = via == Appointment.Via.PORTAL
-    if appointment.status != Appointment.Status.BOOKED or appointment.start <= now:
-        raise ValidationError(_("Only an upcoming booked session can be moved."))
-    if for_client and appointment.start - now < timedelta(hours=rules.late_cancel_hours):
-        raise ValidationError(
-            _(
-                "Less than %(hours)s hours before the session it can no longer be moved online. "
-                "You can still cancel it (recorded as a late cancellation) or contact your therapist."
-            )
-            % {"hours": rules.late_cancel_hours}
-        )
+    refusal = move_refusal(appointment=appointment, rules=rules, now=now, online=for_client)
+    if refusal:
+        raise ValidationError(refusal)
     end = start + appointment.duration
     members = list(appointment.members.all())
     if for_client:
@@ -375,7 +388,7 @@ def appointment_cancel(
         raise ValidationError(_("A session that has started cannot be cancelled online."))
     rules = _rules_of(appointment.therapist)
     if late is None or by_client:
-        late = appointment.start - now < timedelta(hours=rules.late_cancel_hours)
+        late = is_late(start=appointment.start, rules=rules, now=now)
 
     appointment.status = Appointment.Status.LATE_CANCELLED if late else Appointment.Status.CANCELLED
     appointment.cancelled_at, appointment.cancelled_by = now, by
@@ -384,6 +397,18 @@ def appointment_cancel(
     audit_record(actor=by, action=AuditAction.UPDATE, target=appointment, client_id=appointment.client_id)
     notifications.on_cancelled(appointment, late_by_client=late and by_client)
     return appointment
+
+
+@transaction.atomic
+def attendance_confirm(*, attendance: Attendance, by: User | None, now=None) -> Attendance:
+    """A member confirms they will come (a reminder's link). Audited; confirming twice keeps the first time."""
+    now = now or timezone.now()
+    attendance = Attendance.objects.select_for_update().select_related("appointment").get(pk=attendance.pk)
+    if attendance.confirmed_at is None:
+        attendance.confirmed_at = now
+        attendance.save(update_fields=["confirmed_at"])
+    audit_record(actor=by, action=AuditAction.UPDATE, target=attendance, client_id=attendance.appointment.client_id)
+    return attendance
 
 
 @transaction.atomic

@@ -1,15 +1,10 @@
 from django.urls import path
 
-from sessions_app.views import booking, calendar, feed, home, links
+from sessions_app.views import calendar, feed, links
 
 app_name = "sessions_app"
 
 urlpatterns = [
-    # Client portal
-    path("portal/", home.portal, name="portal"),
-    path("portal/book/", booking.book, name="book"),
-    path("portal/sessions/<int:appointment_id>/cancel/", booking.session_cancel, name="session_cancel"),
-    path("portal/sessions/<int:appointment_id>/move/", booking.session_move, name="session_move"),
     # Therapist and staff calendar
     path("schedule/", calendar.schedule, name="schedule"),
     path("schedule/new/", calendar.appointment_new, name="appointment_new"),

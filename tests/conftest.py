@@ -71,7 +71,7 @@ def solo(alice):
 @pytest.fixture
 def deliver(django_capture_on_commit_callbacks):
     """Run one outbox dispatch pass now (or at `now`), delivering eagerly. Returns the claimed ids."""
-    from practice import outbox
+    from outbox import services as outbox
 
     def run(now=None):
         with django_capture_on_commit_callbacks(execute=True):

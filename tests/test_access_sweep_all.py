@@ -82,8 +82,10 @@ def record(alice):
     reading = ResourceFactory(title="A reading")
     staged = programme(3)
     workshop = WorkshopFactory(capacity=5)
-    assignment = resource_services.assignment_create(client=unit, resource=reading, by=alice, member=partner_b)
-    staged_assignment = resource_services.assignment_create(client=unit, resource=staged, by=alice, member=partner_b)
+    assignment = resource_services.assignment_create(client=unit, resource=reading, by=alice.user, member=partner_b)
+    staged_assignment = resource_services.assignment_create(
+        client=unit, resource=staged, by=alice.user, member=partner_b
+    )
 
     referral = ReferralFactory(kind="couple", referrer=ReferrerFactory(kind="physician"))
     referral, _ = referral_services.referral_accept(
@@ -168,9 +170,9 @@ REGISTRY = {
     "clients:addendum_add": lambda r: {"note_id": r["note"].pk},
     "clients:consent_create": _unit,
     "clients:consent_revoke": lambda r: {"consent_id": r["consent"].pk},
-    "clients_portal:consent_withdraw": lambda r: {"consent_id": r["consent"].pk},
-    "sessions_app:session_cancel": _appointment,
-    "sessions_app:session_move": _appointment,
+    "portal:consent_withdraw": lambda r: {"consent_id": r["consent"].pk},
+    "portal:session_cancel": _appointment,
+    "portal:session_move": _appointment,
     "sessions_app:appointment": _appointment,
     "sessions_app:appointment_move": _appointment,
     "sessions_app:appointment_cancel": _appointment,
@@ -197,12 +199,12 @@ REGISTRY = {
     "resources:assignment_release": lambda r: {"assignment_id": r["staged"].pk},
     "resources:assignment_feedback": _assignment,
     "resources:member_log": lambda r: {"assignment_id": r["assignment"].pk, "member_id": r["partner_b"].pk},
-    "resources:portal_assignment": _assignment,
-    "resources:portal_assignment_open": _assignment,
-    "resources:portal_progress": _assignment,
-    "resources:portal_step_progress": lambda r: {"assignment_id": r["staged"].pk, "step_id": r["step"].pk},
-    "resources:portal_workshop_register": _workshop,
-    "resources:portal_workshop_cancel": _workshop,
+    "portal:assignment": _assignment,
+    "portal:assignment_open": _assignment,
+    "portal:progress": _assignment,
+    "portal:step_progress": lambda r: {"assignment_id": r["staged"].pk, "step_id": r["step"].pk},
+    "portal:workshop_register": _workshop,
+    "portal:workshop_cancel": _workshop,
 }
 
 # Where an actor is legitimately entitled (so they are not an outsider there), with the reason.
@@ -228,11 +230,11 @@ ENTITLED = {
         "resources:workshop_register",
     },
     "stranger": {  # any client may register themselves for a workshop, or cancel their own registration
-        "resources:portal_workshop_register",
-        "resources:portal_workshop_cancel",
+        "portal:workshop_register",
+        "portal:workshop_cancel",
     },
 }
-PORTAL_PREFIXES = ("clients_portal:", "sessions_app:session_", "resources:portal_")
+PORTAL_PREFIXES = ("portal:",)
 
 
 def url_for(name: str, record) -> str:
@@ -252,7 +254,7 @@ def test_every_id_route_is_in_the_registry():
 
 def test_the_walk_reaches_every_app_and_skips_admin_and_allauth():
     names = set(id_routes())
-    assert {n.split(":")[0] for n in names} == {"clients", "clients_portal", "sessions_app", "referrals", "resources"}
+    assert {n.split(":")[0] for n in names} == {"clients", "portal", "sessions_app", "referrals", "resources"}
     assert not any(n.startswith(("admin:", "account_", "mfa_")) for n in names)
 
 

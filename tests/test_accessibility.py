@@ -54,7 +54,7 @@ THERAPIST = [
     "referrals:triage",
     "resources:library",
 ]
-PORTAL = ["clients_portal:intake", "clients_portal:profile", "clients_portal:consents", "sessions_app:book"]
+PORTAL = ["portal:intake", "portal:profile", "portal:consents", "portal:book"]
 
 
 @pytest.mark.parametrize("name", PUBLIC)

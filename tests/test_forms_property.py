@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clients.models import Client, Consent, IntakeResponse, Member
-from practice.models import AuditEvent, Notification, User
+from outbox.models import Notification
+from practice.models import AuditEvent, User
 from referrals.models import Referral, ReferralEvent, Referrer
 from sessions_app import notifications
 from sessions_app import services as session_services
@@ -156,7 +157,7 @@ PROFILE_FIELDS = [
 @given(data=st.dictionaries(st.sampled_from(PROFILE_FIELDS), anything, min_size=1))
 def test_profile_form(web, member, data):
     before, rows = snapshot(member), counts(Member, AuditEvent)
-    if refused(web.post(reverse("clients_portal:profile"), data)):
+    if refused(web.post(reverse("portal:profile"), data)):
         assert snapshot(member) == before and counts(Member, AuditEvent) == rows
 
 
@@ -187,7 +188,7 @@ SAFE = {"risk_self_harm": "no", "risk_harm_to_others": "no", "risk_unsafe_at_hom
 def test_intake_form(web, member, data, action, safe):
     rows = counts(IntakeResponse, AuditEvent, Notification)
     saved = list(IntakeResponse.objects.filter(member=member).values())
-    r = web.post(reverse("clients_portal:intake"), {**(SAFE if safe else {}), **data, "action": action})
+    r = web.post(reverse("portal:intake"), {**(SAFE if safe else {}), **data, "action": action})
     if refused(r):
         assert counts(IntakeResponse, AuditEvent, Notification) == rows
         assert list(IntakeResponse.objects.filter(member=member).values()) == saved
@@ -198,7 +199,7 @@ def test_intake_form(web, member, data, action, safe):
 @given(kind=st.one_of(st.sampled_from([k for k, _ in Consent.Kind.choices]), anything), extra=anything)
 def test_consents_form(web, member, kind, extra):
     rows = counts(Consent, AuditEvent)
-    if refused(web.post(reverse("clients_portal:consents"), {"kind": kind, "note": extra})):
+    if refused(web.post(reverse("portal:consents"), {"kind": kind, "note": extra})):
         assert counts(Consent, AuditEvent) == rows
 
 
@@ -219,7 +220,7 @@ starts = st.one_of(
 @given(start=starts, modality=st.one_of(st.sampled_from([m for m, _ in Modality.choices]), anything))
 def test_booking_post(web, member, start, modality):
     rows = counts(Appointment, Attendance, Notification, AuditEvent)
-    if refused(web.post(reverse("sessions_app:book"), {"start": start, "modality": modality})):
+    if refused(web.post(reverse("portal:book"), {"start": start, "modality": modality})):
         assert counts(Appointment, Attendance, Notification, AuditEvent) == rows
 
 
@@ -244,7 +245,7 @@ def invited(alice):
 def test_invitation_set_password(client, invited, password1, password2, same):
     uidb64 = urlsafe_base64_encode(force_bytes(invited.pk))
     token = default_token_generator.make_token(invited)
-    first = client.get(reverse("clients_portal:invitation_accept", args=[uidb64, token]))
+    first = client.get(reverse("portal:invitation_accept", args=[uidb64, token]))
     assert first.status_code == 302
     r = client.post(first.url, {"new_password1": password1, "new_password2": password1 if same else password2})
     invited.refresh_from_db()

@@ -104,14 +104,14 @@ def records(alice):
     event = ReferralEvent.objects.create(referral=referral, action="contacted", by=alice.user, note=m("event"))
     reading = ResourceFactory(title="Reading")
     staged = programme(2)
-    assignment = resource_services.assignment_create(client=unit, resource=reading, by=alice, member=member)
-    staged_assignment = resource_services.assignment_create(client=unit, resource=staged, by=alice, member=member)
+    assignment = resource_services.assignment_create(client=unit, resource=reading, by=alice.user, member=member)
+    staged_assignment = resource_services.assignment_create(client=unit, resource=staged, by=alice.user, member=member)
     assignment.note = m("assignment-note")
     assignment.save(update_fields=["note"])
     progress = resource_services.progress_save(
         assignment=staged_assignment, member=member, by=member.user, step=staged.steps.first(), log=m("log")
     )
-    feedback = resource_services.feedback_add(assignment=assignment, by=alice, body=m("feedback"))
+    feedback = resource_services.feedback_add(assignment=assignment, by=alice.user, body=m("feedback"))
     return {
         "unit": unit,
         "member": member,
@@ -153,8 +153,8 @@ def test_exceptions_built_from_records_show_no_marker(records, output):
     attempts = [
         lambda: client_services.member_update(member=member, by=alice.user, email=m("not-an-email")),
         lambda: client_services.member_update(member=member, by=alice.user, phone=m("phone") * 10),
-        lambda: client_services.goal_create(client=records["unit"], by=alice, text=""),
-        lambda: client_services.goal_update(goal=records["goal"], by=alice, text=m("goal") * 1000, status="x"),
+        lambda: client_services.goal_create(client=records["unit"], by=alice.user, text=""),
+        lambda: client_services.goal_update(goal=records["goal"], by=alice.user, text=m("goal") * 1000, status="x"),
         lambda: client_services.intake_save(member=member, by=member.user, submit=True, risk_self_harm="x"),
         lambda: referral_services.referral_decline(referral=records["referral"], by=alice.user, reason=m("r") * 999),
         lambda: referral_services.referral_refer_on(referral=records["referral"], by=alice.user, note=""),
@@ -207,8 +207,8 @@ def test_views_that_log_404s_and_refusals_show_no_marker(client, records, charli
         client.post(url, {"body": m("posted"), "text": m("posted")})
     client.post(reverse("referrals:decline", args=[records["referral"].pk]), {"decline-reason": m("x") * 999})
     client.force_login(member.user)
-    client.post(reverse("clients_portal:intake"), {"hopes": m("posted") + "\x00", "action": "submit"})
-    client.post(reverse("clients_portal:profile"), {"email": m("posted"), "preferred_name": m("posted")})
+    client.post(reverse("portal:intake"), {"hopes": m("posted") + "\x00", "action": "submit"})
+    client.post(reverse("portal:profile"), {"email": m("posted"), "preferred_name": m("posted")})
     client.logout()
     client.post("/refer/", {"first_name": m("posted"), "reason": m("posted")})
     text = output()

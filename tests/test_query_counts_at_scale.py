@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client
-from practice import scale
+from devdata import scale
 from practice.models import Therapist, User
 
 
@@ -24,7 +24,7 @@ def pages(therapist, unit):
         "client list": (therapist.user, reverse("clients:list")),
         "client page": (therapist.user, reverse("clients:detail", args=[unit.pk])),
         "calendar week": (therapist.user, reverse("sessions_app:schedule")),
-        "portal home": (User.objects.get(email=f"client@{scale.DOMAIN}"), reverse("sessions_app:portal")),
+        "portal home": (User.objects.get(email=f"client@{scale.DOMAIN}"), reverse("portal:home")),
         "referral triage": (User.objects.get(email=f"staff@{scale.DOMAIN}"), reverse("referrals:triage")),
         "resources library": (therapist.user, reverse("resources:library")),
         "outbox page": (User.objects.get(email=f"staff@{scale.DOMAIN}"), reverse("outbox")),

@@ -5,10 +5,7 @@ one partner of a couple cannot reach the other's answers. Consents are the one o
 and only through `get_portal_consent`, which checks it belongs to the signed-in member.
 """
 
-import zoneinfo
-
 from allauth.account.internal.flows.login import record_authentication
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import SetPasswordForm
@@ -37,19 +34,12 @@ from clients.portal_forms import (
 )
 from practice.access import role_required
 from practice.audit import audit_record
+from practice.forms_support import refuse
 from practice.models import AuditAction, User
 
 INTAKE_ALREADY_SENT = gettext_lazy(
     "Your questionnaire was already sent to your therapist, so it can no longer be changed."
 )
-
-
-def member_zone(member: Member) -> zoneinfo.ZoneInfo:
-    """The member's own zone for showing times; the practice's if the stored name is unknown."""
-    try:
-        return zoneinfo.ZoneInfo(member.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 # --- Profile --------------------------------------------------------------------------------------
@@ -69,7 +59,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
     services.member_update(member=member, by=request.user, **form.cleaned_data)
     messages.success(request, _("Your details are saved."))
-    return redirect("clients_portal:profile")
+    return redirect("portal:profile")
 
 
 def _profile_page(request: HttpRequest, member: Member, form: ProfileForm, status: int = 200) -> HttpResponse:
@@ -103,7 +93,7 @@ def intake(request: HttpRequest) -> HttpResponse:
 def _intake_post(request: HttpRequest, member: Member, own: IntakeResponse | None) -> HttpResponse:
     if own is not None and own.status == IntakeResponse.Status.SUBMITTED:
         messages.info(request, INTAKE_ALREADY_SENT)
-        return redirect("clients_portal:intake")
+        return redirect("portal:intake")
 
     submit = request.POST.get("action") == "submit"
     form = IntakeForm(request.POST, instance=own or IntakeResponse(member=member), submitting=submit)
@@ -114,13 +104,13 @@ def _intake_post(request: HttpRequest, member: Member, own: IntakeResponse | Non
         services.intake_save(member=member, by=request.user, submit=submit, **form.cleaned_data)
     except ValidationError:  # sent from another tab in the meantime
         messages.info(request, INTAKE_ALREADY_SENT)
-        return redirect("clients_portal:intake")
+        return redirect("portal:intake")
 
     if submit:
         messages.success(request, _("Thank you. Your answers are sent to your therapist."))
     else:
         messages.success(request, _("Draft saved. Nobody else sees it until you send it."))
-    return redirect("clients_portal:intake")
+    return redirect("portal:intake")
 
 
 def _intake_page(
@@ -132,7 +122,7 @@ def _intake_page(
         "intake": own,
         "form": None if submitted else form,
         "answers": intake_answers(own) if submitted else None,
-        "zone": member_zone(member),
+        "zone": member.zone,
     }
     return render(request, "clients/portal/intake.html", context, status=status)
 
@@ -156,7 +146,7 @@ def consents(request: HttpRequest) -> HttpResponse:
             form.add_error("kind", exc)
         else:
             messages.success(request, _("Thank you. Consent given: %(kind)s.") % {"kind": Consent.Kind(kind).label})
-            return redirect("clients_portal:consents")
+            return redirect("portal:consents")
     return _consents_page(request, member, form, status=400)
 
 
@@ -171,7 +161,7 @@ def _consents_page(request: HttpRequest, member: Member, form: ConsentGrantForm,
         "consents": [(c, CONSENT_EXPLANATIONS.get(c.kind, "")) for c in own],
         "can_give": can_give,
         "form": form,
-        "zone": member_zone(member),
+        "zone": member.zone,
     }
     return render(request, "clients/portal/consents.html", context, status=status)
 
@@ -184,13 +174,13 @@ def consent_withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
         services.consent_revoke(consent=consent, by=request.user)
     except ValidationError:
         messages.info(request, _("That consent was already withdrawn."))
-        return redirect("clients_portal:consents")
+        return redirect("portal:consents")
 
     message = _("Consent withdrawn: %(kind)s. This took effect straight away.") % {"kind": consent.get_kind_display()}
     if consent.kind not in Consent.PORTAL_KINDS:
         message += " " + _("Your therapist will talk with you about what this means for your sessions.")
     messages.success(request, message)
-    return redirect("clients_portal:consents")
+    return redirect("portal:consents")
 
 
 # --- Couple's confidentiality policy --------------------------------------------------------------
@@ -202,14 +192,14 @@ def policy_acknowledge(request: HttpRequest) -> HttpResponse:
     member = get_portal_member(request.user)
     if member.has_acknowledged_policy:
         messages.info(request, _("You have already acknowledged this policy."))
-        return redirect("sessions_app:portal")
+        return redirect("portal:home")
     try:
         services.policy_acknowledge(member=member, by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        refuse(request, exc)
     else:
         messages.success(request, _("Thank you for acknowledging the confidentiality policy."))
-    return redirect("sessions_app:portal")
+    return redirect("portal:home")
 
 
 # --- Invitation ------------------------------------------------------------------------------------
@@ -248,7 +238,7 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
         if _invited_user(uidb64, token) is None:
             return render(request, "clients/portal/invitation_invalid.html", status=400)
         request.session[_INVITATION_TOKEN_KEY] = token
-        return redirect("clients_portal:invitation_accept", uidb64=uidb64, token=INVITATION_SESSION_TOKEN)
+        return redirect("portal:invitation_accept", uidb64=uidb64, token=INVITATION_SESSION_TOKEN)
 
     user = _invited_user(uidb64, request.session.get(_INVITATION_TOKEN_KEY, ""))
     if user is None:
@@ -266,7 +256,7 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
     record_authentication(request, user, method="password", email=user.email)
     messages.success(request, _("Welcome. Your password is set and you are signed in."))
     messages.info(request, _second_factor_offer())
-    return redirect("sessions_app:portal")
+    return redirect("portal:home")
 
 
 def _second_factor_offer() -> str:

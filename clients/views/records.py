@@ -18,7 +18,7 @@ from clients.models import Client, Concern
 from practice.access import role_required
 from practice.audit import audit_record
 from practice.forms_support import apply_errors as _apply_errors
-from practice.forms_support import id_param
+from practice.forms_support import id_param, refuse
 from practice.forms_support import invalid as _invalid
 from practice.models import AuditAction, User
 
@@ -153,7 +153,7 @@ def member_invite(request: HttpRequest, client_id: int, member_id: int) -> HttpR
     try:
         services.member_invite(member=member, by=request.user, base_url=request.build_absolute_uri("/"))
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refuse(request, error)
     else:
         messages.success(request, _("Invitation sent to %(name)s.") % {"name": member.display_name})
     return redirect("clients:detail", client_id=client_id)
@@ -181,9 +181,9 @@ def intake_detail(request: HttpRequest, client_id: int, member_id: int) -> HttpR
 def intake_reviewed(request: HttpRequest, client_id: int, member_id: int) -> HttpResponse:
     intake = access.get_intake_for_user(request.user, client_id, member_id)
     try:
-        services.intake_mark_reviewed(intake=intake, by=request.user.therapist)
+        services.intake_mark_reviewed(intake=intake, by=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refuse(request, error)
     return redirect("clients:detail", client_id=client_id)
 
 
@@ -200,7 +200,7 @@ def goal_create(request: HttpRequest, client_id: int) -> HttpResponse:
         return render(request, "clients/goal_form.html", context)
     if not form.is_valid():
         return _invalid(request, "clients/goal_form.html", context)
-    services.goal_create(client=client, by=request.user.therapist, **form.cleaned_data)
+    services.goal_create(client=client, by=request.user, **form.cleaned_data)
     messages.success(request, _("Goal added."))
     return redirect("clients:detail", client_id=client.pk)
 
@@ -216,7 +216,7 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
         return render(request, "clients/goal_form.html", context)
     if not form.is_valid():
         return _invalid(request, "clients/goal_form.html", context)
-    services.goal_update(goal=goal, by=request.user.therapist, **form.cleaned_data)
+    services.goal_update(goal=goal, by=request.user, **form.cleaned_data)
     messages.success(request, _("Goal saved."))
     return redirect("clients:detail", client_id=goal.client_id)
 
@@ -277,7 +277,7 @@ def note_edit(request: HttpRequest, note_id: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, "clients/note_form.html", context)
     try:
-        services.note_update(note=note, by=request.user.therapist, **form.cleaned_data)
+        services.note_update(note=note, by=request.user, **form.cleaned_data)
     except ValidationError as error:
         _apply_errors(form, error)
         return _invalid(request, "clients/note_form.html", context)
@@ -290,9 +290,9 @@ def note_edit(request: HttpRequest, note_id: int) -> HttpResponse:
 def note_sign(request: HttpRequest, note_id: int) -> HttpResponse:
     note = access.get_note_for_user(request.user, note_id)
     try:
-        services.note_sign(note=note, by=request.user.therapist)
+        services.note_sign(note=note, by=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refuse(request, error)
     else:
         messages.success(request, _("Note signed and locked."))
     return redirect("clients:note", note_id=note.pk)
@@ -305,7 +305,7 @@ def addendum_add(request: HttpRequest, note_id: int) -> HttpResponse:
     form = AddendumForm(request.POST)
     if form.is_valid():
         try:
-            services.addendum_add(note=note, by=request.user.therapist, body=form.cleaned_data["body"])
+            services.addendum_add(note=note, by=request.user, body=form.cleaned_data["body"])
         except ValidationError as error:
             _apply_errors(form, error)
     if form.errors:
@@ -344,7 +344,7 @@ def consent_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
     try:
         services.consent_revoke(consent=consent, by=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refuse(request, error)
     else:
         messages.success(request, _("Consent withdrawn. It takes effect at once."))
     return redirect("clients:detail", client_id=consent.client_id)

@@ -49,11 +49,15 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",  # django-bootstrap-static: Bootstrap 5 css/js served by us, never a CDN
+    # Ours, from the ground up (docs/architecture.md): each imports only what is above it here.
     "practice",
+    "outbox",
     "clients",
     "sessions_app",
     "referrals",
     "resources",
+    "frontdesk",
+    "devdata",
 ]
 
 MIDDLEWARE = [
@@ -77,7 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "practice.urls"
+ROOT_URLCONF = "frontdesk.urls"
 WSGI_APPLICATION = "practice.wsgi.application"
 
 TEMPLATES = [
@@ -275,7 +279,7 @@ EMAIL_FILE_PATH = str(VAR_DIR / "outbox")
 if env.str("EMAIL_URL", default=""):
     globals().update(env.email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = "practice.email.FileAndConsoleBackend"
+    EMAIL_BACKEND = "outbox.backends.FileAndConsoleBackend"
 
 # --- Celery ---------------------------------------------------------------------------------------
 # Tasks take ids only (the broker stores arguments in clear), run late-acknowledged so a lost worker
@@ -324,7 +328,7 @@ REFERRAL_RATE_WINDOW_SECONDS = env.int("REFERRAL_RATE_WINDOW_SECONDS", default=6
 
 # Hours before a session that each attending member is reminded (their own channels and consents).
 REMINDER_HOURS = env.list("REMINDER_HOURS", cast=int, default=[48, 2])
-SMS_BACKEND = env.str("SMS_BACKEND", default="practice.channels.ConsoleSMSBackend")
+SMS_BACKEND = env.str("SMS_BACKEND", default="outbox.channels.ConsoleSMSBackend")
 NOTIFICATION_REQUEUE_AFTER_SECONDS = env.int("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=300)
 NOTIFICATION_SENDING_TIMEOUT_SECONDS = 900
 NOTIFICATION_MAX_ATTEMPTS = 6

@@ -19,7 +19,7 @@ SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
 FIELD_ENCRYPTION_KEY = ["tGhh2cPxvPcXakfN3zmX3dnJ7ywC0vMzk6Gx2xVmYJQ="]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-SMS_BACKEND = "practice.channels.LocmemSMSBackend"
+SMS_BACKEND = "outbox.channels.LocmemSMSBackend"
 # A real worker started by a test writes its email here, so the test can count what was sent.
 if env.str("TEST_EMAIL_FILE_PATH", default=""):
     EMAIL_BACKEND = "tests.testapp.email.SlowFileBackend"

@@ -35,7 +35,7 @@ def letter(request: HttpRequest, referral_id: int) -> HttpResponse:
         try:
             services.letter_send(
                 referral=referral,
-                by=therapist,
+                by=request.user,
                 body=form.cleaned_data.get("body", ""),
                 kind=form.cleaned_data["kind"],
                 token=form.cleaned_data["token"],

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from practice.access import role_required
 from practice.audit import audit_record
-from practice.forms_support import apply_errors
+from practice.forms_support import apply_errors, refuse
 from practice.models import AuditAction, User
 from referrals import access, selectors, services
 from referrals.forms import AcceptForm, DeclineForm, NoteForm, ReferOnForm, TriageFilterForm
@@ -73,7 +73,7 @@ def _act(request: HttpRequest, referral_id: int, prefix: str, service: Callable,
             service(referral=referral, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
-                messages.error(request, " ".join(error.messages))
+                refuse(request, error)
                 return redirect("referrals:detail", referral_id=referral.pk)
             apply_errors(form, error)
         else:
@@ -123,7 +123,7 @@ def referral_accept(request: HttpRequest, referral_id: int) -> HttpResponse:
             base_url=request.build_absolute_uri("/"),
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refuse(request, error)
         return redirect("referrals:detail", referral_id=referral.pk)
     messages.success(request, _("Accepted: client %(ref)s created.") % {"ref": referral.client.reference})
     for problem in problems:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clients.access import get_client_for_user
 from practice.access import role_required
 from practice.audit import audit_record
-from practice.forms_support import id_param
+from practice.forms_support import id_param, refuse
 from practice.models import AuditAction, User
 from resources import access, selectors, services
 from resources.forms import AssignmentEditForm, AssignmentForm, FeedbackForm
@@ -47,7 +47,7 @@ def assignment_create(request: HttpRequest, client_id: int) -> HttpResponse:
     if not form.is_valid():
         return invalid(request, "resources/assignment_form.html", context)
     try:
-        assignment = services.assignment_create(client=client, by=request.user.therapist, **form.cleaned_data)
+        assignment = services.assignment_create(client=client, by=request.user, **form.cleaned_data)
     except ValidationError as error:
         apply_errors(form, error)
         return invalid(request, "resources/assignment_form.html", context)
@@ -78,7 +78,7 @@ def assignment_edit(request: HttpRequest, assignment_id: int) -> HttpResponse:
     if not form.is_valid():
         return invalid(request, "resources/assignment_edit.html", context)
     try:
-        services.assignment_update(assignment=assignment, by=request.user.therapist, **form.cleaned_data)
+        services.assignment_update(assignment=assignment, by=request.user, **form.cleaned_data)
     except ValidationError as error:
         apply_errors(form, error)
         return invalid(request, "resources/assignment_edit.html", context)
@@ -91,9 +91,9 @@ def assignment_edit(request: HttpRequest, assignment_id: int) -> HttpResponse:
 def assignment_release(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = access.get_assignment_for_user(request.user, assignment_id)
     try:
-        assignment = services.stage_release(assignment=assignment, by=request.user.therapist)
+        assignment = services.stage_release(assignment=assignment, by=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refuse(request, error)
     else:
         messages.success(request, _("Stage %(n)s released.") % {"n": assignment.released_stage})
     return redirect("resources:assignment", assignment_id=assignment.pk)
@@ -106,7 +106,7 @@ def assignment_feedback(request: HttpRequest, assignment_id: int) -> HttpRespons
     form = FeedbackForm(request.POST, members=selectors.members_for(assignment))
     if form.is_valid():
         try:
-            services.feedback_add(assignment=assignment, by=request.user.therapist, **form.cleaned_data)
+            services.feedback_add(assignment=assignment, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
     if form.errors:

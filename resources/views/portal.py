@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clients.access import get_portal_member
 from practice.access import role_required
 from practice.audit import audit_record
+from practice.forms_support import refuse
 from practice.models import AuditAction, User
 from resources import access, selectors, services
 from resources.forms import ProgressForm
@@ -84,7 +85,7 @@ def progress(request: HttpRequest, assignment_id: int, step_id: int | None = Non
         messages.success(request, _("Marked as done. Your notes are saved; only you and your therapist can read them."))
     else:
         messages.success(request, _("Saved. Only you and your therapist can read your notes."))
-    return redirect("resources:portal_assignment", assignment_id=assignment.pk)
+    return redirect("portal:assignment", assignment_id=assignment.pk)
 
 
 # --- Workshops ------------------------------------------------------------------------------------
@@ -104,7 +105,7 @@ def workshop_register(request: HttpRequest, workshop_id: int) -> HttpResponse:
     try:
         registration = services.registration_create(workshop=workshop, member=member, by=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refuse(request, error)
     else:
         if registration.status == Registration.Status.REGISTERED:
             messages.success(request, _("You are registered. We will send you a reminder the day before."))
@@ -116,7 +117,7 @@ def workshop_register(request: HttpRequest, workshop_id: int) -> HttpResponse:
                     "If a place opens up, it is yours and we will tell you."
                 ),
             )
-    return redirect("resources:portal_workshops")
+    return redirect("portal:workshops")
 
 
 @require_POST
@@ -126,11 +127,11 @@ def workshop_cancel(request: HttpRequest, workshop_id: int) -> HttpResponse:
     registration = access.get_portal_registration(workshop, member)  # never by a registration id
     if registration is None:
         messages.info(request, _("You were not registered for this workshop."))
-        return redirect("resources:portal_workshops")
+        return redirect("portal:workshops")
     try:
         services.registration_cancel(registration=registration, by=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refuse(request, error)
     else:
         messages.success(request, _("Cancelled. Thank you for letting us know."))
-    return redirect("resources:portal_workshops")
+    return redirect("portal:workshops")

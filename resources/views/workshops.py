@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clients.access import get_client_for_user
 from practice.access import role_required
+from practice.forms_support import refuse
 from practice.models import User
 from resources import access, selectors, services
 from resources.forms import RegisterClientForm
@@ -72,7 +73,7 @@ def registration_cancel(request: HttpRequest, registration_id: int) -> HttpRespo
     try:
         services.registration_cancel(registration=registration, by=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refuse(request, error)
     else:
         messages.success(request, _("Registration cancelled. If anyone was waiting, the first in line has the place."))
     return redirect("resources:workshop", workshop_id=registration.workshop_id)

@@ -24,8 +24,8 @@ from django.views.decorators.http import require_http_methods
 
 from clients.access import get_portal_member
 from clients.models import Member
-from clients.views.portal import member_zone
 from practice.access import role_required
+from practice.forms_support import error_text
 from practice.models import Therapist, User
 from sessions_app import selectors, services
 from sessions_app.access import get_portal_appointment
@@ -74,7 +74,7 @@ def _days(*, therapist: Therapist, rules: BookingRules, zone, monday: date, moda
     """Free slots of the member's week (Monday to Sunday in the member's zone), grouped by local day."""
     week_start = datetime.combine(monday, time.min, tzinfo=zone)
     week_end = datetime.combine(monday + timedelta(weeks=1), time.min, tzinfo=zone)
-    therapist_zone = zoneinfo.ZoneInfo(therapist.time_zone)  # free_slots counts days in the therapist's zone
+    therapist_zone = therapist.zone  # free_slots counts days in the therapist's zone
     slots = selectors.free_slots(
         therapist=therapist,
         first_day=week_start.astimezone(therapist_zone).date(),
@@ -108,7 +108,7 @@ class Viewer:
 def _viewer(request: HttpRequest, therapist: Therapist | None = None) -> Viewer:
     member = get_portal_member(request.user)
     rules = selectors.rules_for(therapist or member.client.primary_therapist)
-    return Viewer(member=member, zone=member_zone(member), rules=rules)
+    return Viewer(member=member, zone=member.zone, rules=rules)
 
 
 def _modality(raw: str | None, rules: BookingRules) -> str | None:
@@ -175,12 +175,12 @@ def book(request: HttpRequest) -> HttpResponse:
             viewer,
             modality=modality,
             week=_week_of(start, viewer.zone),
-            error=" ".join(error.messages),
+            error=error_text(error),
             status=_error_status(error),
         )
     when = {"when": _when(appointment.start, viewer.zone)}
     messages.success(request, _("Your session is booked for %(when)s.") % when)
-    return redirect("sessions_app:portal")
+    return redirect("portal:home")
 
 
 def _book_page(request, viewer: Viewer, *, modality=None, week=None, error=None, closed=False, status=200):
@@ -203,17 +203,9 @@ def _book_page(request, viewer: Viewer, *, modality=None, week=None, error=None,
 
 def _move_refusal(appointment: Appointment, viewer: Viewer) -> str | None:
     """Why this session cannot be moved online (the service refuses the same), or None."""
-    now, hours = timezone.now(), viewer.rules.late_cancel_hours
     if not viewer.client.self_booking:
         return NOT_OPEN
-    if appointment.status != Appointment.Status.BOOKED or appointment.start <= now:
-        return _("Only an upcoming booked session can be moved.")
-    if appointment.start - now < timedelta(hours=hours):
-        return _(
-            "Less than %(hours)s hours before the session it can no longer be moved online. "
-            "You can still cancel it (recorded as a late cancellation) or contact your therapist."
-        ) % {"hours": hours}
-    return None
+    return services.move_refusal(appointment=appointment, rules=viewer.rules, now=timezone.now())
 
 
 @require_http_methods(["GET", "POST"])
@@ -240,12 +232,12 @@ def session_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
             viewer,
             appointment,
             week=_week_of(start, viewer.zone),
-            error=" ".join(error.messages),
+            error=error_text(error),
             status=_error_status(error),
         )
     moved = {"old": _when(old_start, viewer.zone), "new": _when(appointment.start, viewer.zone)}
     messages.success(request, _("Your session of %(old)s is moved to %(new)s.") % moved)
-    return redirect("sessions_app:portal")
+    return redirect("portal:home")
 
 
 def _move_page(request, viewer: Viewer, appointment: Appointment, *, week=None, error=None, status=200):
@@ -299,14 +291,14 @@ def session_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     try:
         appointment = services.appointment_cancel(appointment=appointment, by=request.user, via=Appointment.Via.PORTAL)
     except ValidationError as error:
-        return _cancel_page(request, viewer, appointment, error=" ".join(error.messages), status=400)
+        return _cancel_page(request, viewer, appointment, error=error_text(error), status=400)
     when = {"when": _when(appointment.start, viewer.zone)}
     if appointment.status == Appointment.Status.LATE_CANCELLED:
         late = _("Your session of %(when)s is cancelled late — your therapist has been told.")
         messages.warning(request, late % when)
     else:
         messages.success(request, _("Your session of %(when)s is cancelled.") % when)
-    return redirect("sessions_app:portal")
+    return redirect("portal:home")
 
 
 def _cancel_page(request, viewer: Viewer, appointment: Appointment, *, error=None, status=200):
@@ -318,7 +310,7 @@ def _cancel_page(request, viewer: Viewer, appointment: Appointment, *, error=Non
         "joint": appointment.attendances.count() > 1,
         "error": error,
         "refusal": _cancel_refusal(appointment, viewer),
-        "late": appointment.start - timezone.now() < timedelta(hours=hours),
+        "late": services.is_late(start=appointment.start, rules=viewer.rules, now=timezone.now()),
         "late_cancel_hours": hours,
     }
     return render(request, "sessions_app/session_cancel.html", context, status=status)

@@ -22,6 +22,7 @@ from practice.access import role_required
 from practice.audit import audit_record
 from practice.forms_support import apply_errors as _apply_errors
 from practice.forms_support import invalid as _invalid
+from practice.forms_support import refuse
 from practice.models import AuditAction, User
 from sessions_app import availability_access, availability_services, calendar_selectors, services
 from sessions_app.access import get_appointment_for_user, get_calendar_therapist
@@ -50,7 +51,7 @@ def _refused(request, template: str, context: dict, form, error: ValidationError
     if hasattr(error, "error_dict"):
         _apply_errors(form, error)
         return _invalid(request, template, context)
-    messages.error(request, " ".join(error.messages))
+    refuse(request, error)
     return render(request, template, context, status=400)
 
 
@@ -250,7 +251,7 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
     try:
         services.appointment_cancel(appointment=appointment, by=request.user, via=CALENDAR, late=late)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refuse(request, error)
     else:
         done = _("Cancelled (recorded as a late cancellation).") if late else _("Cancelled.")
         messages.success(request, done)
@@ -268,7 +269,7 @@ def appointment_mark(request: HttpRequest, appointment_id: int) -> HttpResponse:
     try:
         marked = services.appointment_mark(appointment=appointment, status=form.cleaned_data["status"], by=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refuse(request, error)
     else:
         messages.success(request, _("Marked as %(status)s.") % {"status": marked.get_status_display().lower()})
     return redirect("sessions_app:appointment", appointment_id=appointment.pk)

@@ -43,8 +43,8 @@ def test_a_couple_from_first_contact_to_signed_notes(client, alice, deliver, mai
         "risk_unsafe_at_home": "no",
         "action": "submit",
     }
-    browsers["ada"].post(reverse("clients_portal:intake"), intake)
-    browsers["ada"].post(reverse("clients_portal:policy_acknowledge"))
+    browsers["ada"].post(reverse("portal:intake"), intake)
+    browsers["ada"].post(reverse("portal:policy_acknowledge"))
     assert IntakeResponse.objects.get(member=ada).status == "submitted"
 
     page = therapist.get(reverse("clients:detail", args=[unit.pk])).content.decode()
@@ -64,10 +64,10 @@ def test_a_couple_from_first_contact_to_signed_notes(client, alice, deliver, mai
         seen = "".join(
             browser.get(url).content.decode()
             for url in [
-                reverse("sessions_app:portal"),
-                reverse("clients_portal:intake"),
-                reverse("clients_portal:profile"),
-                reverse("clients_portal:consents"),
+                reverse("portal:home"),
+                reverse("portal:intake"),
+                reverse("portal:profile"),
+                reverse("portal:consents"),
             ]
         )
         assert "SHARED-GOAL" in seen

@@ -58,7 +58,7 @@ def test_no_marker_reaches_the_raw_database(alice):
     addendum = Addendum(note=note, author=alice)
     fill(addendum, 0)
     addendum.save()
-    goal = services.goal_create(client=unit, by=alice, text=f"{MARKER}-goal")
+    goal = services.goal_create(client=unit, by=alice.user, text=f"{MARKER}-goal")
     Consent.objects.create(client=unit, member=unit.members.first(), kind="treatment", recorded_by=alice.user)
 
     raw = raw_database_text()

@@ -14,11 +14,11 @@ from clients.models import Client, Consent, IntakeResponse
 from practice.models import AuditAction, AuditEvent
 from tests.factories import ClientFactory, couple, portal_user_for
 
-PORTAL = reverse("sessions_app:portal")
-PROFILE = reverse("clients_portal:profile")
-INTAKE = reverse("clients_portal:intake")
-CONSENTS = reverse("clients_portal:consents")
-ACKNOWLEDGE = reverse("clients_portal:policy_acknowledge")
+PORTAL = reverse("portal:home")
+PROFILE = reverse("portal:profile")
+INTAKE = reverse("portal:intake")
+CONSENTS = reverse("portal:consents")
+ACKNOWLEDGE = reverse("portal:policy_acknowledge")
 SAFE = {"risk_self_harm": "no", "risk_harm_to_others": "no", "risk_unsafe_at_home": "unsure"}
 
 
@@ -48,7 +48,7 @@ def web_a(client, partner_a):
 
 
 def withdraw_url(consent):
-    return reverse("clients_portal:consent_withdraw", args=[consent.pk])
+    return reverse("portal:consent_withdraw", args=[consent.pk])
 
 
 def give(member, kind=Consent.Kind.TELEHEALTH):
@@ -57,7 +57,7 @@ def give(member, kind=Consent.Kind.TELEHEALTH):
 
 def invitation_path(user):
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
-    return reverse("clients_portal:invitation_accept", args=[uidb64, default_token_generator.make_token(user)])
+    return reverse("portal:invitation_accept", args=[uidb64, default_token_generator.make_token(user)])
 
 
 def every_page(web):
@@ -127,8 +127,8 @@ def test_home_welcomes_by_preferred_name_and_offers_the_questionnaire(web_a, par
 
 def test_clients_never_see_notes_or_unshared_goals(web_a, alice, unit):
     services.note_create(client=unit, author=alice, body="NOTE-MARKER-7731")
-    services.goal_create(client=unit, by=alice, text="HIDDEN-GOAL-4410", shared_with_client=False)
-    shared = services.goal_create(client=unit, by=alice, text="Weekly date night", shared_with_client=True)
+    services.goal_create(client=unit, by=alice.user, text="HIDDEN-GOAL-4410", shared_with_client=False)
+    shared = services.goal_create(client=unit, by=alice.user, text="Weekly date night", shared_with_client=True)
     body = every_page(web_a)
     assert "NOTE-MARKER-7731" not in body and "HIDDEN-GOAL-4410" not in body
     assert "Weekly date night" in body
@@ -141,14 +141,14 @@ def test_home_takes_a_fixed_number_of_queries(web_a, alice, unit, partner_a, dja
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    services.goal_create(client=unit, by=alice, text="Weekly date night", shared_with_client=True)
+    services.goal_create(client=unit, by=alice.user, text="Weekly date night", shared_with_client=True)
     give(partner_a)
     services.intake_save(member=partner_a, by=partner_a.user, submit=False, hopes="x")
     web_a.get(PORTAL)  # the first request of a session does one-off work (session bookkeeping)
     with CaptureQueriesContext(connection) as one_goal:
         assert web_a.get(PORTAL).status_code == 200
     for i in range(5):
-        services.goal_create(client=unit, by=alice, text=f"goal {i}", shared_with_client=True)
+        services.goal_create(client=unit, by=alice.user, text=f"goal {i}", shared_with_client=True)
     with django_assert_num_queries(len(one_goal.captured_queries)):
         assert web_a.get(PORTAL).status_code == 200
 
@@ -407,7 +407,7 @@ def test_a_tampered_link_or_a_form_without_a_link_shows_the_invalid_page(client,
     member, path = invited
     assert client.get(path[:-3] + "zz/").status_code == 400
     uidb64 = path.split("/")[2]
-    r = client.post(reverse("clients_portal:invitation_accept", args=[uidb64, "set-password"]), GOOD)
+    r = client.post(reverse("portal:invitation_accept", args=[uidb64, "set-password"]), GOOD)
     assert r.status_code == 400 and "new invitation" in r.content.decode()
     member.user.refresh_from_db()
     assert not member.user.has_usable_password()

@@ -69,7 +69,7 @@ def shoot():
 
 
 def sign_in(page, email: str, password: str, totp_secret: str | None = None) -> None:
-    from practice.demo import current_code
+    from devdata.demo import current_code
 
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)

@@ -27,7 +27,7 @@ def jordan(alice):
     member.save(update_fields=["first_name", "preferred_name"])
     portal_user_for(member)
     Consent.objects.create(client=unit, member=member, kind="reminders_email", recorded_by=alice.user)
-    assignment_create(client=unit, resource=programme(stages=3), by=alice)
+    assignment_create(client=unit, resource=programme(stages=3), by=alice.user)
     return member
 
 

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from clients.models import Client
-from practice import outbox
-from practice.models import Notification
+from outbox import services as outbox
+from outbox.models import Notification
 from referrals.models import Referral, ReferralLetter
 from tests.e2e.conftest import PHONE, sign_in
 from tests.factories import PASSWORD

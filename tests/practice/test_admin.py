@@ -6,8 +6,8 @@ from django.test import Client as Browser
 from django.urls import reverse
 
 from clients.models import Addendum, Goal, IntakeResponse, Note
+from outbox.models import Notification
 from practice.fields import encrypted_fields
-from practice.models import Notification
 from tests.factories import PASSWORD, couple
 
 MARKER = "ZQXADMINMARKER"

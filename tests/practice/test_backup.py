@@ -41,7 +41,7 @@ def records(alice):
         IntakeResponse.objects.create(member=member, hopes=f"{MARKER}-hopes-{index}", sexual_history=f"{MARKER}-sh")
     note = Note.objects.create(client=unit, author=alice, body=f"{MARKER}-note")
     Addendum.objects.create(note=note, author=alice, body=f"{MARKER}-addendum")
-    services.goal_create(client=unit, by=alice, text=f"{MARKER}-goal")
+    services.goal_create(client=unit, by=alice.user, text=f"{MARKER}-goal")
     Consent.objects.create(client=unit, member=unit.members.first(), kind="treatment", recorded_by=alice.user)
     return unit
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from practice.demo import DEMO_ACCOUNTS, current_code
+from devdata.demo import DEMO_ACCOUNTS, current_code
 from practice.models import Therapist, User
 
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from clients import selectors
 from clients.models import Addendum, Goal, IntakeResponse, Member, Note
+from outbox.models import Notification
 from practice import crypto
 from practice.encryption_audit import stored_values
-from practice.models import Notification
 from tests.factories import ClientFactory, MemberFactory, TherapistFactory, give_totp
 from tests.testapp.models import Secret
 
@@ -94,7 +94,7 @@ def test_every_value_moves_to_the_new_key_and_reads_back_with_it_alone(old_recor
         "clients.IntakeResponse.hopes",
         "clients.Addendum.body",
         "clients.Goal.text",
-        "practice.Notification.address",
+        "outbox.Notification.address",
         "testapp.Secret.body",
         "mfa.Authenticator.data.secret",
         "mfa.Authenticator.data.seed",

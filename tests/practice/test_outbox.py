@@ -10,9 +10,9 @@ from django.core import mail
 from django.db import connections
 from django.utils import timezone
 
-from practice import outbox
-from practice.channels import PermanentDeliveryError, TransientDeliveryError
-from practice.models import Notification
+from outbox import services as outbox
+from outbox.channels import PermanentDeliveryError, TransientDeliveryError
+from outbox.models import Notification
 from tests.factories import ClientFactory
 
 
@@ -95,7 +95,7 @@ def test_dispatch_queues_one_task_per_batch_of_ids(member, settings, django_capt
     ids = [queue(member).pk for _ in range(10)]
     batches = []
     with (
-        patch("practice.tasks.notifications_deliver.delay", batches.append),
+        patch("outbox.tasks.notifications_deliver.delay", batches.append),
         django_capture_on_commit_callbacks(execute=True),
     ):
         assert sorted(outbox.notifications_dispatch()) == sorted(ids)
@@ -152,7 +152,7 @@ def test_two_dispatch_passes_at_once_claim_each_message_once(monkeypatch):
     member = ClientFactory().members.get()
     ids = {queue(member).pk for _ in range(40)}
     claimed: list[list[int]] = []
-    from practice import tasks
+    from outbox import tasks
 
     monkeypatch.setattr(tasks.notifications_deliver, "delay", lambda ids: None)  # only the claims matter here
     barrier = threading.Barrier(2)

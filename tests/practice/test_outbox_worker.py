@@ -20,9 +20,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from practice import outbox
+from outbox import services as outbox
+from outbox.models import Notification
 from practice.celery import app
-from practice.models import Notification
 from tests.factories import ClientFactory
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,8 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from clients.models import Client, Member, MemberSearchToken
-from practice import scale
-from practice.models import Notification, Therapist
+from devdata import scale
+from outbox.models import Notification
+from practice.models import Therapist
 from referrals.models import Referral
 from sessions_app.models import Appointment
 

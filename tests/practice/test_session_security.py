@@ -65,9 +65,9 @@ def test_a_client_has_30_idle_minutes(client, clock, client_user):
     client.force_login(client_user)
     client.get("/")
     clock.shift(timedelta(minutes=29))
-    assert client.get(reverse("sessions_app:portal")).status_code == 200
+    assert client.get(reverse("portal:home")).status_code == 200
     clock.shift(timedelta(minutes=30))
-    r = client.get(reverse("sessions_app:portal"))
+    r = client.get(reverse("portal:home"))
     assert r.status_code == 302 and r.url == f"{LOGIN}?next=/portal/"
 
 
@@ -135,7 +135,7 @@ def test_the_limits_are_read_from_the_environment(tmp_path):
 
 
 def test_a_real_sign_in_starts_the_clock(client, clock, alice):
-    from practice.demo import current_code
+    from devdata.demo import current_code
 
     client.post(LOGIN, {"login": alice.user.email, "password": PASSWORD})
     client.post("/accounts/2fa/authenticate/", {"code": current_code(alice.totp_secret)})
@@ -163,7 +163,7 @@ def test_anonymous_visitors_are_untouched(client, db):
 
 def sign_in(browser: Browser, user, secret: str | None = None) -> None:
     """A real sign-in (force_login has no address, so its session is not registered)."""
-    from practice.demo import current_code
+    from devdata.demo import current_code
 
     browser.post(LOGIN, {"login": user.email, "password": PASSWORD})
     if secret:
@@ -185,8 +185,8 @@ def test_the_sessions_page_lists_them_and_signs_out_the_others(client_user):
     r = here.post(reverse("usersessions_list"))
     assert r.status_code == 302
     assert not session_exists(there.session.session_key)
-    assert there.get(reverse("sessions_app:portal")).status_code == 302
-    assert here.get(reverse("sessions_app:portal")).status_code == 200
+    assert there.get(reverse("portal:home")).status_code == 302
+    assert here.get(reverse("portal:home")).status_code == 200
     assert AuditEvent.objects.filter(action=AuditAction.LOGOUT, actor=client_user).count() == 1  # by them, of theirs
     assert logouts(client_user) == 1
 
@@ -210,7 +210,7 @@ def test_the_sessions_page_needs_sign_in(client, db):
 
 def test_the_navigation_links_to_the_sessions_page(client, client_user):
     client.force_login(client_user)
-    assert f'href="{reverse("usersessions_list")}"' in client.get(reverse("sessions_app:portal")).content.decode()
+    assert f'href="{reverse("usersessions_list")}"' in client.get(reverse("portal:home")).content.decode()
 
 
 def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(client_user):
@@ -220,8 +220,8 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(client_use
     r = here.post("/accounts/password/change/", {"oldpassword": PASSWORD, "password1": new, "password2": new})
     assert r.status_code == 302
     assert not session_exists(other_key)  # ended, not merely refused on its next request
-    assert there.get(reverse("sessions_app:portal")).status_code == 302
-    assert here.get(reverse("sessions_app:portal")).status_code == 200
+    assert there.get(reverse("portal:home")).status_code == 302
+    assert here.get(reverse("portal:home")).status_code == 200
     assert logouts(client_user) == 1
 
 
@@ -235,7 +235,7 @@ def test_a_password_reset_ends_every_session(client, client_user, mailoutbox):
     r = client.post(set_password_page, {"password1": new, "password2": new})
     assert r.status_code == 302
     assert not session_exists(other_key)
-    assert there.get(reverse("sessions_app:portal")).status_code == 302
+    assert there.get(reverse("portal:home")).status_code == 302
 
 
 def test_deactivation_ends_every_session_and_audits_it(client, clock, admin_user, alice):

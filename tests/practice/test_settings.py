@@ -84,6 +84,6 @@ def test_the_embedded_default_is_sqlite_immediate_with_a_file_broker(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)  # noqa: S603
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["IMMEDIATE", "filesystem://", "practice.email.FileAndConsoleBackend"]
+    assert result.stdout.split() == ["IMMEDIATE", "filesystem://", "outbox.backends.FileAndConsoleBackend"]
     assert (tmp_path / "secret_key").exists() and (tmp_path / "field_encryption_key").exists()
     assert (tmp_path / "celery" / "queue").is_dir()

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from practice.demo import current_code
+from devdata.demo import current_code
 from practice.models import AuditAction, AuditEvent
 from tests.factories import PASSWORD, has_totp
 
@@ -48,8 +48,8 @@ def test_staff_lands_on_the_schedule(client, staff_user):
 def test_client_signs_in_without_second_factor_and_lands_on_portal(client, client_user):
     r = sign_in(client, client_user.email)
     assert r.status_code == 302
-    assert client.get(reverse("home")).url == reverse("sessions_app:portal")
-    assert client.get(reverse("sessions_app:portal")).status_code == 200
+    assert client.get(reverse("home")).url == reverse("portal:home")
+    assert client.get(reverse("portal:home")).status_code == 200
 
 
 def test_wrong_password_keeps_the_email_and_says_why(client, alice):

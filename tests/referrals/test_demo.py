@@ -2,9 +2,9 @@
 
 from django.urls import reverse
 
-from practice.demo import seed_demo
+from devdata.demo import seed_demo
+from devdata.referrals import seed_referrals
 from practice.models import Therapist
-from referrals.demo import seed_referrals
 from referrals.models import Referral, ReferralEvent, Referrer
 
 

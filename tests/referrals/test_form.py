@@ -4,8 +4,9 @@ bad input kept and explained, never a 500."""
 import pytest
 from django.urls import reverse
 
-from practice import outbox
-from practice.models import AuditAction, AuditEvent, Notification
+from outbox import services as outbox
+from outbox.models import Notification
+from practice.models import AuditAction, AuditEvent
 from referrals.models import Referral, ReferralEvent, Referrer
 from tests.factories import TherapistFactory, UserFactory
 from tests.referrals.conftest import PERSON_MARKERS, form_data

@@ -5,8 +5,9 @@ import pytest
 from django.urls import reverse
 
 from clients import services as client_services
-from practice import outbox
-from practice.models import AuditAction, AuditEvent, Notification
+from outbox import services as outbox
+from outbox.models import Notification
+from practice.models import AuditAction, AuditEvent
 from referrals import services
 from referrals.models import ReferralEvent, ReferralLetter
 from tests.factories import ReferralFactory, ReferrerFactory
@@ -155,13 +156,15 @@ def test_clergy_cannot_be_sent_a_clinical_letter(client, alice, clergy_accepted,
 
 
 def test_the_service_forces_the_clergy_text(alice, clergy_accepted):
-    letter = services.letter_send(referral=clergy_accepted, by=alice, kind="first_seen", body=CLINICAL, token="b" * 32)
+    letter = services.letter_send(
+        referral=clergy_accepted, by=alice.user, kind="first_seen", body=CLINICAL, token="b" * 32
+    )
     assert letter.kind == "acknowledgement" and CLINICAL not in letter.body
 
 
 def test_the_service_refuses_without_consent(alice, accepted):
     with pytest.raises(Exception, match="no active consent"):
-        services.letter_send(referral=accepted, by=alice, kind="received", body="x", token="c" * 32)
+        services.letter_send(referral=accepted, by=alice.user, kind="received", body="x", token="c" * 32)
 
 
 # --- who may write --------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 from django.urls import reverse
 
-from practice import outbox
-from practice.models import Notification
+from outbox import services as outbox
+from outbox.models import Notification
 from referrals import services
 from tests.referrals.conftest import PERSON_MARKERS, form_data
 

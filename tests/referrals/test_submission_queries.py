@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clients.models import Concern
-from practice.models import Notification, User
+from outbox.models import Notification
+from practice.models import User
 from referrals import services
 from referrals.models import Referral
 from tests.factories import ReferralFactory, TherapistFactory, UserFactory

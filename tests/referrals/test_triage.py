@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients.models import Client, Concern, Member
-from practice.models import AuditAction, AuditEvent, Notification
+from outbox.models import Notification
+from practice.models import AuditAction, AuditEvent
 from referrals import services
 from referrals.models import Referral, ReferralEvent
 from tests.factories import ReferralFactory, ReferrerFactory, TherapistFactory

@@ -53,7 +53,7 @@ def reading(db):
 @pytest.fixture
 def assignment(alice, unit, sensate):
     """The programme, given to both partners."""
-    return services.assignment_create(client=unit, resource=sensate, by=alice)
+    return services.assignment_create(client=unit, resource=sensate, by=alice.user)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def test_the_admin_lists_resources_with_stages_and_workshops_with_numbers(client
 
 
 def test_assignments_are_listed_and_searched_without_the_note(client, admin_user, alice, unit, sensate, partner_a):
-    assignment = services.assignment_create(client=unit, resource=sensate, by=alice, note="ADMINMUSTNOTSEE")
+    assignment = services.assignment_create(client=unit, resource=sensate, by=alice.user, note="ADMINMUSTNOTSEE")
     services.progress_save(
         assignment=assignment, member=partner_a, by=partner_a.user, step=sensate.steps.first(), log="ADMINMUSTNOTSEE"
     )

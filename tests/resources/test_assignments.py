@@ -31,12 +31,12 @@ def finish(assignment, member, number=1, log="ok"):
 
 
 def test_the_page_shows_adherence_and_overdue_work(therapist_web, alice, unit, sensate, reading, partner_a, partner_b):
-    late = services.assignment_create(client=unit, resource=reading, by=alice, due_on=timezone.localdate())
+    late = services.assignment_create(client=unit, resource=reading, by=alice.user, due_on=timezone.localdate())
     Assignment.objects.filter(pk=late.pk).update(due_on=timezone.localdate() - timedelta(days=2))
-    done = services.assignment_create(client=unit, resource=ResourceFactory(title="Done reading"), by=alice)
+    done = services.assignment_create(client=unit, resource=ResourceFactory(title="Done reading"), by=alice.user)
     for member in (partner_a, partner_b):
         services.progress_save(assignment=done, member=member, by=member.user, mark_done=True)
-    services.assignment_create(client=unit, resource=sensate, by=alice)
+    services.assignment_create(client=unit, resource=sensate, by=alice.user)
 
     r = therapist_web.get(page(unit))
     assert r.status_code == 200
@@ -74,14 +74,14 @@ def test_the_page_query_count_does_not_grow_with_the_homework(
 ):
     resources = [programme(3, title=f"P{i}") if i % 2 else ResourceFactory() for i in range(10)]
     for resource in resources[:2]:
-        services.assignment_create(client=unit, resource=resource, by=alice)
+        services.assignment_create(client=unit, resource=resource, by=alice.user)
     finish(Assignment.objects.filter(released_stage=1).first(), partner_a)
     therapist_web.get(page(unit))  # warm up: per-session bookkeeping of the first request is not the page's cost
     with CaptureQueriesContext(connection) as two:
         therapist_web.get(page(unit))
     for resource in resources[2:]:
-        assignment = services.assignment_create(client=unit, resource=resource, by=alice)
-        services.feedback_add(assignment=assignment, by=alice, body="x")
+        assignment = services.assignment_create(client=unit, resource=resource, by=alice.user)
+        services.feedback_add(assignment=assignment, by=alice.user, body="x")
     with django_assert_num_queries(len(two.captured_queries)):
         therapist_web.get(page(unit))
 
@@ -195,7 +195,7 @@ def test_reading_a_members_log_shows_it_and_audits_every_row(therapist_web, alic
 
 
 def test_the_log_of_a_partner_the_work_is_not_for_is_404(therapist_web, alice, unit, reading, partner_a, partner_b):
-    assignment = services.assignment_create(client=unit, resource=reading, by=alice, member=partner_a)
+    assignment = services.assignment_create(client=unit, resource=reading, by=alice.user, member=partner_a)
     assert therapist_web.get(reverse("resources:member_log", args=[assignment.pk, partner_b.pk])).status_code == 404
 
 

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connections
 
-from practice.models import Notification
+from outbox.models import Notification
 from resources import messages, services
 from resources.models import Registration
 from tests.factories import ClientFactory, WorkshopFactory

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from practice.demo import seed_demo
-from resources.demo import WORKSHOP_TITLE, seed_resources
+from devdata.demo import seed_demo
+from devdata.resources import WORKSHOP_TITLE, seed_resources
 from resources.models import Assignment, ExerciseStep, Registration, Resource, StepProgress, Workshop
 
 

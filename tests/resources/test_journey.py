@@ -33,13 +33,13 @@ def test_a_couple_works_through_a_programme_privately_and_the_therapist_follows(
     assert Registration.objects.filter(status="registered").count() == 2
     programme = Assignment.objects.get(resource=sensate)
     stage_one = sensate.steps.order_by("order")[0]
-    stage_url = reverse("resources:portal_step_progress", args=[programme.pk, stage_one.pk])
+    stage_url = reverse("portal:step_progress", args=[programme.pk, stage_one.pk])
 
     # Each partner works privately.
     web_a.post(stage_url, {"log": "A: slower than I expected", "done": "on"})
-    page_b = web_b.get(reverse("resources:portal_assignment", args=[programme.pk])).content.decode()
+    page_b = web_b.get(reverse("portal:assignment", args=[programme.pk])).content.decode()
     assert "A: slower" not in page_b and "Your partner has finished this stage too" in page_b
-    assert "Couples evening" in web_b.get(reverse("resources:portal_workshops")).content.decode()
+    assert "Couples evening" in web_b.get(reverse("portal:workshops")).content.decode()
 
     # The therapist cannot release stage two until both have finished stage one.
     therapist.post(reverse("resources:assignment_release", args=[programme.pk]))
@@ -55,5 +55,5 @@ def test_a_couple_works_through_a_programme_privately_and_the_therapist_follows(
     assert (overview["adherence"].total, overview["adherence"].open) == (2, 2)
     log_b = therapist.get(reverse("resources:member_log", args=[programme.pk, partner_b.pk])).content.decode()
     assert "B: calmer" in log_b and "A: slower" not in log_b
-    page_a = web_a.get(reverse("resources:portal_assignment", args=[programme.pk])).content.decode()
+    page_a = web_a.get(reverse("portal:assignment", args=[programme.pk])).content.decode()
     assert "B: calmer" not in page_a and "A: slower" in page_a and "Do part 2." in page_a

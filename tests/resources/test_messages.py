@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from clients.models import Consent
-from practice.models import Notification
+from outbox.models import Notification
 from resources import messages, services
 from tests.factories import WorkshopFactory
 
@@ -37,7 +37,7 @@ def rows(kind):
 
 
 def test_a_due_date_queues_a_reminder_the_day_before_for_each_partner(alice, consenting, sensate, partner_a):
-    assignment = services.assignment_create(client=consenting, resource=sensate, by=alice, due_on=in_days(5))
+    assignment = services.assignment_create(client=consenting, resource=sensate, by=alice.user, due_on=in_days(5))
     queued = list(rows(messages.ASSIGNMENT_DUE))
     assert len(queued) == 2 and {n.status for n in queued} == {"pending"}
     assert queued[0].member == partner_a and queued[0].target_id == str(assignment.pk)
@@ -50,31 +50,31 @@ def test_no_reminder_without_email_consent_address_or_preference(
 ):
     partner_b.contact_by_email = False
     partner_b.save(update_fields=["contact_by_email"])
-    services.assignment_create(client=unit, resource=reading, by=alice, due_on=in_days(5))
+    services.assignment_create(client=unit, resource=reading, by=alice.user, due_on=in_days(5))
     assert [n.member_id for n in rows(messages.ASSIGNMENT_DUE)] == [partner_a.pk]
 
 
 def test_no_reminder_without_the_reminder_consent(alice, unit, reading):
-    services.assignment_create(client=unit, resource=reading, by=alice, due_on=in_days(5))
+    services.assignment_create(client=unit, resource=reading, by=alice.user, due_on=in_days(5))
     assert not rows(messages.ASSIGNMENT_DUE).exists()
 
 
 def test_work_for_one_partner_reminds_that_partner_only(alice, consenting, reading, partner_b):
-    services.assignment_create(client=consenting, resource=reading, by=alice, member=partner_b, due_on=in_days(5))
+    services.assignment_create(client=consenting, resource=reading, by=alice.user, member=partner_b, due_on=in_days(5))
     assert [n.member_id for n in rows(messages.ASSIGNMENT_DUE)] == [partner_b.pk]
 
 
 def test_no_reminder_when_the_day_before_has_passed_or_no_due_date(alice, consenting, reading, sensate):
-    services.assignment_create(client=consenting, resource=reading, by=alice, due_on=timezone.localdate())
-    services.assignment_create(client=consenting, resource=sensate, by=alice)
+    services.assignment_create(client=consenting, resource=reading, by=alice.user, due_on=timezone.localdate())
+    services.assignment_create(client=consenting, resource=sensate, by=alice.user)
     assert not rows(messages.ASSIGNMENT_DUE).exists()
 
 
 def test_a_new_due_date_replaces_the_reminder_and_an_old_date_can_come_back(alice, consenting, reading):
-    assignment = services.assignment_create(client=consenting, resource=reading, by=alice, due_on=in_days(5))
-    services.assignment_update(assignment=assignment, by=alice, due_on=in_days(8), note="")
+    assignment = services.assignment_create(client=consenting, resource=reading, by=alice.user, due_on=in_days(5))
+    services.assignment_update(assignment=assignment, by=alice.user, due_on=in_days(8), note="")
     assert set(rows(messages.ASSIGNMENT_DUE).values_list("status", flat=True)) == {"pending", "cancelled"}
-    services.assignment_update(assignment=assignment, by=alice, due_on=in_days(5), note="")
+    services.assignment_update(assignment=assignment, by=alice.user, due_on=in_days(5), note="")
     live = rows(messages.ASSIGNMENT_DUE).filter(status="pending")
     assert live.count() == 2
     assert {n.send_at.astimezone(LONDON).date() for n in live} == {in_days(4)}
@@ -84,7 +84,7 @@ def test_the_reminder_is_sent_once_and_says_nothing_clinical(
     alice, consenting, sensate, partner_a, deliver, mailoutbox
 ):
     assignment = services.assignment_create(
-        client=consenting, resource=sensate, by=alice, due_on=in_days(3), note="CLINICALNOTE"
+        client=consenting, resource=sensate, by=alice.user, due_on=in_days(3), note="CLINICALNOTE"
     )
     due = rows(messages.ASSIGNMENT_DUE).first().send_at
     deliver(now=due + timedelta(minutes=1))
@@ -102,7 +102,7 @@ def test_discreet_wording_keeps_therapy_and_sex_out_of_the_reminder(
 ):
     partner_a.discreet_wording = True
     partner_a.save(update_fields=["discreet_wording"])
-    services.assignment_create(client=consenting, resource=reading, by=alice, member=partner_a, due_on=in_days(3))
+    services.assignment_create(client=consenting, resource=reading, by=alice.user, member=partner_a, due_on=in_days(3))
     deliver(now=rows(messages.ASSIGNMENT_DUE).first().send_at + timedelta(minutes=1))
     (mail,) = mailoutbox
     assert not TRIGGERS.search(mail.subject + mail.body + mail.alternatives[0][0])
@@ -112,7 +112,7 @@ def test_discreet_wording_keeps_therapy_and_sex_out_of_the_reminder(
 def test_no_reminder_once_the_work_is_done_or_the_member_finished_what_was_released(
     alice, consenting, sensate, partner_a, partner_b, deliver, mailoutbox
 ):
-    assignment = services.assignment_create(client=consenting, resource=sensate, by=alice, due_on=in_days(3))
+    assignment = services.assignment_create(client=consenting, resource=sensate, by=alice.user, due_on=in_days(3))
     first = sensate.steps.order_by("order").first()
     services.progress_save(assignment=assignment, member=partner_a, by=partner_a.user, step=first, mark_done=True)
     deliver(now=rows(messages.ASSIGNMENT_DUE).first().send_at + timedelta(minutes=1))
@@ -121,14 +121,14 @@ def test_no_reminder_once_the_work_is_done_or_the_member_finished_what_was_relea
 
 
 def test_finishing_cancels_the_pending_reminders(alice, consenting, reading, partner_a, partner_b):
-    assignment = services.assignment_create(client=consenting, resource=reading, by=alice, due_on=in_days(5))
+    assignment = services.assignment_create(client=consenting, resource=reading, by=alice.user, due_on=in_days(5))
     for member in (partner_a, partner_b):
         services.progress_save(assignment=assignment, member=member, by=member.user, mark_done=True)
     assert set(rows(messages.ASSIGNMENT_DUE).values_list("status", flat=True)) == {"cancelled"}
 
 
 def test_withdrawing_the_consent_stops_a_queued_reminder(alice, consenting, reading, partner_a, deliver, mailoutbox):
-    services.assignment_create(client=consenting, resource=reading, by=alice, member=partner_a, due_on=in_days(3))
+    services.assignment_create(client=consenting, resource=reading, by=alice.user, member=partner_a, due_on=in_days(3))
     Consent.objects.filter(member=partner_a).update(revoked_at=timezone.now())
     deliver(now=rows(messages.ASSIGNMENT_DUE).first().send_at + timedelta(minutes=1))
     assert mailoutbox == [] and rows(messages.ASSIGNMENT_DUE).get().status == "cancelled"

@@ -15,8 +15,8 @@ def test_every_confidential_field_of_the_app_is_encrypted():
 
 
 def test_no_marker_reaches_the_raw_database(alice, unit, sensate, reading, partner_a, partner_b):
-    programme = services.assignment_create(client=unit, resource=sensate, by=alice, note=f"{MARKER}-note")
-    whole = services.assignment_create(client=unit, resource=reading, by=alice, note=f"{MARKER}-note2")
+    programme = services.assignment_create(client=unit, resource=sensate, by=alice.user, note=f"{MARKER}-note")
+    whole = services.assignment_create(client=unit, resource=reading, by=alice.user, note=f"{MARKER}-note2")
     step = sensate.steps.order_by("order").first()
     for member in (partner_a, partner_b):
         services.progress_save(
@@ -28,8 +28,8 @@ def test_no_marker_reaches_the_raw_database(alice, unit, sensate, reading, partn
             mark_done=True,
         )
         services.progress_save(assignment=whole, member=member, by=member.user, log=f"{MARKER}-reflection")
-    services.feedback_add(assignment=programme, by=alice, body=f"{MARKER}-feedback")
-    services.feedback_add(assignment=programme, by=alice, body=f"{MARKER}-private", for_member=partner_a)
+    services.feedback_add(assignment=programme, by=alice.user, body=f"{MARKER}-feedback")
+    services.feedback_add(assignment=programme, by=alice.user, body=f"{MARKER}-private", for_member=partner_a)
 
     raw = raw_database_text()
     assert sensate.title in raw  # plain columns are readable here, so the sweep can see a leak

@@ -11,16 +11,16 @@ from resources import services
 from resources.models import StepProgress
 from tests.factories import ClientFactory, ResourceFactory, portal_user_for, programme
 
-MINE = reverse("resources:portal_assignments")
+MINE = reverse("portal:assignments")
 
 
 def detail(assignment):
-    return reverse("resources:portal_assignment", args=[assignment.pk])
+    return reverse("portal:assignment", args=[assignment.pk])
 
 
 def step_url(assignment, number):
     step = assignment.resource.steps.order_by("order")[number - 1]
-    return reverse("resources:portal_step_progress", args=[assignment.pk, step.pk])
+    return reverse("portal:step_progress", args=[assignment.pk, step.pk])
 
 
 def finish(assignment, member, number=1, log="ok"):
@@ -35,10 +35,10 @@ def test_my_list_shows_our_work_and_mine_but_not_my_partners_or_other_clients(
     web_a, alice, unit, assignment, reading, partner_b
 ):
     theirs = services.assignment_create(
-        client=unit, resource=ResourceFactory(title="Just for B"), by=alice, member=partner_b
+        client=unit, resource=ResourceFactory(title="Just for B"), by=alice.user, member=partner_b
     )
     other_unit = ClientFactory(primary_therapist=alice)
-    services.assignment_create(client=other_unit, resource=ResourceFactory(title="Other client's"), by=alice)
+    services.assignment_create(client=other_unit, resource=ResourceFactory(title="Other client's"), by=alice.user)
     body = web_a.get(MINE).content.decode()
     assert assignment.resource.title in body
     assert theirs.resource.title not in body and "Other client's" not in body
@@ -47,13 +47,13 @@ def test_my_list_shows_our_work_and_mine_but_not_my_partners_or_other_clients(
 def test_my_list_query_count_is_fixed(web_a, alice, unit, partner_a, django_assert_num_queries):
     resources = [programme(2, title=f"P{i}") if i % 2 else ResourceFactory() for i in range(10)]
     for resource in resources[:2]:
-        services.assignment_create(client=unit, resource=resource, by=alice)
+        services.assignment_create(client=unit, resource=resource, by=alice.user)
     web_a.get(MINE)  # warm up: per-session bookkeeping of the first request is not the page's cost
     with CaptureQueriesContext(connection) as two:
         web_a.get(MINE)
     for resource in resources[2:]:
-        assignment = services.assignment_create(client=unit, resource=resource, by=alice)
-        services.feedback_add(assignment=assignment, by=alice, body="x")
+        assignment = services.assignment_create(client=unit, resource=resource, by=alice.user)
+        services.feedback_add(assignment=assignment, by=alice.user, body="x")
         if assignment.released_stage:
             finish(assignment, partner_a)
     with django_assert_num_queries(len(two.captured_queries)):
@@ -105,34 +105,32 @@ def test_a_too_long_log_is_refused_and_kept(web_a, assignment):
 
 
 def test_a_reading_opens_its_link_and_is_marked_done_as_a_whole(web_a, alice, unit, reading):
-    assignment = services.assignment_create(client=unit, resource=reading, by=alice)
-    r = web_a.get(reverse("resources:portal_assignment_open", args=[assignment.pk]))
+    assignment = services.assignment_create(client=unit, resource=reading, by=alice.user)
+    r = web_a.get(reverse("portal:assignment_open", args=[assignment.pk]))
     assert r.status_code == 302 and r.url == reading.link
-    r = web_a.post(
-        reverse("resources:portal_progress", args=[assignment.pk]), {"log": "Chapter 2 hit home.", "done": "on"}
-    )
+    r = web_a.post(reverse("portal:progress", args=[assignment.pk]), {"log": "Chapter 2 hit home.", "done": "on"})
     assert r.status_code == 302 and StepProgress.objects.get().step is None
 
 
 def test_a_shared_file_opens_for_the_client_it_was_given_to(web_a, alice, unit):
     resource = ResourceFactory(link="")
     resource.file.save("handout.pdf", ContentFile(b"%PDF-1.4 handout"))
-    assignment = services.assignment_create(client=unit, resource=resource, by=alice)
-    r = web_a.get(reverse("resources:portal_assignment_open", args=[assignment.pk]))
+    assignment = services.assignment_create(client=unit, resource=resource, by=alice.user)
+    r = web_a.get(reverse("portal:assignment_open", args=[assignment.pk]))
     assert r.status_code == 200 and b"".join(r.streaming_content) == b"%PDF-1.4 handout"
 
 
 def test_feedback_for_the_other_partner_is_not_shown(web_a, alice, assignment, partner_a, partner_b):
-    services.feedback_add(assignment=assignment, by=alice, body="TO-EVERYONE")
-    services.feedback_add(assignment=assignment, by=alice, body="FOR-A", for_member=partner_a)
-    services.feedback_add(assignment=assignment, by=alice, body="FOR-B", for_member=partner_b)
+    services.feedback_add(assignment=assignment, by=alice.user, body="TO-EVERYONE")
+    services.feedback_add(assignment=assignment, by=alice.user, body="FOR-A", for_member=partner_a)
+    services.feedback_add(assignment=assignment, by=alice.user, body="FOR-B", for_member=partner_b)
     body = web_a.get(detail(assignment)).content.decode()
     assert "TO-EVERYONE" in body and "FOR-A" in body and "FOR-B" not in body
     assert "2 messages from your therapist" in web_a.get(MINE).content.decode()
 
 
 def test_the_therapists_note_is_shown(web_a, alice, unit, sensate):
-    assignment = services.assignment_create(client=unit, resource=sensate, by=alice, note="Take your time.")
+    assignment = services.assignment_create(client=unit, resource=sensate, by=alice.user, note="Take your time.")
     assert "Take your time." in web_a.get(detail(assignment)).content.decode()
 
 
@@ -140,10 +138,10 @@ def test_the_therapists_note_is_shown(web_a, alice, unit, sensate):
 
 
 def test_work_for_the_other_partner_is_404(web_a, alice, unit, reading, partner_b):
-    theirs = services.assignment_create(client=unit, resource=reading, by=alice, member=partner_b)
+    theirs = services.assignment_create(client=unit, resource=reading, by=alice.user, member=partner_b)
     assert web_a.get(detail(theirs)).status_code == 404
-    assert web_a.get(reverse("resources:portal_assignment_open", args=[theirs.pk])).status_code == 404
-    assert web_a.post(reverse("resources:portal_progress", args=[theirs.pk]), {"done": "on"}).status_code == 404
+    assert web_a.get(reverse("portal:assignment_open", args=[theirs.pk])).status_code == 404
+    assert web_a.post(reverse("portal:progress", args=[theirs.pk]), {"done": "on"}).status_code == 404
     assert not StepProgress.objects.exists()
 
 
@@ -157,7 +155,7 @@ def test_another_clients_work_is_404(client, alice, assignment):
 
 def test_a_stage_of_another_programme_is_404(web_a, assignment):
     other = programme(2, title="Other")
-    url = reverse("resources:portal_step_progress", args=[assignment.pk, other.steps.first().pk])
+    url = reverse("portal:step_progress", args=[assignment.pk, other.steps.first().pk])
     assert web_a.post(url, {"log": "x"}).status_code == 404
 
 
@@ -181,6 +179,6 @@ def test_wrong_methods_are_refused(web_a, assignment, method, which):
         "list": MINE,
         "detail": detail(assignment),
         "step": step_url(assignment, 1),
-        "open": reverse("resources:portal_assignment_open", args=[assignment.pk]),
+        "open": reverse("portal:assignment_open", args=[assignment.pk]),
     }[which]
     assert getattr(web_a, method)(url).status_code == 405

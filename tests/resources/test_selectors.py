@@ -21,7 +21,7 @@ def test_suggestions_match_concerns_and_the_kind_of_unit_most_matches_first(alic
 
 
 def test_suggestions_leave_out_open_work_but_offer_finished_work_again(alice, unit, reading, partner_a, partner_b):
-    assignment = services.assignment_create(client=unit, resource=reading, by=alice)
+    assignment = services.assignment_create(client=unit, resource=reading, by=alice.user)
     assert reading not in selectors.suggestions_for(unit)
     for member in (partner_a, partner_b):
         services.progress_save(assignment=assignment, member=member, by=member.user, mark_done=True)
@@ -33,9 +33,9 @@ def test_no_concerns_no_suggestions(alice, reading):
 
 
 def test_overdue_work_for_the_dashboard_is_the_therapists_own(alice, charlie, unit, reading):
-    mine = services.assignment_create(client=unit, resource=reading, by=alice, due_on=timezone.localdate())
+    mine = services.assignment_create(client=unit, resource=reading, by=alice.user, due_on=timezone.localdate())
     theirs = services.assignment_create(
-        client=ClientFactory(primary_therapist=charlie), resource=reading, by=charlie, due_on=timezone.localdate()
+        client=ClientFactory(primary_therapist=charlie), resource=reading, by=charlie.user, due_on=timezone.localdate()
     )
     Assignment.objects.update(due_on=timezone.localdate() - timedelta(days=1))
     assert selectors.overdue_for_therapist(therapist=alice) == [mine]
@@ -44,8 +44,8 @@ def test_overdue_work_for_the_dashboard_is_the_therapists_own(alice, charlie, un
 
 
 def test_the_client_panel_and_timeline(alice, unit, sensate, reading, partner_a, partner_b):
-    services.assignment_create(client=unit, resource=sensate, by=alice)
-    done = services.assignment_create(client=unit, resource=reading, by=alice)
+    services.assignment_create(client=unit, resource=sensate, by=alice.user)
+    done = services.assignment_create(client=unit, resource=reading, by=alice.user)
     for member in (partner_a, partner_b):
         services.progress_save(assignment=done, member=member, by=member.user, mark_done=True)
     panel = selectors.client_panel(client=unit)
@@ -56,15 +56,15 @@ def test_the_client_panel_and_timeline(alice, unit, sensate, reading, partner_a,
 
 
 def test_the_adherence_counts(alice, unit, reading):
-    services.assignment_create(client=unit, resource=reading, by=alice, due_on=timezone.localdate())
+    services.assignment_create(client=unit, resource=reading, by=alice.user, due_on=timezone.localdate())
     Assignment.objects.update(due_on=timezone.localdate() - timedelta(days=1))
     adherence = selectors.adherence_for(unit)
     assert (adherence.total, adherence.open, adherence.done, adherence.overdue) == (1, 1, 0, 1)
 
 
 def test_the_portal_home_summary_is_the_members_own(alice, unit, reading, workshop, partner_a, partner_b):
-    services.assignment_create(client=unit, resource=reading, by=alice, member=partner_b)
-    services.assignment_create(client=unit, resource=ResourceFactory(), by=alice)
+    services.assignment_create(client=unit, resource=reading, by=alice.user, member=partner_b)
+    services.assignment_create(client=unit, resource=ResourceFactory(), by=alice.user)
     services.registration_create(workshop=workshop, member=partner_b, by=None)
     summary = selectors.portal_home(member=partner_a)
     assert summary == {"homework_open": 1, "workshops_mine": []}
@@ -74,7 +74,7 @@ def test_the_portal_home_summary_is_the_members_own(alice, unit, reading, worksh
 def test_the_snippets_for_other_pages_render(alice, unit, reading, workshop, partner_a):
     from django.template.loader import render_to_string
 
-    assignment = services.assignment_create(client=unit, resource=reading, by=alice, due_on=timezone.localdate())
+    assignment = services.assignment_create(client=unit, resource=reading, by=alice.user, due_on=timezone.localdate())
     services.registration_create(workshop=workshop, member=partner_a, by=None)
     Assignment.objects.update(due_on=timezone.localdate() - timedelta(days=1))
     panel = render_to_string("resources/_client_panel.html", {"client": unit, **selectors.client_panel(client=unit)})

@@ -31,7 +31,7 @@ def finish(assignment, member, number, log="done"):
 
 
 def test_assigning_a_programme_releases_its_first_stage_and_is_audited(alice, unit, sensate):
-    assignment = services.assignment_create(client=unit, resource=sensate, by=alice, note="Go gently.")
+    assignment = services.assignment_create(client=unit, resource=sensate, by=alice.user, note="Go gently.")
     assignment.refresh_from_db()
     assert (assignment.status, assignment.released_stage, assignment.note) == ("assigned", 1, "Go gently.")
     event = AuditEvent.objects.get(action=AuditAction.CREATE, target_type="resources.assignment")
@@ -39,7 +39,7 @@ def test_assigning_a_programme_releases_its_first_stage_and_is_audited(alice, un
 
 
 def test_a_reading_has_no_stages(alice, unit, reading):
-    assert services.assignment_create(client=unit, resource=reading, by=alice).released_stage == 0
+    assert services.assignment_create(client=unit, resource=reading, by=alice.user).released_stage == 0
 
 
 @pytest.mark.parametrize(
@@ -52,18 +52,18 @@ def test_a_reading_has_no_stages(alice, unit, reading):
 def test_inactive_resources_and_workshop_descriptions_cannot_be_assigned(alice, unit, change, field):
     resource = ResourceFactory(**change)
     with pytest.raises(ValidationError) as error:
-        services.assignment_create(client=unit, resource=resource, by=alice)
+        services.assignment_create(client=unit, resource=resource, by=alice.user)
     assert field in error.value.message_dict
     assert not Assignment.objects.exists()
 
 
 def test_the_member_must_belong_to_the_unit_and_the_due_date_cannot_be_past(alice, unit, solo, reading):
     with pytest.raises(ValidationError) as error:
-        services.assignment_create(client=unit, resource=reading, by=alice, member=solo.members.get())
+        services.assignment_create(client=unit, resource=reading, by=alice.user, member=solo.members.get())
     assert "member" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
         services.assignment_create(
-            client=unit, resource=reading, by=alice, due_on=timezone.localdate() - timedelta(days=1)
+            client=unit, resource=reading, by=alice.user, due_on=timezone.localdate() - timedelta(days=1)
         )
     assert "due_on" in error.value.message_dict
 
@@ -118,7 +118,7 @@ def test_a_programme_is_worked_stage_by_stage_not_as_a_whole(assignment, partner
 
 
 def test_a_reading_is_done_when_everyone_it_is_for_has_finished(alice, unit, reading, partner_a, partner_b):
-    assignment = services.assignment_create(client=unit, resource=reading, by=alice)
+    assignment = services.assignment_create(client=unit, resource=reading, by=alice.user)
     services.progress_save(assignment=assignment, member=partner_a, by=partner_a.user, log="x", mark_done=True)
     assignment.refresh_from_db()
     assert assignment.status == "in_progress"
@@ -128,7 +128,7 @@ def test_a_reading_is_done_when_everyone_it_is_for_has_finished(alice, unit, rea
 
 
 def test_work_for_one_partner_is_theirs_alone(alice, unit, reading, partner_a, partner_b):
-    assignment = services.assignment_create(client=unit, resource=reading, by=alice, member=partner_b)
+    assignment = services.assignment_create(client=unit, resource=reading, by=alice.user, member=partner_b)
     with pytest.raises(ValidationError, match="not yours"):
         services.progress_save(assignment=assignment, member=partner_a, by=partner_a.user, mark_done=True)
     services.progress_save(assignment=assignment, member=partner_b, by=partner_b.user, mark_done=True)
@@ -142,13 +142,13 @@ def test_work_for_one_partner_is_theirs_alone(alice, unit, reading, partner_a, p
 def test_the_next_stage_waits_for_both_partners(alice, assignment, partner_a, partner_b):
     finish(assignment, partner_a, 1)
     with pytest.raises(ValidationError) as error:
-        services.stage_release(assignment=assignment, by=alice)
+        services.stage_release(assignment=assignment, by=alice.user)
     assert partner_b.display_name in error.value.messages[0] and partner_a.display_name not in error.value.messages[0]
     assignment.refresh_from_db()
     assert assignment.released_stage == 1
 
     finish(assignment, partner_b, 1)
-    services.stage_release(assignment=assignment, by=alice)
+    services.stage_release(assignment=assignment, by=alice.user)
     assignment.refresh_from_db()
     assert assignment.released_stage == 2
     assert AuditEvent.objects.filter(action=AuditAction.UPDATE, target_type="resources.assignment").count() == 1
@@ -166,9 +166,9 @@ def test_both_finishing_does_not_release_by_itself_the_therapist_does(assignment
 def test_a_double_release_cannot_skip_a_stage(alice, assignment, partner_a, partner_b):
     finish(assignment, partner_a, 1)
     finish(assignment, partner_b, 1)
-    services.stage_release(assignment=assignment, by=alice)
+    services.stage_release(assignment=assignment, by=alice.user)
     with pytest.raises(ValidationError, match="Stage 2 is not finished"):
-        services.stage_release(assignment=assignment, by=alice)  # the stale object still says stage 1
+        services.stage_release(assignment=assignment, by=alice.user)  # the stale object still says stage 1
     assignment.refresh_from_db()
     assert assignment.released_stage == 2
 
@@ -178,20 +178,20 @@ def test_the_whole_programme_assign_log_release_complete(alice, assignment, part
         finish(assignment, partner_a, number, log=f"a{number}")
         finish(assignment, partner_b, number, log=f"b{number}")
         if number < 3:
-            services.stage_release(assignment=assignment, by=alice)
+            services.stage_release(assignment=assignment, by=alice.user)
     assignment.refresh_from_db()
     assert (assignment.status, assignment.released_stage) == ("done", 3)
     assert assignment.completed_at is not None
     with pytest.raises(ValidationError, match="already released"):
-        services.stage_release(assignment=assignment, by=alice)
+        services.stage_release(assignment=assignment, by=alice.user)
     logs = {(p.member_id, p.step.order): p.log for p in StepProgress.objects.select_related("step")}
     assert logs[(partner_b.pk, 3)] == "b3" and len(logs) == 6
 
 
 def test_a_programme_for_one_partner_moves_on_with_that_partner(alice, unit, sensate, partner_a):
-    assignment = services.assignment_create(client=unit, resource=sensate, by=alice, member=partner_a)
+    assignment = services.assignment_create(client=unit, resource=sensate, by=alice.user, member=partner_a)
     finish(assignment, partner_a, 1)
-    services.stage_release(assignment=assignment, by=alice)
+    services.stage_release(assignment=assignment, by=alice.user)
     assignment.refresh_from_db()
     assert assignment.released_stage == 2
 
@@ -200,29 +200,29 @@ def test_stages_are_counted_by_position_whatever_their_stored_numbers(alice, uni
     resource = ResourceFactory(kind="exercise", link="")
     first = ExerciseStep.objects.create(resource=resource, order=5, title="first", what_to_do="x")
     second = ExerciseStep.objects.create(resource=resource, order=9, title="second", what_to_do="y")
-    assignment = services.assignment_create(client=unit, resource=resource, by=alice)
+    assignment = services.assignment_create(client=unit, resource=resource, by=alice.user)
     for member in (partner_a, partner_b):
         services.progress_save(assignment=assignment, member=member, by=member.user, step=first, mark_done=True)
-    services.stage_release(assignment=assignment, by=alice)
+    services.stage_release(assignment=assignment, by=alice.user)
     progress = services.progress_save(assignment=assignment, member=partner_a, by=partner_a.user, step=second)
     assert progress.pk
 
 
 def test_release_refuses_a_reading(alice, unit, reading):
-    assignment = services.assignment_create(client=unit, resource=reading, by=alice)
+    assignment = services.assignment_create(client=unit, resource=reading, by=alice.user)
     with pytest.raises(ValidationError, match="no stages"):
-        services.stage_release(assignment=assignment, by=alice)
+        services.stage_release(assignment=assignment, by=alice.user)
 
 
 # --- Feedback -------------------------------------------------------------------------------------
 
 
 def test_feedback_for_everyone_or_one_partner(alice, assignment, partner_a, solo):
-    services.feedback_add(assignment=assignment, by=alice, body="Well done, both.")
-    services.feedback_add(assignment=assignment, by=alice, body="About your note.", for_member=partner_a)
+    services.feedback_add(assignment=assignment, by=alice.user, body="Well done, both.")
+    services.feedback_add(assignment=assignment, by=alice.user, body="About your note.", for_member=partner_a)
     assert [f.for_member_id for f in Feedback.objects.order_by("pk")] == [None, partner_a.pk]
     with pytest.raises(ValidationError):
-        services.feedback_add(assignment=assignment, by=alice, body="x", for_member=solo.members.get())
+        services.feedback_add(assignment=assignment, by=alice.user, body="x", for_member=solo.members.get())
     assert AuditEvent.objects.filter(action=AuditAction.CREATE, target_type="resources.feedback").count() == 2
 
 

@@ -8,20 +8,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client
-from practice.models import AuditAction, AuditEvent, Notification
+from outbox.models import Notification
+from practice.models import AuditAction, AuditEvent
 from resources import messages, services
 from resources.models import Registration
 from tests.factories import ClientFactory, WorkshopFactory, portal_user_for
 
-PORTAL = reverse("resources:portal_workshops")
+PORTAL = reverse("portal:workshops")
 
 
 def register_url(workshop):
-    return reverse("resources:portal_workshop_register", args=[workshop.pk])
+    return reverse("portal:workshop_register", args=[workshop.pk])
 
 
 def cancel_url(workshop):
-    return reverse("resources:portal_workshop_cancel", args=[workshop.pk])
+    return reverse("portal:workshop_cancel", args=[workshop.pk])
 
 
 # --- Therapists -----------------------------------------------------------------------------------

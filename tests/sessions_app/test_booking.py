@@ -19,8 +19,8 @@ from sessions_app import services
 from sessions_app.models import Appointment, Attendance, BookingRules, Modality, Room, WorkingHours
 from tests.factories import ClientFactory, portal_user_for
 
-BOOK = reverse("sessions_app:book")
-PORTAL = reverse("sessions_app:portal")
+BOOK = reverse("portal:book")
+PORTAL = reverse("portal:home")
 VIDEO = {"modality": "video"}
 NOT_OPEN = "Online booking is not open for you yet. Please contact your therapist."
 
@@ -30,11 +30,11 @@ def at(day, hour, month=1, year=2027):
 
 
 def cancel_url(appointment):
-    return reverse("sessions_app:session_cancel", args=[appointment.pk])
+    return reverse("portal:session_cancel", args=[appointment.pk])
 
 
 def move_url(appointment):
-    return reverse("sessions_app:session_move", args=[appointment.pk])
+    return reverse("portal:session_move", args=[appointment.pk])
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from django.db.models import CheckConstraint
 from django.test.utils import CaptureQueriesContext
 
 from clients.models import Consent
-from practice.models import Notification
+from outbox.models import Notification
 from sessions_app import notifications, services
 from sessions_app.models import Appointment, BookingRules, Modality
 from tests.factories import ClientFactory, couple

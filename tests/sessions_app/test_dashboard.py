@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients.models import Note
-from practice.selectors import _weekly_sessions
+from frontdesk.selectors import _weekly_sessions
 from sessions_app.models import Appointment, Modality
 from tests.factories import ClientFactory, couple
 

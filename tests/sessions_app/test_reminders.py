@@ -8,9 +8,9 @@ import time_machine
 from django.urls import reverse
 
 from clients.models import Consent
-from practice import outbox
-from practice.channels import LocmemSMSBackend
-from practice.models import Notification
+from outbox import services as outbox
+from outbox.channels import LocmemSMSBackend
+from outbox.models import Notification
 from sessions_app import services
 from sessions_app.models import Appointment, Attendance, Modality
 from tests.factories import couple

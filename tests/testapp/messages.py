@@ -1,10 +1,14 @@
-"""A message kind for outbox tests: wanted while its target exists, no clinical anything."""
+"""A message kind for outbox tests: wanted while its target exists, no clinical anything.
 
-from practice.channels import Message
-from practice.models import Notification
-from practice.outbox import builder
+Like every domain builder, it names the member's address itself: the outbox reads no member column.
+"""
+
+from outbox.channels import Message
+from outbox.models import Notification
+from outbox.services import builder
 
 
 @builder("test_message")
 def test_message(notification: Notification) -> Message | None:
-    return Message(subject="Test message", text=f"Test message {notification.pk}.", sms="Test message")
+    to = notification.member.address_for(notification.channel) if notification.member_id else ""
+    return Message(subject="Test message", text=f"Test message {notification.pk}.", sms="Test message", to=to)

@@ -1,4 +1,4 @@
-"""Demo referrals for the embedded default, called from `practice.demo.seed_demo`. Idempotent.
+"""Demo referrals for the embedded default, called from `devdata.demo.seed_demo`. Idempotent.
 
 Three referrers (a psychiatrist, a urologist, a minister) and three referrals: a new urgent one,
 one already contacted, and one accepted into the demo couple (C-DEMCPL) with a release consent, so

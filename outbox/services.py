@@ -19,6 +19,9 @@ How "at most once" holds:
 
 Builders turn a row into a `Message` at send time; apps register them per kind with `@builder`,
 or with `@builder_many` for a function that builds a whole batch of that kind in a few queries.
+A builder returns the recipient's address with the message (`Message.to`) when the row is for a
+member: the outbox reads no domain model's columns. A row for a user goes to the user's email, and
+a row with its own (encrypted) `address` to that.
 """
 
 from collections import defaultdict
@@ -30,23 +33,13 @@ from django.core.mail import get_connection
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from practice.channels import Message, PermanentDeliveryError, TransientDeliveryError, send_email, send_sms
-from practice.models import Notification
+from outbox.channels import Message, PermanentDeliveryError, TransientDeliveryError, send_email, send_sms
+from outbox.models import Notification
 
 Builder = Callable[[Notification], Message | None]
 ManyBuilder = Callable[[list[Notification]], dict[int, Message | None]]
 _BUILDERS: dict[str, Builder] = {}
 _MANY_BUILDERS: dict[str, ManyBuilder] = {}
-# A member's encrypted fields that no message uses: not read (nor decrypted) when delivering.
-UNUSED_MEMBER_FIELDS = [
-    "last_name",
-    "pronouns",
-    "date_of_birth",
-    "address",
-    "emergency_contact",
-    "gender_identity",
-    "sexual_orientation",
-]
 
 
 def builder(kind: str) -> Callable[[Builder], Builder]:
@@ -149,7 +142,7 @@ def notification_cancel_pending(*, target: models.Model, kinds: list[str] | None
 
 def notifications_dispatch(*, batch: int = 500, now: datetime | None = None) -> list[int]:
     """Claim due rows, mark them queued, and queue their delivery after commit. Returns the ids."""
-    from practice import tasks
+    from outbox import tasks  # tasks call these services; the services queue tasks after commit
 
     now = now or timezone.now()
     requeue_before = now - timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS)
@@ -198,10 +191,7 @@ def notifications_deliver(*, notification_ids: list[int]) -> dict[int, str]:
     # the status index (every queued row, 10,000 in the benchmark) to intersect it with 50 ids.
     rows = [
         row
-        for row in Notification.objects.select_related("member", "user")
-        .defer(*(f"member__{name}" for name in UNUSED_MEMBER_FIELDS))
-        .filter(pk__in=notification_ids)
-        .order_by("pk")
+        for row in Notification.objects.select_related("user").filter(pk__in=notification_ids).order_by("pk")
         if row.status == Notification.Status.QUEUED
     ]
     exhausted = [row for row in rows if row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS]
@@ -313,9 +303,11 @@ def _send(row: Notification, message: Message, mail) -> tuple[str, tuple]:
     """Send one claimed row. Returns the outcome and (row, fields) to record it with."""
     try:
         if row.channel == Notification.Channel.SMS:
-            send_sms(to=_address(row), message=message)
+            send_sms(to=_address(row, message), message=message)
         else:
-            send_email(to=_address(row), message=message, headers={"X-Notification-ID": str(row.pk)}, connection=mail)
+            send_email(
+                to=_address(row, message), message=message, headers={"X-Notification-ID": str(row.pk)}, connection=mail
+            )
     except TransientDeliveryError as exc:
         if row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
             error = f"gave up after repeated failures: {exc}"
@@ -334,10 +326,10 @@ def _build(notification: Notification) -> Message | None:
     return build(notification)
 
 
-def _address(notification: Notification) -> str:
-    if notification.member_id:
-        member = notification.member
-        return member.phone if notification.channel == Notification.Channel.SMS else member.email
+def _address(notification: Notification, message: Message) -> str:
+    """Where the message goes: what the builder said, else the user's email, else the row's own."""
+    if message.to:
+        return message.to
     if notification.user_id and not notification.address:
         return notification.user.email
     return notification.address

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from practice.models import Notification
+from outbox.models import Notification
 
 
 class OutboxFilterForm(forms.Form):

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from practice import scale
+from devdata import scale
 
 
 class Command(BaseCommand):

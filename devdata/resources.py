@@ -3,7 +3,7 @@
 `seed_resources()` is idempotent: resources are found again by title, the workshop by title among
 upcoming ones, and the demo couple's homework is created only once. The readings name no real book:
 each describes the kind of reading to choose (marked "e.g."), and any link is an example.org
-placeholder the practice replaces with its own copy. Never loaded in production (practice.demo
+placeholder the practice replaces with its own copy. Never loaded in production (devdata.demo
 is only called when ALLOW_DEMO_DATA is on).
 """
 
@@ -267,11 +267,11 @@ def _seed_demo_homework(programme: Resource, reading: Resource, workshop: Worksh
     sensate = services.assignment_create(
         client=unit,
         resource=programme,
-        by=therapist,
+        by=therapist.user,
         due_on=today + timedelta(days=14),
         note="Start with stage one this week; we will talk about how it went before opening stage two.",
     )
-    services.assignment_create(client=unit, resource=reading, by=therapist, due_on=today + timedelta(days=21))
+    services.assignment_create(client=unit, resource=reading, by=therapist.user, due_on=today + timedelta(days=21))
     first, second = unit.members.order_by("position")[:2]
     services.progress_save(
         assignment=sensate,

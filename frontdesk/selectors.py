@@ -1,13 +1,15 @@
 """Reads for the therapist's dashboard, in a fixed number of queries whatever the practice's size."""
 
-import zoneinfo
 from bisect import bisect_right
 from datetime import datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
+from clients.models import Member, Note
 from practice.models import Therapist
+from resources.selectors import overdue_for_therapist
+from sessions_app.models import Appointment
 
 # What the dashboard shows of a member (a first or preferred name): the other encrypted columns are
 # not read, so not decrypted.
@@ -16,12 +18,8 @@ NAME_FIELDS = ["id", "client_id", "position", "first_name", "preferred_name"]
 
 def dashboard(*, therapist: Therapist, now: datetime | None = None) -> dict:
     """Today's sessions in order, the week ahead, and whether each past session still needs a note."""
-    from clients.models import Member, Note
-    from resources.selectors import overdue_for_therapist
-    from sessions_app.models import Appointment
-
     now = now or timezone.now()
-    zone = zoneinfo.ZoneInfo(therapist.time_zone)
+    zone = therapist.zone
     today = now.astimezone(zone).date()
     day_start = datetime.combine(today, time.min, tzinfo=zone)
     week_end = day_start + timedelta(days=8)
@@ -73,8 +71,6 @@ def _weekly_sessions(therapist, day_start, weeks: int = 8) -> list[dict]:
     The rows are counted here rather than in SQL: a therapist's eight weeks are a few hundred rows
     at most (bounded by working hours), and 32 filtered counts cost more to build than to count.
     """
-    from sessions_app.models import Appointment
-
     monday = day_start - timedelta(days=day_start.weekday())
     first = monday - timedelta(weeks=weeks - 1)
     rows = Appointment.objects.filter(
@@ -93,17 +89,3 @@ def _weekly_sessions(therapist, day_start, weeks: int = 8) -> list[dict]:
         {**week, "monday": monday.date(), "height": round(95 * (week["held"] + week["no_show"]) / top)}
         for monday, week in zip(mondays, counts, strict=True)
     ]
-
-
-def outbox_page(*, status: str = "", page=1, per_page: int = 50):
-    """One page of the outbox, newest due first. Two queries whatever its size."""
-    from django.core.paginator import Paginator
-
-    from practice.models import Notification
-
-    rows = Notification.objects.only(
-        "kind", "channel", "send_at", "status", "attempts", "sent_at", "last_error", "reference"
-    ).order_by("-send_at", "-pk")
-    if status:
-        rows = rows.filter(status=status)
-    return Paginator(rows, per_page).get_page(page)

@@ -2,8 +2,8 @@
 
 A builder produces a `Message`; a channel sends it to an address. Failures are split into
 `TransientDeliveryError` (retry later) and `PermanentDeliveryError` (record and show to staff).
-SMS backends: `practice.channels.ConsoleSMSBackend` (default: var/outbox/sms.log and the console),
-`practice.channels.LocmemSMSBackend` (tests). A provider adapter implements `send(to, text)` and is
+SMS backends: `outbox.channels.ConsoleSMSBackend` (default: var/outbox/sms.log and the console),
+`outbox.channels.LocmemSMSBackend` (tests). A provider adapter implements `send(to, text)` and is
 named in the SMS_BACKEND setting; none makes network calls in tests.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,23 @@ class Message:
     text: str
     html: str = ""
     sms: str = ""
+    to: str = ""  # the recipient's address, when the builder knows it (a member's email or phone)
+
+
+def render_message(template: str, context: dict, *, subject: str, sms: str = "", to: str = "") -> Message:
+    """The one way a builder writes a message: `emails/<template>.txt` and `.html`, one context.
+
+    `practice_name` defaults to the practice's name; a builder for a member who asked for discreet
+    wording passes the discreet name instead.
+    """
+    context = {"practice_name": settings.PRACTICE_NAME, **context}
+    return Message(
+        subject=subject,
+        text=render_to_string(f"emails/{template}.txt", context),
+        html=render_to_string(f"emails/{template}.html", context),
+        sms=sms,
+        to=to,
+    )
 
 
 def send_email(*, to: str, message: Message, headers: dict | None = None, connection=None) -> None:

@@ -1,8 +1,12 @@
+"""The root URL conf: every app's pages, the portal under one namespace, the admin behind allauth."""
+
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from practice import views
+from frontdesk import views
+from outbox import views as outbox_views
+from practice import views as practice_views
 
 # The admin has no sign-in of its own: it goes through allauth, second factor included.
 admin.autodiscover()
@@ -12,12 +16,12 @@ admin.site.site_header = admin.site.site_title = "Practice administration"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("healthz/", views.healthz, name="healthz"),
-    path("outbox/", views.outbox, name="outbox"),
+    path("healthz/", practice_views.healthz, name="healthz"),
+    path("outbox/", outbox_views.outbox, name="outbox"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("clients/", include("clients.urls")),
-    path("", include("clients.portal_urls")),
+    path("", include("frontdesk.portal_urls")),
     path("", include("sessions_app.urls")),
     path("", include("referrals.urls")),
     path("", include("resources.urls")),

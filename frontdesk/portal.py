@@ -6,7 +6,6 @@ from django.views.decorators.http import require_GET
 
 from clients.access import get_portal_member
 from clients.selectors import portal_summary
-from clients.views.portal import member_zone
 from practice.access import role_required
 from practice.audit import audit_record
 from practice.models import AuditAction, User
@@ -21,7 +20,7 @@ def portal(request: HttpRequest) -> HttpResponse:
         member = get_portal_member(request.user)
     except Http404:
         # A client account the practice has not linked to a record (yet): a page with nothing on it.
-        return render(request, "sessions_app/portal.html", {"member": None})
+        return render(request, "frontdesk/portal.html", {"member": None})
 
     summary = portal_summary(member=member)
     # The shared goals are clinical text: one audit row for this read of the unit's record.
@@ -31,6 +30,6 @@ def portal(request: HttpRequest) -> HttpResponse:
         **summary,
         **member_appointments(member=member),
         **portal_home(member=member),
-        "zone": member_zone(member),
+        "zone": member.zone,
     }
-    return render(request, "sessions_app/portal.html", context)
+    return render(request, "frontdesk/portal.html", context)

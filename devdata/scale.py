@@ -417,7 +417,7 @@ def add_referrals(count: int, *, rng: random.Random, therapists: list) -> dict[s
 
 def add_outbox(count: int, *, due: int, rng: random.Random, now: datetime) -> dict[str, int]:
     """`due` reminders for booked sessions, due now, and `count - due` messages already sent."""
-    from practice.models import Notification
+    from outbox.models import Notification
     from sessions_app import notifications as n
     from sessions_app.models import Attendance
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from practice.outbox import notifications_dispatch
+from outbox.services import notifications_dispatch
 
 
 class Command(BaseCommand):

@@ -93,10 +93,10 @@ def seed_demo() -> list[DemoAccount]:
             RecoveryCodes.activate(user)
     _seed_clients()
     _seed_schedule()
-    from resources.demo import seed_resources
+    from devdata.resources import seed_resources
 
     seed_resources()
-    from referrals.demo import seed_referrals
+    from devdata.referrals import seed_referrals
 
     seed_referrals()
     return DEMO_ACCOUNTS

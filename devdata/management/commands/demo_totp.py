@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from practice.demo import DEMO_ACCOUNTS, current_code
+from devdata.demo import DEMO_ACCOUNTS, current_code
 
 
 class Command(BaseCommand):
