@@ -5,7 +5,7 @@
 #   make test           whole suite on SQLite, then on PostgreSQL
 #   make test-sqlite    only the SQLite half        (extra pytest args: make test ARGS="-k foo -x")
 #   make test-postgres  only the PostgreSQL half
-#   make lint           ruff + check for missing migrations
+#   make lint           ruff, the formatter's check, missing migrations, the import contracts (floors)
 #   make security       bandit (medium and high) + pip-audit of requirements.txt (see SECURITY.md)
 #   make clean          remove var/ (local db, broker, outbox, keys) and test/lint caches; keeps .venv
 
@@ -56,14 +56,16 @@ test-postgres: venv
 
 lint: venv
 	cd $(ROOT) && $(VENV)/bin/ruff check .
-	cd $(ROOT) && $(PY) manage.py makemigrations --check --dry-run
+	cd $(ROOT) && $(VENV)/bin/ruff format --check .
+	cd $(ROOT) && DJANGO_SETTINGS_MODULE=practice.settings.test $(PY) manage.py makemigrations --check --dry-run
+	cd $(ROOT) && $(VENV)/bin/lint-imports
 
 # bandit: medium and high severity fail the build; each # nosec is explained in SECURITY.md.
 # pip-audit: a known vulnerability fails the build. When the vulnerability service cannot be reached
 # (no network, or an index mirror without PyPI's JSON API) nothing was audited: that is said loudly,
 # but it does not fail the build, since it says nothing about the code.
 security: venv
-	cd $(ROOT) && $(VENV)/bin/bandit -q -r practice clients sessions_app referrals resources -x '*/migrations/*' -ll
+	cd $(ROOT) && $(VENV)/bin/bandit -q -r practice outbox clients sessions_app referrals resources frontdesk -x '*/migrations/*' -ll
 	@cd $(ROOT) && out=$$(mktemp) && err=$$(mktemp) && rc=0; \
 	$(VENV)/bin/pip-audit -r requirements.txt --progress-spinner off --format json --output $$out 2>$$err || rc=$$?; \
 	$(PY) - $$out $$err $$rc <<<"$$PIP_AUDIT_VERDICT"; verdict=$$?; rm -f $$out $$err; exit $$verdict

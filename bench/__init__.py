@@ -1,1 +1,1 @@
-"""Benchmarks at practice scale (issue 10). Run with `make bench`; see docs/benchmarks.md."""
+"""Benchmarks at practice scale. Run with `make bench`; see docs/benchmarks.md."""

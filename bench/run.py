@@ -1,4 +1,4 @@
-"""The benchmark suite (issue 10): floors and cases on one database, medians of shuffled rounds.
+"""The benchmark suite: floors and cases on one database, medians of shuffled rounds.
 
     python -m bench.run --database sqlite  [--size S] [--rounds 30]
     python -m bench.run --database postgres --pg-url postgres://postgres@127.0.0.1:PORT/postgres

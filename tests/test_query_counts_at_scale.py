@@ -1,4 +1,4 @@
-"""Every list and dashboard page makes as many queries at size S as with twice S's data (issue 10).
+"""Every list and dashboard page makes as many queries at size S as with twice S's data.
 
 Seed S (10 therapists, 500 units, 10,000 past sessions), count each page's queries (after one
 warm-up request), add as much again through the scale module, and assert the same counts. Speed is

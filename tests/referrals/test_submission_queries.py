@@ -1,5 +1,5 @@
 """The public submission makes the same number of queries however many therapists and staff are told
-(issue 10), and still queues the acknowledgement and one notice each. SAVEPOINT and RELEASE are not
+and still queues the acknowledgement and one notice each. SAVEPOINT and RELEASE are not
 counted."""
 
 import pytest

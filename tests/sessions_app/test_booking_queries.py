@@ -1,4 +1,4 @@
-"""Booking, moving and cancelling in a fixed number of queries (issue 10: booking at most 10), with the
+"""Booking, moving and cancelling in a fixed number of queries (booking at most 10), with the
 same messages queued as before. SAVEPOINT and RELEASE are not counted: they are the atomic blocks'
 bookkeeping, not reads or writes."""
 
@@ -156,7 +156,7 @@ def test_an_end_before_the_start_is_refused_with_the_constraints_message(alice, 
 
 def test_the_clash_check_scans_a_window_not_the_history(alice, monday, room):
     """Each part of the clash query (therapist, room, members) is an index range bounded on both
-    sides, so booking does not slow down as past sessions pile up (issue 10)."""
+    sides, so booking does not slow down as past sessions pile up."""
     unit = couple(alice)
     with counted() as statements:
         services._clashes(
