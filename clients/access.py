@@ -32,8 +32,13 @@ def get_member_for_user(user: User, client_id: int, member_id: int, *, clinical:
 
 
 def get_intake_for_user(user: User, client_id: int, member_id: int) -> IntakeResponse:
+    """A submitted questionnaire. A draft is the member's alone until they send it: 404."""
     member = get_member_for_user(user, client_id, member_id)
-    return get_object_or_404(IntakeResponse.objects.select_related("member__client"), member=member)
+    return get_object_or_404(
+        IntakeResponse.objects.select_related("member__client"),
+        member=member,
+        status=IntakeResponse.Status.SUBMITTED,
+    )
 
 
 def get_goal_for_user(user: User, goal_id: int) -> Goal:

@@ -1,4 +1,11 @@
-"""Right of access: one client's whole record as one plain structure, ready to write as JSON.
+"""Right of access: one person's record as one plain structure, ready to write as JSON.
+
+An export answers one person's request, so it is scoped to one member: their own details, intake,
+consents, logs and registrations, the sessions they attended, joint notes and notes about them, the
+work given to the unit or to them, and never the partner's intake, private logs, work given to the
+partner alone, or notes of the partner's individual sessions. The whole couple's record is a
+separate choice that needs both partners' live `couple_export` consent (`couple_export_allowed`).
+Drafts of an intake are the member's alone until sent: never exported.
 
 A selector (reads only). The caller has loaded the client through `clients.access` and checked the
 therapist's password; the view audits the export. Private psychotherapy notes are left out unless
@@ -17,7 +24,7 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from clients.models import Addendum, Client, Concern, IntakeResponse, Member, Note
+from clients.models import Addendum, Client, Concern, Consent, IntakeResponse, Member, Note
 from practice.models import Therapist
 
 FORMAT = "practice.client-record"
@@ -29,9 +36,26 @@ PSYCHOTHERAPY_EXCLUDED = (
 )
 
 
-def client_record_export(*, client: Client, therapist: Therapist, include_psychotherapy: bool) -> dict:
-    """The record of `client`, as `therapist` may see it, with every confidential field decrypted."""
-    members = list(client.members.order_by("position"))
+def couple_export_allowed(client: Client) -> bool:
+    """A whole-couple export needs every partner's live consent to it."""
+    members = set(client.members.values_list("pk", flat=True))
+    consented = set(
+        Consent.objects.filter(
+            client=client, kind=Consent.Kind.COUPLE_EXPORT, revoked_at=None, member__in=members
+        ).values_list("member_id", flat=True)
+    )
+    return bool(members) and consented == members
+
+
+def client_record_export(
+    *, client: Client, therapist: Therapist, include_psychotherapy: bool, member: Member | None
+) -> dict:
+    """The record of `member` (or, with `member=None`, of the whole unit: the caller checked
+    `couple_export_allowed`), as `therapist` may see it, every confidential field decrypted."""
+    if member is not None and member.client_id != client.pk:
+        raise ValueError("member of another unit")
+    members = [m for m in client.members.order_by("position") if member is None or m.pk == member.pk]
+    scope = Scope(client=client, member=member)
     concerns = {c.slug: c for c in Concern.objects.all()}  # the taxonomy is small; intake answers use slugs
     record = {
         "format": FORMAT,
@@ -41,18 +65,34 @@ def client_record_export(*, client: Client, therapist: Therapist, include_psycho
         "times": "ISO 8601, in UTC unless an offset says otherwise",
         "includes_own_psychotherapy_notes": include_psychotherapy,
         "not_included": PSYCHOTHERAPY_EXCLUDED,
+        "scope": "whole unit" if member is None else f"member {member.position}",
         "client": _unit(client),
         "members": [_member(m) for m in members],
-        "intake": _intake(client, concerns),
+        "intake": _intake(scope, concerns),
         "goals": _goals(client),
-        "notes": _notes(client, therapist, include_psychotherapy),
-        "consents": _consents(client),
-        "appointments": _appointments(client),
+        "notes": _notes(scope, therapist, include_psychotherapy),
+        "consents": _consents(scope),
+        "appointments": _appointments(scope),
     }
-    resources = _resources(client)
+    resources = _resources(scope)
     if resources is not None:
         record.update(resources)
     return record
+
+
+class Scope:
+    """Whose record: one member of the unit, or (member None) the whole unit."""
+
+    def __init__(self, *, client: Client, member: Member | None):
+        self.client, self.member = client, member
+
+    def own(self, field: str = "member") -> Q:
+        """Rows that belong to the member (all of the unit's when the scope is the whole unit)."""
+        return Q() if self.member is None else Q(**{field: self.member})
+
+    def own_or_shared(self, field: str) -> Q:
+        """Rows for the member, or for nobody in particular (the unit as a whole)."""
+        return Q() if self.member is None else Q(**{field: self.member}) | Q(**{f"{field}__isnull": True})
 
 
 # --- Generic --------------------------------------------------------------------------------------
@@ -93,8 +133,10 @@ def _member(member: Member) -> dict:
     return {**_values(member), "portal_account": member.user_id is not None}
 
 
-def _intake(client: Client, concerns: dict) -> list[dict]:
-    intakes = IntakeResponse.objects.filter(member__client=client).select_related("member", "reviewed_by")
+def _intake(scope: Scope, concerns: dict) -> list[dict]:
+    intakes = IntakeResponse.objects.filter(
+        scope.own(), member__client=scope.client, status=IntakeResponse.Status.SUBMITTED
+    ).select_related("member", "reviewed_by")
     out = []
     for intake in intakes.order_by("member__position"):
         row = _values(intake)
@@ -112,10 +154,16 @@ def _goals(client: Client) -> list[dict]:
     ]
 
 
-def _notes(client: Client, therapist: Therapist, include_psychotherapy: bool) -> list[dict]:
+def _notes(scope: Scope, therapist: Therapist, include_psychotherapy: bool) -> list[dict]:
+    client = scope.client
     visible = ~Q(kind=Note.Kind.PSYCHOTHERAPY)
     if include_psychotherapy:
         visible |= Q(kind=Note.Kind.PSYCHOTHERAPY, author=therapist)
+    if scope.member is not None:
+        # About this member, or joint: not about the partner, and not tied to a session they missed.
+        attended = _attendance_model().objects.filter(member=scope.member).values("appointment_id")
+        joint = Q(about_member__isnull=True) & (Q(appointment__isnull=True) | Q(appointment__in=attended))
+        visible &= Q(about_member=scope.member) | joint
     addenda = Prefetch("addenda", queryset=Addendum.objects.select_related("author").order_by("created_at", "pk"))
     notes = (
         client.notes.filter(visible)
@@ -135,8 +183,10 @@ def _notes(client: Client, therapist: Therapist, include_psychotherapy: bool) ->
     ]
 
 
-def _consents(client: Client) -> list[dict]:
-    consents = client.consents.select_related("member", "referrer").order_by("granted_at", "pk")
+def _consents(scope: Scope) -> list[dict]:
+    consents = (
+        scope.client.consents.filter(scope.own()).select_related("member", "referrer").order_by("granted_at", "pk")
+    )
     return [
         {
             **_values(consent),
@@ -147,10 +197,16 @@ def _consents(client: Client) -> list[dict]:
     ]
 
 
-def _appointments(client: Client) -> list[dict]:
+def _appointments(scope: Scope) -> list[dict]:
+    attendances = _attendance_model().objects.select_related("member")
+    appointments = scope.client.appointments.all()
+    if scope.member is not None:
+        attended = _attendance_model().objects.filter(member=scope.member).values("appointment_id")
+        appointments = appointments.filter(pk__in=attended)
+        attendances = attendances.filter(member=scope.member)  # who else came is the partner's business
     appointments = (
-        client.appointments.select_related("therapist", "room")
-        .prefetch_related(Prefetch("attendances", queryset=_attendance_model().objects.select_related("member")))
+        appointments.select_related("therapist", "room")
+        .prefetch_related(Prefetch("attendances", queryset=attendances))
         .order_by("start", "pk")
     )
     return [
@@ -178,7 +234,7 @@ def _attendance_model() -> type[models.Model]:
 # --- Work between sessions (the resources app, when it is installed) -------------------------------
 
 
-def _resources(client: Client) -> dict | None:
+def _resources(scope: Scope) -> dict | None:
     """Assignments with their logs and feedback, and workshop registrations; None without the app.
 
     Looked up through the app registry rather than imported, so this module does not depend on the
@@ -192,17 +248,25 @@ def _resources(client: Client) -> dict | None:
     if None in (assignment, progress, feedback, registration):
         return None
 
+    client = scope.client
     assignments = (
-        assignment.objects.filter(client=client)
+        assignment.objects.filter(scope.own_or_shared("member"), client=client)
         .select_related("resource", "member")
         .prefetch_related(
-            Prefetch("progress", queryset=progress.objects.select_related("step", "member")),
-            Prefetch("feedback", queryset=feedback.objects.select_related("author", "for_member")),
+            Prefetch("progress", queryset=progress.objects.filter(scope.own()).select_related("step", "member")),
+            Prefetch(
+                "feedback",
+                queryset=feedback.objects.filter(scope.own_or_shared("for_member")).select_related(
+                    "author", "for_member"
+                ),
+            ),
         )
         .order_by("created_at", "pk")
     )
     registrations = (
-        registration.objects.filter(member__client=client).select_related("workshop", "member").order_by("pk")
+        registration.objects.filter(scope.own(), member__client=client)
+        .select_related("workshop", "member")
+        .order_by("pk")
     )
     return {
         "assignments": [_assignment(a) for a in assignments],

@@ -7,7 +7,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client, Concern, Consent, Goal, Member, Note
+from clients.models import NO_SECRETS_REFUSAL, Client, Concern, Consent, Goal, Member, Note
 from practice.models import Therapist
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -118,6 +118,12 @@ class NoteForm(forms.ModelForm):
         if not client.is_couple:
             del self.fields["about_member"]
             del self.fields["joint_use"]
+        elif client.confidentiality_policy == Client.Policy.NO_SECRETS:
+            # Under "no secrets" keeping a note out of joint sessions is not a choice (the service refuses it too).
+            self.fields["joint_use"].choices = [
+                c for c in self.fields["joint_use"].choices if c[0] != Note.JointUse.KEEP_PRIVATE
+            ]
+            self.fields["joint_use"].error_messages["invalid_choice"] = NO_SECRETS_REFUSAL
 
     def clean(self):
         data = super().clean()

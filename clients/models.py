@@ -18,6 +18,10 @@ from practice.fields import EncryptedCharField, EncryptedDateField, EncryptedEma
 from practice.models import TimeStampedModel, validate_time_zone, zone_named
 
 # No 0/O or 1/I/L: reference codes are read aloud on the phone.
+NO_SECRETS_REFUSAL = _(
+    "This couple chose the no-secrets policy: what one partner says may be raised with both, so a note "
+    "cannot be kept out of joint sessions."
+)
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
@@ -324,6 +328,7 @@ class Consent(TimeStampedModel):
         REMINDERS_EMAIL = "reminders_email", _("Reminders by email")
         REMINDERS_SMS = "reminders_sms", _("Reminders by SMS")
         RELEASE = "release", _("Release of information to a referrer")
+        COUPLE_EXPORT = "couple_export", _("Export of the whole couple's record (each partner)")
 
     class Source(models.TextChoices):
         THERAPIST = "therapist", _("Recorded by the therapist")

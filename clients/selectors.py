@@ -36,7 +36,7 @@ def client_list(
 
     if status:
         clients = clients.filter(status=status)
-    if concern:
+    if concern and therapist is not None:  # concerns are clinical: staff cannot filter by them
         clients = clients.filter(concerns__slug=concern)
     if q.strip():
         clients = clients.filter(_search_condition(q))

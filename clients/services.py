@@ -11,7 +11,18 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from clients import search
-from clients.models import Addendum, Client, Concern, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note
+from clients.models import (
+    NO_SECRETS_REFUSAL,
+    Addendum,
+    Client,
+    Concern,
+    Consent,
+    Goal,
+    IntakeResponse,
+    Member,
+    MemberSearchToken,
+    Note,
+)
 from outbox.services import notification_enqueue
 from practice.audit import audit_record
 from practice.models import AuditAction, Therapist, User
@@ -284,6 +295,8 @@ def _check_note(note: Note) -> None:
         raise ValidationError({"joint_use": _("Say whether this individual session may be raised in joint sessions.")})
     if not (note.client.is_couple and note.about_member_id):
         note.joint_use = ""
+    if note.joint_use == Note.JointUse.KEEP_PRIVATE and note.client.confidentiality_policy == Client.Policy.NO_SECRETS:
+        raise ValidationError({"joint_use": NO_SECRETS_REFUSAL})
 
 
 @transaction.atomic

@@ -82,9 +82,12 @@ def referral_page(*, referral: Referral, user: User) -> dict:
     treats_client = (
         user.is_therapist and referral.client_id is not None and referral.client.is_treated_by(user.therapist)
     )
+    # Once accepted, the reason and concerns belong to the client's record: staff no longer read them.
+    clinical_hidden = user.role == User.Role.STAFF and referral.status == Referral.Status.ACCEPTED
     return {
         "referral": referral,
-        "concerns": list(referral.concerns.all()),
+        "clinical_hidden": clinical_hidden,
+        "concerns": [] if clinical_hidden else list(referral.concerns.all()),
         "events": list(events),
         "other_referrals": from_referrer,
         "treats_client": treats_client,

@@ -97,9 +97,17 @@ def _clashes(*, therapist, start, end, room, members, ignore=None, buffer=timede
     return Appointment.objects.select_related("client").get(pk=found[0][2])
 
 
+NOT_FREE = _("That time is not free: the room or someone attending is already booked then.")
+
+
 def _refuse_clash(clash: Appointment, therapist: Therapist, *, for_client: bool) -> None:
+    """Name the clash only when it is the therapist's own session. A room held by a colleague's
+    session, or a partner's commitment elsewhere, reads like any other refusal: naming it would
+    show another therapist's client, or what one partner does apart from the other."""
     if for_client:
         raise SlotTaken()
+    if clash.therapist_id != therapist.pk:
+        raise ValidationError(NOT_FREE, code="clash")
     raise ValidationError(
         _("This clashes with %(other)s.") % {"other": describe(clash, therapist.zone)},
         code="clash",

@@ -1,4 +1,7 @@
-"""Right of access: a treating therapist downloads a client's whole record as one JSON file.
+"""Right of access: a treating therapist downloads one person's record as one JSON file.
+
+For a couple the therapist chooses whose request it answers (one partner's record), or the whole
+couple's record, which needs both partners' recorded consent (`Consent.Kind.COUPLE_EXPORT`).
 
 The password is asked for again on every export (a signed-in session alone is not enough to take the
 whole record away), attempts are rate-limited with allauth's re-authentication limit, and both a
@@ -17,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from clients import access
-from clients.export import client_record_export
+from clients.export import client_record_export, couple_export_allowed
 from practice.access import role_required
 from practice.audit import audit_record
 from practice.models import AuditAction, User
@@ -25,6 +28,11 @@ from practice.models import AuditAction, User
 TEMPLATE = "clients/client_export.html"
 WRONG_PASSWORD = _("That is not your password. Nothing was exported.")
 TOO_MANY = _("Too many attempts. Wait a minute and try again. Nothing was exported.")
+WHOLE_COUPLE = "couple"
+NO_COUPLE_CONSENT = _(
+    "The whole couple's record can be exported only when both partners have consented to it "
+    "(record the consent first). You can export each partner's own record."
+)
 
 
 class ExportForm(forms.Form):
@@ -41,9 +49,26 @@ class ExportForm(forms.Form):
         help_text=_("Left out by default. Other therapists' psychotherapy notes are never included."),
     )
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, members: list, couple_allowed: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.user, self.members, self.couple_allowed = user, {str(m.pk): m for m in members}, couple_allowed
+        if len(members) > 1:
+            choices = [(str(m.pk), _("%(name)s's own record") % {"name": m.display_name}) for m in members]
+            choices.append((WHOLE_COUPLE, _("The whole couple's record (needs both partners' consent)")))
+            self.fields["scope"] = forms.ChoiceField(label=_("Whose request is this?"), choices=choices)
+
+    def clean_scope(self) -> str:
+        scope = self.cleaned_data["scope"]
+        if scope == WHOLE_COUPLE and not self.couple_allowed:
+            raise forms.ValidationError(NO_COUPLE_CONSENT)
+        return scope
+
+    def member(self):
+        """The member whose record it is, or None for the whole couple."""
+        if len(self.members) == 1:
+            return next(iter(self.members.values()))
+        scope = self.cleaned_data["scope"]
+        return None if scope == WHOLE_COUPLE else self.members[scope]
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
@@ -57,7 +82,9 @@ class ExportForm(forms.Form):
 @role_required(User.Role.THERAPIST)
 def client_export(request: HttpRequest, client_id: int) -> HttpResponse:
     client = access.get_client_for_user(request.user, client_id)
-    form = ExportForm(request.POST or None, user=request.user)
+    members = list(client.members.order_by("position"))
+    couple_allowed = len(members) > 1 and couple_export_allowed(client)
+    form = ExportForm(request.POST or None, user=request.user, members=members, couple_allowed=couple_allowed)
     context = {"client": client, "form": form}
     if request.method == "GET":
         return render(request, TEMPLATE, context)
@@ -72,7 +99,9 @@ def client_export(request: HttpRequest, client_id: int) -> HttpResponse:
         return render(request, TEMPLATE, context, status=400)
 
     include = form.cleaned_data["include_psychotherapy"]
-    record = client_record_export(client=client, therapist=request.user.therapist, include_psychotherapy=include)
+    record = client_record_export(
+        client=client, therapist=request.user.therapist, include_psychotherapy=include, member=form.member()
+    )
     audit_record(actor=request.user, action=AuditAction.EXPORT, target=client)
     response = HttpResponse(
         json.dumps(record, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2), content_type="application/json"

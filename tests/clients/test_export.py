@@ -62,6 +62,8 @@ def record(alice, dana, pair):
     StepProgress.objects.create(assignment=assignment, member=second, step=resource.steps.first(), log="EXPORT-log")
     Feedback.objects.create(assignment=assignment, author=alice, for_member=second, body="EXPORT-feedback")
     Registration.objects.create(workshop=WorkshopFactory(), member=first, status="registered")
+    for member in (first, second):  # the whole couple's record: both partners consented to it
+        Consent.objects.create(client=pair, member=member, kind="couple_export", recorded_by=alice.user)
     return pair
 
 
@@ -70,7 +72,8 @@ def url(unit) -> str:
 
 
 def export(web, unit, **extra):
-    return web.post(url(unit), {"password": PASSWORD, **extra})
+    """The whole couple's record (one partner's is in tests/clients/test_couple_boundaries.py)."""
+    return web.post(url(unit), {"password": PASSWORD, "scope": "couple", **extra})
 
 
 @pytest.fixture

@@ -1,0 +1,182 @@
+"""Between the partners of a couple: an export answers one partner's request and holds nothing of the
+other partner's; the whole couple's record needs both partners' consent; under "no secrets" a note
+cannot be kept out of joint sessions."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from clients import services
+from clients.models import Client, Consent, IntakeResponse, Note
+from resources.models import Assignment, Feedback, Registration, StepProgress
+from sessions_app.models import Appointment, Attendance, Modality
+from tests.factories import PASSWORD, WorkshopFactory, programme
+
+MINE = "MINE-"  # everything of partner A (the one whose request it is), or joint
+THEIRS = "THEIRS-"  # everything of partner B alone: must never be in A's export
+
+
+def _session(therapist, unit, members, days_ago):
+    start = timezone.now().replace(microsecond=0) - timedelta(days=days_ago)
+    session = Appointment.objects.create(
+        therapist=therapist,
+        client=unit,
+        start=start,
+        end=start + timedelta(hours=1),
+        booked_by=therapist.user,
+        modality=Modality.VIDEO,
+        status=Appointment.Status.ATTENDED,
+    )
+    for member in members:
+        Attendance.objects.create(appointment=session, member=member, start=session.start, end=session.end)
+    return session
+
+
+@pytest.fixture
+def record(alice, pair):
+    """A couple where each kind of material exists for A, for B alone, and jointly, each with a marker."""
+    a, b = pair.members.order_by("position")
+    a.address, b.address = f"{MINE}address", f"{THEIRS}address"
+    a.save(), b.save()
+    IntakeResponse.objects.create(member=a, status="submitted", hopes=f"{MINE}intake")
+    IntakeResponse.objects.create(member=b, status="submitted", hopes=f"{THEIRS}intake")
+    joint = _session(alice, pair, [a, b], 14)
+    alone_a, alone_b = _session(alice, pair, [a], 10), _session(alice, pair, [b], 7)
+    Note.objects.create(client=pair, author=alice, appointment=joint, body=f"{MINE}joint-note")
+    Note.objects.create(
+        client=pair,
+        author=alice,
+        appointment=alone_a,
+        about_member=a,
+        joint_use="may_raise",
+        body=f"{MINE}own-individual-note",
+    )
+    for joint_use in ("may_raise", "keep_private"):
+        Note.objects.create(
+            client=pair,
+            author=alice,
+            appointment=alone_b,
+            about_member=b,
+            joint_use=joint_use,
+            body=f"{THEIRS}individual-note-{joint_use}",
+        )
+    Note.objects.create(client=pair, author=alice, appointment=alone_b, body=f"{THEIRS}note-of-a-session-a-missed")
+    resource = programme(stages=2)
+    shared = Assignment.objects.create(
+        resource=resource, client=pair, note=f"{MINE}shared-work", created_by=alice, released_stage=1
+    )
+    StepProgress.objects.create(assignment=shared, member=a, step=resource.steps.first(), log=f"{MINE}log")
+    StepProgress.objects.create(assignment=shared, member=b, step=resource.steps.first(), log=f"{THEIRS}log")
+    Feedback.objects.create(assignment=shared, author=alice, for_member=b, body=f"{THEIRS}feedback")
+    Feedback.objects.create(assignment=shared, author=alice, body=f"{MINE}feedback-to-both")
+    Assignment.objects.create(
+        resource=resource, client=pair, member=b, note=f"{THEIRS}work-for-b-alone", created_by=alice
+    )
+    Registration.objects.create(workshop=WorkshopFactory(), member=b, status="registered")
+    Consent.objects.create(client=pair, member=b, kind="treatment", recorded_by=alice.user)
+    return {"unit": pair, "a": a, "b": b, "alone_b": alone_b}
+
+
+def export(client, unit, scope):
+    return client.post(reverse("clients:export", args=[unit.pk]), {"password": PASSWORD, "scope": scope})
+
+
+def test_one_partners_export_holds_nothing_of_the_others(client, alice, record):
+    client.force_login(alice.user)
+    r = export(client, record["unit"], str(record["a"].pk))
+    assert r.status_code == 200
+    text = r.content.decode()
+    assert THEIRS not in text
+    data = json.loads(text)
+    assert {m["id"] for m in data["members"]} == {record["a"].pk}
+    assert {n["body"] for n in data["notes"]} == {f"{MINE}joint-note", f"{MINE}own-individual-note"}
+    assert record["alone_b"].pk not in {s["id"] for s in data["appointments"]}
+    assert all(s["members"] == [1] for s in data["appointments"])  # who else came is not A's record
+    assert [a["note"] for a in data["assignments"]] == [f"{MINE}shared-work"]
+    assert [p["log"] for p in data["assignments"][0]["progress"]] == [f"{MINE}log"]
+    assert data["workshop_registrations"] == [] and data["consents"] == []
+    assert data["intake"][0]["hopes"] == f"{MINE}intake" and len(data["intake"]) == 1
+
+
+def test_the_other_partners_export_is_the_mirror(client, alice, record):
+    client.force_login(alice.user)
+    text = export(client, record["unit"], str(record["b"].pk)).content.decode()
+    assert f"{MINE}intake" not in text and f"{MINE}log" not in text and f"{MINE}own-individual-note" not in text
+    assert f"{THEIRS}intake" in text and f"{THEIRS}individual-note-keep_private" in text
+
+
+def test_the_whole_couple_needs_both_partners_consent(client, alice, record):
+    client.force_login(alice.user)
+    unit = record["unit"]
+    Consent.objects.create(client=unit, member=record["a"], kind="couple_export", recorded_by=alice.user)
+    r = export(client, unit, "couple")
+    assert r.status_code == 400 and "both partners have consented" in r.content.decode()
+    assert r["Content-Type"].startswith("text/html")  # nothing was exported
+    Consent.objects.create(client=unit, member=record["b"], kind="couple_export", recorded_by=alice.user)
+    whole = export(client, unit, "couple")
+    assert whole.status_code == 200 and THEIRS in whole.content.decode() and MINE in whole.content.decode()
+
+
+def test_a_draft_intake_is_never_exported(client, alice, record):
+    IntakeResponse.objects.filter(member=record["a"]).update(status="draft")
+    client.force_login(alice.user)
+    data = json.loads(export(client, record["unit"], str(record["a"].pk)).content)
+    assert data["intake"] == []
+
+
+@pytest.fixture
+def no_secrets(record):
+    unit = record["unit"]
+    Client.objects.filter(pk=unit.pk).update(confidentiality_policy=Client.Policy.NO_SECRETS)
+    unit.refresh_from_db()
+    return unit
+
+
+def test_under_no_secrets_keep_private_is_not_offered(client, alice, no_secrets):
+    client.force_login(alice.user)
+    page = client.get(reverse("clients:note_create", args=[no_secrets.pk])).content.decode()
+    assert 'value="may_raise"' in page and 'value="keep_private"' not in page
+
+
+def test_under_no_secrets_a_crafted_post_is_refused_with_a_clear_message(client, alice, no_secrets, record):
+    client.force_login(alice.user)
+    before = Note.objects.count()
+    r = client.post(
+        reverse("clients:note_create", args=[no_secrets.pk]),
+        {
+            "kind": "progress",
+            "session_date": "2026-11-30",
+            "about_member": record["a"].pk,
+            "joint_use": "keep_private",
+            "body": "typed text kept",
+        },
+    )
+    body = r.content.decode()
+    assert r.status_code == 400 and "no-secrets policy" in body and "typed text kept" in body
+    assert Note.objects.count() == before
+
+
+def test_the_service_refuses_keep_private_under_no_secrets(alice, no_secrets, record):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="no-secrets policy"):
+        services.note_create(
+            client=no_secrets,
+            author=alice,
+            kind="progress",
+            session_date=timezone.localdate(),
+            about_member=record["a"],
+            joint_use="keep_private",
+            body="x",
+        )
+
+
+def test_under_limited_secrets_keep_private_is_still_a_choice(client, alice, record):
+    unit = record["unit"]
+    Client.objects.filter(pk=unit.pk).update(confidentiality_policy=Client.Policy.LIMITED_SECRETS)
+    client.force_login(alice.user)
+    page = client.get(reverse("clients:note_create", args=[unit.pk])).content.decode()
+    assert 'value="keep_private"' in page
