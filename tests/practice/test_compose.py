@@ -82,6 +82,18 @@ def test_postgres_is_version_15():
     assert image.startswith("postgres:15"), f"postgres must use a postgres:15 image, not {image!r}"
 
 
+def test_postgres_never_logs_statements_or_their_values():
+    command = compose()["services"]["postgres"]["command"]
+    settings = dict(arg.split("=", 1) for arg in command if "=" in arg)
+    assert command[0] == "postgres" and command.count("-c") == len(settings)
+    assert settings == {
+        "log_min_error_statement": "panic",  # a failing statement is not copied into the log
+        "log_statement": "none",
+        "log_min_duration_statement": "-1",
+        "log_error_verbosity": "terse",  # no DETAIL line repeating a clashing key's values
+    }
+
+
 def test_postgres_data_lives_in_a_named_volume():
     doc = compose()
     mounts = [v.split(":")[:2] for v in doc["services"]["postgres"].get("volumes", []) if isinstance(v, str)]
