@@ -90,6 +90,10 @@ class Scope:
         """Rows that belong to the member (all of the unit's when the scope is the whole unit)."""
         return Q() if self.member is None else Q(**{field: self.member})
 
+    def attended(self):
+        """The ids of the sessions the member attended (a subquery)."""
+        return _attendance_model().objects.filter(member=self.member).values("appointment_id")
+
     def own_or_shared(self, field: str) -> Q:
         """Rows for the member, or for nobody in particular (the unit as a whole)."""
         return Q() if self.member is None else Q(**{field: self.member}) | Q(**{f"{field}__isnull": True})
@@ -161,8 +165,7 @@ def _notes(scope: Scope, therapist: Therapist, include_psychotherapy: bool) -> l
         visible |= Q(kind=Note.Kind.PSYCHOTHERAPY, author=therapist)
     if scope.member is not None:
         # About this member, or joint: not about the partner, and not tied to a session they missed.
-        attended = _attendance_model().objects.filter(member=scope.member).values("appointment_id")
-        joint = Q(about_member__isnull=True) & (Q(appointment__isnull=True) | Q(appointment__in=attended))
+        joint = Q(about_member__isnull=True) & (Q(appointment__isnull=True) | Q(appointment__in=scope.attended()))
         visible &= Q(about_member=scope.member) | joint
     addenda = Prefetch("addenda", queryset=Addendum.objects.select_related("author").order_by("created_at", "pk"))
     notes = (
@@ -201,8 +204,7 @@ def _appointments(scope: Scope) -> list[dict]:
     attendances = _attendance_model().objects.select_related("member")
     appointments = scope.client.appointments.all()
     if scope.member is not None:
-        attended = _attendance_model().objects.filter(member=scope.member).values("appointment_id")
-        appointments = appointments.filter(pk__in=attended)
+        appointments = appointments.filter(pk__in=scope.attended())
         attendances = attendances.filter(member=scope.member)  # who else came is the partner's business
     appointments = (
         appointments.select_related("therapist", "room")
