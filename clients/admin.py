@@ -4,12 +4,21 @@ Names, notes, intake answers and goals are encrypted and deliberately absent her
 the practice, not the clinical record. The concern taxonomy is editable.
 """
 
+from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
 
 from clients import services
 from clients.models import Addendum, Client, Concern, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note
 from practice.admin_support import ReadOnlyAdmin
+from practice.models import Therapist
+
+
+class TherapistsForm(forms.Form):
+    primary = forms.ModelChoiceField(queryset=Therapist.objects.all(), label="Primary therapist")
+    co_therapists = forms.ModelMultipleChoiceField(queryset=Therapist.objects.all(), required=False)
 
 
 @admin.register(Concern)
@@ -26,8 +35,38 @@ class ClientAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status", "primary_therapist"]
     search_fields = ["reference"]
     fields = ["reference", "kind", "status", "primary_therapist", "co_therapists", "created_at", "updated_at"]
-    readonly_fields = ["reference", "kind", "created_at", "updated_at"]
-    filter_horizontal = ["co_therapists"]
+    # Who treats a unit changes only through `client_therapists_set` (audited, tells the therapists),
+    # from the "Change therapists" page below, never as a plain edit of these fields.
+    readonly_fields = ["reference", "kind", "primary_therapist", "co_therapists", "created_at", "updated_at"]
+    change_form_template = "admin/clients/client/change_form.html"
+
+    def get_urls(self):
+        extra = [
+            path(
+                "<int:client_id>/therapists/",
+                self.admin_site.admin_view(self.therapists_view),
+                name="clients_client_therapists",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def therapists_view(self, request, client_id: int):
+        client = get_object_or_404(Client, pk=client_id)
+        if not self.has_change_permission(request, client):
+            raise PermissionDenied
+        initial = {"primary": client.primary_therapist, "co_therapists": list(client.co_therapists.all())}
+        form = TherapistsForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            services.client_therapists_set(
+                client=client,
+                primary=form.cleaned_data["primary"],
+                co_therapists=list(form.cleaned_data["co_therapists"]),
+                by=request.user,
+            )
+            self.message_user(request, f"Therapists of {client.reference} changed; the therapists involved were told.")
+            return redirect(reverse("admin:clients_client_change", args=[client.pk]))
+        context = {**self.admin_site.each_context(request), "client": client, "form": form, "opts": self.model._meta}
+        return render(request, "admin/clients/client/therapists.html", context, status=400 if form.errors else 200)
 
     def has_add_permission(self, request):
         return False  # units are created by therapists, with their members, in the app

@@ -2,11 +2,24 @@
 
 from django.conf import settings
 
-from clients.models import Member
+from clients.models import Client, Member
 from clients.services import invitation_link
 from outbox.channels import Message, render_message
 from outbox.models import Notification
 from outbox.services import builder
+
+
+@builder("caseload_changed")
+def caseload_changed(notification: Notification) -> Message | None:
+    """To a therapist: a unit was assigned to them or taken off their caseload. Reference only."""
+    client = Client.objects.filter(pk=notification.target_id).only("reference").first()
+    user = notification.user
+    if client is None or user is None or not user.is_active:
+        return None
+    gained = notification.context.get("gained", False)
+    context = {"reference": client.reference, "gained": gained, "link": settings.SITE_URL + "/clients/"}
+    subject = f"Client {client.reference} " + ("assigned to you" if gained else "is no longer assigned to you")
+    return render_message("caseload_changed", context, subject=subject)
 
 
 @builder("portal_invitation")

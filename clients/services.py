@@ -103,8 +103,40 @@ def client_update(
     if concerns is not None:
         client.concerns.set(concerns)
     if co_therapists is not None:
-        client.co_therapists.set([t for t in co_therapists if t.pk != client.primary_therapist_id])
+        client_therapists_set(client=client, primary=client.primary_therapist, co_therapists=co_therapists, by=by)
     audit_record(actor=by, action=AuditAction.UPDATE, target=client)
+    return client
+
+
+CASELOAD_CHANGED = "caseload_changed"
+
+
+@transaction.atomic
+def client_therapists_set(*, client: Client, primary: Therapist, co_therapists, by: User) -> Client:
+    """Who treats the unit: the primary therapist and co-therapists. Audited; every therapist who
+    gains or loses the unit (other than the one making the change) is told, by reference only."""
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    before = {client.primary_therapist_id, *client.co_therapists.values_list("pk", flat=True)}
+    co = [t for t in co_therapists if t.pk != primary.pk]
+    if client.primary_therapist_id != primary.pk:
+        client.primary_therapist = primary
+        client.save(update_fields=["primary_therapist", "updated_at"])
+    client.co_therapists.set(co)
+    after = {primary.pk, *(t.pk for t in co)}
+    audit_record(actor=by, action=AuditAction.UPDATE, target=client)
+    changed = (before ^ after) - {getattr(getattr(by, "therapist", None), "pk", None)}
+    now = timezone.now()
+    for therapist in Therapist.objects.filter(pk__in=changed).select_related("user"):
+        gained = therapist.pk in after
+        direction = "in" if gained else "out"
+        notification_enqueue(
+            kind=CASELOAD_CHANGED,
+            key=f"{CASELOAD_CHANGED}:{client.pk}:{therapist.pk}:{direction}:{now:%Y%m%d%H%M%S%f}",
+            target=client,
+            user=therapist.user,
+            reference=client.reference,
+            context={"gained": gained},
+        )
     return client
 
 

@@ -11,7 +11,6 @@ from practice import views as practice_views
 # The admin has no sign-in of its own: it goes through allauth, second factor included.
 admin.autodiscover()
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = admin.site.site_title = "Practice administration"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,7 +1,10 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from practice import accounts
 from practice.admin_support import ReadOnlyAdmin
 from practice.audit import audit_record
 from practice.models import AuditAction, AuditEvent, Therapist, User
@@ -20,13 +23,27 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "is_staff", "is_superuser"]
     search_fields = ["email"]
     fieldsets = [
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["email"]}),  # no password field: people reset their own (see the action)
         (_("Person"), {"fields": ["first_name", "last_name", "role"]}),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]})]
-    actions = ["deactivate"]
+    actions = ["deactivate", "send_password_reset", "remove_second_factor"]
+
+    def user_change_password(self, request, id, form_url=""):
+        # Nobody sets another person's password: they get a reset link at their own address.
+        raise PermissionDenied
+
+    @admin.action(description="Email a password-reset link (to the verified primary address)")
+    def send_password_reset(self, request, queryset):
+        sent = sum(accounts.password_reset_send(request=request, user=user) for user in queryset)
+        self.message_user(request, f"Sent {sent} password-reset link(s); accounts without a verified address got none.")
+
+    @admin.action(description="Remove the second factor and sign out everywhere")
+    def remove_second_factor(self, request, queryset):
+        removed = sum(accounts.second_factor_remove(user=user, by=request.user) for user in queryset)
+        self.message_user(request, f"Removed {removed} authenticator(s); those people set one up at next sign-in.")
 
     @admin.action(description="Deactivate and sign out everywhere")
     def deactivate(self, request, queryset):
@@ -44,6 +61,22 @@ class TherapistAdmin(admin.ModelAdmin):
     list_filter = ["accepts_new_clients", "time_zone"]
     search_fields = ["display_name", "licence_number"]
     raw_id_fields = ["user"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A profile is never re-pointed at another account (it would hand over its clients).
+        return ["user"] if obj is not None else []
+
+
+# allauth's own admin lets an admin delete someone's second factor in place; here that is the
+# audited "Remove the second factor" action on the user, which also signs them out everywhere.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(ReadOnlyAdmin):
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type"]
+    fields = ["user", "type", "created_at", "last_used_at"]
 
 
 @admin.register(AuditEvent)

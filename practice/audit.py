@@ -35,6 +35,25 @@ def audit_record(
     )
 
 
+def audit_record_ids(
+    *, actor: User | None, action: AuditAction | str, target_type: str, target_id, client_id: int | None = None
+) -> AuditEvent:
+    """Append one audit row for a target known only by its label and id (e.g. from the admin's log,
+    after a deletion)."""
+    context = current_request_context()
+    if client_id is None and target_type == "clients.client" and str(target_id).isdigit():
+        client_id = int(target_id)
+    return AuditEvent.objects.create(
+        actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
+        action=AuditAction(action),
+        target_type=target_type,
+        target_id=str(target_id),
+        client_id=client_id,
+        request_id=context.request_id,
+        ip=context.ip,
+    )
+
+
 def _client_id_of(target: models.Model) -> int | None:
     if target._meta.label_lower == "clients.client":
         return target.pk

@@ -137,6 +137,8 @@ class AuditAction(models.TextChoices):
     DENIED = "denied", _("Access denied")
     MFA_ENABLED = "mfa_enabled", _("Second factor added")
     MFA_DISABLED = "mfa_disabled", _("Second factor removed")
+    MFA_FAILED = "mfa_failed", _("Second factor refused")
+    ADMIN_ACTION = "admin_action", _("Admin action run")
 
 
 class AuditEvent(models.Model):

@@ -1,10 +1,12 @@
 """Sign-in events go to the audit trail (ids and the outcome only)."""
 
 from allauth.mfa import signals as mfa_signals
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import signals as auth_signals
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from practice.audit import audit_record
+from practice.audit import audit_record, audit_record_ids
 from practice.models import AuditAction
 
 
@@ -33,3 +35,21 @@ def _mfa_added(sender, request, user, authenticator, **kwargs):
 @receiver(mfa_signals.authenticator_removed)
 def _mfa_removed(sender, request, user, authenticator, **kwargs):
     audit_record(actor=user, action=AuditAction.MFA_DISABLED, target=authenticator)
+
+
+_ADMIN_LOG_ACTIONS = {ADDITION: AuditAction.CREATE, CHANGE: AuditAction.UPDATE, DELETION: AuditAction.DELETE}
+
+
+@receiver(post_save, sender=LogEntry)
+def _admin_change(sender, instance: LogEntry, created: bool, **kwargs):
+    """Every save and deletion through the admin (ours and third parties' models) is audited."""
+    if not created or instance.action_flag not in _ADMIN_LOG_ACTIONS:
+        return
+    content_type = instance.content_type
+    target_type = f"{content_type.app_label}.{content_type.model}" if content_type else ""
+    audit_record_ids(
+        actor=instance.user,
+        action=_ADMIN_LOG_ACTIONS[instance.action_flag],
+        target_type=target_type,
+        target_id=instance.object_id or "",
+    )

@@ -34,7 +34,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 PRACTICE_DISCREET_NAME = env.str("PRACTICE_DISCREET_NAME", default=PRACTICE_NAME)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "practice.apps.PracticeAdminConfig",  # django.contrib.admin with audited actions
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,0 +1,43 @@
+"""Account changes an admin may make for someone else, each audited: never a plain admin edit."""
+
+from allauth.account.forms import ResetPasswordForm
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.db import transaction
+from django.http import HttpRequest
+
+from practice.audit import audit_record
+from practice.models import AuditAction, User
+from practice.session_security import sessions_end
+
+
+@transaction.atomic
+def second_factor_remove(*, user: User, by: User) -> int:
+    """Remove every second factor of `user` (a lost phone) and end all their sessions.
+
+    They are asked to set one up again at their next sign-in (therapists, staff and admins cannot
+    go on without it). Returns how many authenticators were removed.
+    """
+    authenticators = list(Authenticator.objects.filter(user=user))
+    for authenticator in authenticators:
+        audit_record(actor=by, action=AuditAction.MFA_DISABLED, target=authenticator)
+    Authenticator.objects.filter(pk__in=[a.pk for a in authenticators]).delete()
+    sessions_end(user_ids={user.pk})
+    return len(authenticators)
+
+
+def password_reset_send(*, request: HttpRequest, user: User) -> bool:
+    """Email `user` a password-reset link at their verified primary address (allauth's own flow).
+
+    An admin never sets another person's password. False when the account has no verified primary
+    address to send it to.
+    """
+    primary = EmailAddress.objects.filter(user=user, primary=True, verified=True).first()
+    if primary is None or not user.is_active:
+        return False
+    form = ResetPasswordForm(data={"email": primary.email})
+    if not form.is_valid():
+        return False
+    form.save(request)
+    audit_record(actor=request.user, action=AuditAction.UPDATE, target=user)
+    return True
