@@ -1,5 +1,6 @@
 """Writes to the client record. Each service validates, saves named fields, and records an audit row."""
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -231,6 +232,8 @@ def invitation_accept(*, user: User, password: str) -> User:
         raise ValidationError(_("This account already has a password."))
     user.set_password(password)
     user.save(update_fields=["password"])
+    # Following the emailed link proves the address: it is the verified primary one from now on.
+    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"primary": True, "verified": True})
     audit_record(actor=user, action=AuditAction.UPDATE, target=user)
     return user
 

@@ -166,7 +166,7 @@ def _user(email: str, role: str, first: str, last: str, *, totp: bool):
         user = User(email=email, role=role, first_name=first, last_name=last)
         user.set_password(PASSWORD)
         user.save()
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     if totp and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(user, TOTP_SECRET)
     return user

@@ -26,16 +26,27 @@ def second_factor_remove(*, user: User, by: User) -> int:
     return len(authenticators)
 
 
+def verified_primary_email(user: User) -> str | None:
+    """The one address a password reset may go to: the verified primary address, else the sign-in
+    address itself (the one the practice entered; allauth records it, unverified, on first use).
+    An address added and not yet verified is never either: it becomes the sign-in address only
+    once verified (ACCOUNT_CHANGE_EMAIL)."""
+    primary = EmailAddress.objects.filter(user=user, primary=True, verified=True).first()
+    if primary is not None:
+        return primary.email
+    return user.email or None
+
+
 def password_reset_send(*, request: HttpRequest, user: User) -> bool:
     """Email `user` a password-reset link at their verified primary address (allauth's own flow).
 
     An admin never sets another person's password. False when the account has no verified primary
     address to send it to.
     """
-    primary = EmailAddress.objects.filter(user=user, primary=True, verified=True).first()
-    if primary is None or not user.is_active:
+    email = verified_primary_email(user)
+    if email is None or not user.is_active:
         return False
-    form = ResetPasswordForm(data={"email": primary.email})
+    form = ResetPasswordForm(data={"email": email})
     if not form.is_valid():
         return False
     form.save(request)

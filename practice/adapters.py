@@ -23,12 +23,37 @@ class AccountAdapter(DefaultAccountAdapter):
         # One rule for every address the project records or rate-limits: practice.net.client_ip.
         return client_ip(request)
 
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials) -> str:
+        # Failed sign-ins count per account *and* address: a stranger's wrong passwords from
+        # elsewhere never lock the owner out of their account (the per-address limit still holds).
+        return f"{super()._get_login_attempts_cache_key(request, **credentials)}:{client_ip(request)}"
+
+    def send_password_reset_mail(self, user, email: str, context: dict) -> None:
+        # A reset link goes only to the account's verified primary address, never to an address
+        # added but not yet verified (which would let whoever added it take the account).
+        from practice.accounts import verified_primary_email
+
+        if (verified_primary_email(user) or "").lower() != email.lower():
+            return
+        super().send_password_reset_mail(user, email, context)
+
+    def send_notification_mail(self, template_prefix: str, user, context=None, email=None) -> None:
+        # allauth sends some notices after commit; one that runs after its request has ended (only
+        # in tests that hold commits back) has no site to link to and is not sent.
+        if _current_request() is None:
+            return
+        super().send_notification_mail(template_prefix, user, context=context, email=email)
+
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         # Therapists and staff are sent to MFA set-up right after typing their password; asking for
         # it again there adds nothing. Removing or changing a factor still needs re-authentication.
         if app == "allauth.mfa" and _first_factor_just_entered(context.request):
             return False
         return super().is_reauthentication_required(app=app, **kwargs)
+
+
+def _current_request():
+    return context.request
 
 
 def _first_factor_just_entered(request: HttpRequest | None) -> bool:

@@ -31,6 +31,10 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]})]
     actions = ["deactivate", "send_password_reset", "remove_second_factor"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A sign-in address changes only through the person's own verified change (allauth).
+        return ["email"] if obj is not None else []
+
     def user_change_password(self, request, id, form_url=""):
         # Nobody sets another person's password: they get a reset link at their own address.
         raise PermissionDenied
