@@ -217,10 +217,16 @@ class LetterForm(forms.Form):
     )
     token = forms.CharField(max_length=64, widget=forms.HiddenInput, validators=[RegexValidator(r"^[0-9a-f]{16,64}$")])
 
-    def __init__(self, *args, kinds: list[tuple[str, str]], editable: bool = True, **kwargs):
+    def __init__(self, *args, kinds: list[tuple[str, str]], editable: bool = True, partial: str = "", **kwargs):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("token", secrets.token_hex(16))
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kinds
+        if partial:  # a couple where only `partial` released information to this referrer
+            self.fields["speaks_of_released_only"] = forms.BooleanField(
+                required=True,
+                label=_("This letter speaks of %(names)s alone") % {"names": partial},
+                help_text=_("Only they released information to this referrer; the other partner did not."),
+            )
         if not editable:
             del self.fields["body"]

@@ -56,7 +56,7 @@ def referral_letter(notification: Notification) -> Message | None:
         .filter(pk=notification.target_id)
         .first()
     )
-    if letter is None or not selectors.letter_allowed(letter.referral):
+    if letter is None or not selectors.letter_still_allowed(letter):
         return None
     subject = _("Your referral %(reference)s") % {"reference": letter.referral.reference}
     return render_message("referral_letter", {"letter": letter, "referral": letter.referral}, subject=subject)

@@ -214,6 +214,9 @@ class ReferralLetter(TimeStampedModel):
     body = EncryptedTextField(validators=[MaxLengthValidator(LETTER_MAX_LENGTH)])
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     key = models.CharField(max_length=80, unique=True)
+    # None: the letter may speak of everyone in the unit (each released information to this
+    # referrer). Set: only one partner did, and the letter speaks of that partner alone.
+    about_member = models.ForeignKey("clients.Member", models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -62,12 +62,28 @@ def referral_queue(*, user: User, status: str = "open", urgency: str = "", refer
     )
 
 
+def released_members(referral: Referral) -> tuple[list, list]:
+    """(members who released information to the referrer, every member of the resulting unit)."""
+    if referral.client_id is None:
+        return [], []
+    members = list(referral.client.members.order_by("position"))
+    released = [m for m in members if consent_is_active(member=m, kind="release", referrer=referral.referrer)]
+    return released, members
+
+
 def letter_allowed(referral: Referral) -> bool:
     """A letter may go back only to a referrer a member of the resulting client released information to."""
-    if referral.client_id is None:
-        return False
-    members = referral.client.members.all()
-    return any(consent_is_active(member=m, kind="release", referrer=referral.referrer) for m in members)
+    released, _members = released_members(referral)
+    return bool(released)
+
+
+def letter_still_allowed(letter: ReferralLetter) -> bool:
+    """At send time: everyone the letter speaks of still releases information to the referrer."""
+    released, members = released_members(letter.referral)
+    ids = {m.pk for m in released}
+    if letter.about_member_id is not None:
+        return letter.about_member_id in ids
+    return bool(members) and ids == {m.pk for m in members}
 
 
 def letters_for_client(client: Client) -> list[Referral]:

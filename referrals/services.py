@@ -223,12 +223,21 @@ def letter_kinds(referral: Referral) -> list[tuple[str, str]]:
     return [(k, k.label) for k in ReferralLetter.CLINICAL_KINDS]
 
 
+PARTIAL_RELEASE = _(
+    "Only %(names)s released information to this referrer: confirm that the letter speaks of them alone."
+)
+
+
 @transaction.atomic
-def letter_send(*, referral: Referral, by: User, kind: str, body: str, token: str) -> ReferralLetter:
+def letter_send(
+    *, referral: Referral, by: User, kind: str, body: str, token: str, speaks_of_released_only: bool = False
+) -> ReferralLetter:
     """Store the letter (encrypted) and queue it. Only with a live release consent to this referrer.
 
     Clergy get the fixed non-clinical acknowledgement whatever was typed. The same `token` twice
-    (a double submit) returns the first letter.
+    (a double submit) returns the first letter. For a couple where only one partner released
+    information, the therapist confirms that the letter speaks of that partner alone; the letter
+    is then sent only while that partner's release is live (`selectors.letter_still_allowed`).
     """
     therapist = by.therapist
     referral = _lock(referral)
@@ -243,7 +252,14 @@ def letter_send(*, referral: Referral, by: User, kind: str, body: str, token: st
         body = letter_draft(referral=referral, kind=kind, therapist=therapist)
     elif kind not in ReferralLetter.CLINICAL_KINDS:
         raise ValidationError({"kind": _("Choose one of the letters offered.")})
-    letter = ReferralLetter(referral=referral, kind=kind, body=body, sent_by=by, key=key)
+    released, members = selectors.released_members(referral)
+    about_member = None
+    if len(released) < len(members):
+        if not speaks_of_released_only:
+            names = ", ".join(m.display_name for m in released)
+            raise ValidationError({"speaks_of_released_only": PARTIAL_RELEASE % {"names": names}})
+        about_member = released[0]
+    letter = ReferralLetter(referral=referral, kind=kind, body=body, sent_by=by, key=key, about_member=about_member)
     letter.full_clean()
     letter.save()
     ReferralEvent.objects.create(referral=referral, action=ReferralEvent.Action.LETTER_SENT, by=by)

@@ -25,12 +25,14 @@ def letter(request: HttpRequest, referral_id: int) -> HttpResponse:
     editable = not referral.referrer.is_clergy
     kind = request.GET.get("kind") if request.GET.get("kind") in dict(kinds) else kinds[0][0]
     draft = services.letter_draft(referral=referral, kind=kind, therapist=therapist)
+    released, members = selectors.released_members(referral)
+    partial = ", ".join(m.display_name for m in released) if len(released) < len(members) else ""
     if request.method == "GET":
-        form = LetterForm(kinds=kinds, editable=editable, initial={"kind": kind, "body": draft})
+        form = LetterForm(kinds=kinds, editable=editable, partial=partial, initial={"kind": kind, "body": draft})
         audit_record(actor=request.user, action=AuditAction.VIEW, target=referral)
         return _page(request, referral, form, kinds, draft)
 
-    form = LetterForm(request.POST, kinds=kinds, editable=editable)
+    form = LetterForm(request.POST, kinds=kinds, editable=editable, partial=partial)
     if form.is_valid():
         try:
             services.letter_send(
@@ -39,6 +41,7 @@ def letter(request: HttpRequest, referral_id: int) -> HttpResponse:
                 body=form.cleaned_data.get("body", ""),
                 kind=form.cleaned_data["kind"],
                 token=form.cleaned_data["token"],
+                speaks_of_released_only=form.cleaned_data.get("speaks_of_released_only", False),
             )
         except ValidationError as error:
             apply_errors(form, error)

@@ -180,3 +180,62 @@ def test_under_limited_secrets_keep_private_is_still_a_choice(client, alice, rec
     client.force_login(alice.user)
     page = client.get(reverse("clients:note_create", args=[unit.pk])).content.decode()
     assert 'value="keep_private"' in page
+
+
+# --- Letters back to a referrer about a couple ----------------------------------------------------
+
+
+@pytest.fixture
+def couple_referral(alice):
+    from referrals import services as referral_services
+    from tests.factories import ReferralFactory, ReferrerFactory
+
+    referral = ReferralFactory(kind="couple", referrer=ReferrerFactory(kind="physician"))
+    referral, _problems = referral_services.referral_accept(
+        referral=referral, by=alice.user, therapist=alice, base_url="http://testserver/"
+    )
+    return referral
+
+
+def _letter_page(client, referral):
+    return client.get(reverse("referrals:letter", args=[referral.pk]))
+
+
+def _send_letter(client, referral, **extra):
+    token = _letter_page(client, referral).context["form"].initial["token"]
+    data = {"kind": "first_seen", "body": "Dear colleague, LETTER-TEXT", "token": token, **extra}
+    return client.post(reverse("referrals:letter", args=[referral.pk]), data)
+
+
+def test_one_partners_release_lets_the_letter_speak_of_that_partner_alone(client, alice, couple_referral):
+    from referrals.models import ReferralLetter
+    from tests.referrals.conftest import grant_release
+
+    first, _second = couple_referral.client.members.order_by("position")
+    grant_release(couple_referral, alice.user, members=[first])
+    client.force_login(alice.user)
+    page = _letter_page(client, couple_referral).content.decode()
+    assert "speaks of" in page and first.display_name in page
+
+    refused = _send_letter(client, couple_referral)
+    assert refused.status_code == 400 and "LETTER-TEXT" in refused.content.decode()  # nothing lost
+    assert not ReferralLetter.objects.exists()
+
+    assert _send_letter(client, couple_referral, speaks_of_released_only="on").status_code == 302
+    assert ReferralLetter.objects.get().about_member == first
+
+
+def test_a_letter_about_both_needs_both_releases_still_live_when_sent(client, alice, couple_referral):
+    from clients import services as client_services
+    from outbox import services as outbox
+    from outbox.models import Notification
+    from tests.referrals.conftest import grant_release
+
+    _first, second = couple_referral.client.members.order_by("position")
+    grant_release(couple_referral, alice.user)
+    client.force_login(alice.user)
+    assert _send_letter(client, couple_referral).status_code == 302  # both released: no confirmation
+    second_release = Consent.objects.get(member=second, kind="release")
+    client_services.consent_revoke(consent=second_release, by=alice.user)
+    notification = Notification.objects.get(kind="referral_letter")
+    assert outbox._BUILDERS["referral_letter"](notification) is None  # no longer sent: it speaks of both

@@ -76,6 +76,8 @@ def test_from_a_phone_referral_to_a_word_back(phone, page, shoot, alice, mailout
     page.get_by_role("link", name="Write to the referrer").click()
     page.get_by_role("link", name="First seen").click()
     page.get_by_label("Text").fill(f"Dear Dr Reid,\n\n{LETTER}\n")
+    # Only one partner released information to this referrer: the letter speaks of them alone.
+    page.get_by_role("checkbox", name=re.compile(r"This letter speaks of Robin alone")).check()
     shoot(page, "referral-letter")
     page.get_by_role("button", name="Send letter").click()
     page.get_by_text("Letter queued to Dr Tom Reid").wait_for()

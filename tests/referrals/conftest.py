@@ -53,7 +53,13 @@ def accepted(alice):
     return referral
 
 
-def grant_release(referral, by):
-    """Record a release-of-information consent from the first member to the referral's referrer."""
-    member = referral.client.members.order_by("position").first()
-    return client_services.consent_grant(member=member, kind="release", by=by, referrer=referral.referrer)
+def grant_release(referral, by, *, members=None):
+    """Record a release-of-information consent to the referral's referrer from every member (or
+    from `members`); returns the first one's consent. One partner's release alone is in
+    tests/clients/test_couple_boundaries.py."""
+    members = members or list(referral.client.members.order_by("position"))
+    consents = [
+        client_services.consent_grant(member=member, kind="release", by=by, referrer=referral.referrer)
+        for member in members
+    ]
+    return consents[0]

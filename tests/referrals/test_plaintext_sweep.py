@@ -33,7 +33,14 @@ def test_no_referral_marker_reaches_the_raw_database(client, alice):
     services.referral_mark_contacted(referral=first, by=alice.user, note=f"{MARKER}-contacted")
     first, _problems = services.referral_accept(referral=first, by=alice.user, therapist=alice, base_url="http://x/")
     consent_grant(member=first.client.members.first(), kind="release", by=alice.user, referrer=first.referrer)
-    services.letter_send(referral=first, by=alice.user, kind="first_seen", body=f"{MARKER}-letter", token="f" * 32)
+    services.letter_send(
+        referral=first,
+        by=alice.user,
+        kind="first_seen",
+        body=f"{MARKER}-letter",
+        token="f" * 32,
+        speaks_of_released_only=True,
+    )
 
     second = services.referral_submit(
         referrer={"kind": "clergy", "name": "Rev. A", "email": "rev@example.org"},
