@@ -87,6 +87,8 @@ class Client(TimeStampedModel):
     co_therapists = models.ManyToManyField("practice.Therapist", blank=True, related_name="co_clients")
     concerns = models.ManyToManyField(Concern, blank=True, related_name="clients")
     confidentiality_policy = models.CharField(max_length=20, choices=Policy.choices, blank=True)
+    # Every change of policy is a new version that each partner acknowledges again.
+    policy_version = models.PositiveIntegerField(default=1)
     self_booking = models.BooleanField(
         default=False, help_text=_("The client may book, move and cancel sessions in the portal.")
     )
@@ -141,6 +143,7 @@ class Member(TimeStampedModel):
     # The couple's confidentiality policy this partner acknowledged, and when.
     policy_acknowledged = models.CharField(max_length=20, choices=Client.Policy.choices, blank=True)
     policy_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    policy_acknowledged_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["client_id", "position"]
@@ -168,7 +171,12 @@ class Member(TimeStampedModel):
 
     @property
     def has_acknowledged_policy(self) -> bool:
-        return bool(self.policy_acknowledged) and self.policy_acknowledged == self.client.confidentiality_policy
+        client = self.client
+        return (
+            bool(self.policy_acknowledged)
+            and self.policy_acknowledged == client.confidentiality_policy
+            and self.policy_acknowledged_version == client.policy_version
+        )
 
 
 class MemberSearchToken(models.Model):

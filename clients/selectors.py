@@ -164,4 +164,17 @@ def partner_acknowledged_policy(*, member: Member) -> bool | None:
     if not client.is_couple or not client.confidentiality_policy:
         return None
     partners = Member.objects.filter(client_id=client.pk).exclude(pk=member.pk)
-    return partners.filter(policy_acknowledged=client.confidentiality_policy).exists()
+    return partners.filter(
+        policy_acknowledged=client.confidentiality_policy, policy_acknowledged_version=client.policy_version
+    ).exists()
+
+
+def policy_unacknowledged(client: Client, members=None) -> list[Member]:
+    """The partners (of `members`, else all) who have not acknowledged the couple's current policy
+    version. Empty for an individual or a couple with no policy set yet."""
+    if not client.is_couple or not client.confidentiality_policy:
+        return []
+    members = list(members) if members is not None else list(client.members.order_by("position"))
+    for member in members:
+        member.client = client
+    return [m for m in members if not m.has_acknowledged_policy]

@@ -96,8 +96,13 @@ def client_update(
     if "kind" in fields and fields["kind"] != client.kind:
         raise ValidationError({"kind": _("A unit's kind cannot change; create a new unit instead.")})
     changed = [k for k in CLIENT_FIELDS if k in fields]
+    policy_before = client.confidentiality_policy
     for name in changed:
         setattr(client, name, fields[name])
+    if client.confidentiality_policy != policy_before:
+        # A new version: both partners are asked to acknowledge it again (the portal asks them).
+        client.policy_version += 1
+        changed.append("policy_version")
     _check_unit(client, client.members.count())
     client.full_clean()
     client.save(update_fields=[*changed, "updated_at"])
@@ -177,8 +182,11 @@ def policy_acknowledge(*, member: Member, by: User) -> Member:
     if not member.client.is_couple or not policy:
         raise ValidationError(_("There is no confidentiality policy to acknowledge yet."))
     member.policy_acknowledged = policy
+    member.policy_acknowledged_version = member.client.policy_version
     member.policy_acknowledged_at = timezone.now()
-    member.save(update_fields=["policy_acknowledged", "policy_acknowledged_at", "updated_at"])
+    member.save(
+        update_fields=["policy_acknowledged", "policy_acknowledged_version", "policy_acknowledged_at", "updated_at"]
+    )
     audit_record(actor=by, action=AuditAction.UPDATE, target=member, client_id=member.client_id)
     return member
 

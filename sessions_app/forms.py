@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Member
-from clients.selectors import client_list
+from clients.selectors import client_list, policy_unacknowledged
 from practice.models import Therapist, User
 from sessions_app import selectors
 from sessions_app.models import BookingRules, Modality, Room, Series, WorkingHours
@@ -148,6 +148,8 @@ class AppointmentForm(forms.Form):
             clients = client_list(therapist=user.therapist)
         self.fields["client"].queryset = clients
         self.chosen_client = _pick(clients, self._raw("client"))
+        # Shown beside "who attends": a joint session before both partners acknowledged the policy.
+        self.policy_unacknowledged = policy_unacknowledged(self.chosen_client) if self.chosen_client else []
         self.rules = selectors.rules_for(self.chosen_therapist) if self.chosen_therapist else None
         self.zone = self.chosen_therapist.zone if self.chosen_therapist else None
         self._set_members()

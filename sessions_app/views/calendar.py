@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clients.selectors import policy_unacknowledged
 from practice.access import role_required
 from practice.audit import audit_record
 from practice.forms_support import apply_errors as _apply_errors
@@ -42,6 +43,10 @@ THERAPIST = User.Role.THERAPIST
 STAFF = User.Role.STAFF
 CALENDAR = Appointment.Via.CALENDAR
 NEW_TEMPLATE = "sessions_app/appointment_form.html"
+POLICY_PENDING = _(
+    "Not yet acknowledged by %(names)s: the couple's confidentiality policy (version %(version)s). "
+    "Ask them to acknowledge it in the portal before the joint session."
+)
 DETAIL_TEMPLATE = "sessions_app/appointment_detail.html"
 AVAILABILITY_TEMPLATE = "sessions_app/availability.html"
 
@@ -138,6 +143,10 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         return _refused(request, NEW_TEMPLATE, {"form": form}, form, error)
 
     described = services.describe(appointment, data["therapist"].zone)
+    pending = policy_unacknowledged(data["client"], data["members"]) if len(data["members"]) > 1 else []
+    if pending:
+        names = ", ".join(m.display_name for m in pending)
+        messages.warning(request, POLICY_PENDING % {"names": names, "version": data["client"].policy_version})
     if count == 1:
         messages.success(request, _("Booked: %(session)s.") % {"session": described})
     else:

@@ -239,3 +239,69 @@ def test_a_letter_about_both_needs_both_releases_still_live_when_sent(client, al
     client_services.consent_revoke(consent=second_release, by=alice.user)
     notification = Notification.objects.get(kind="referral_letter")
     assert outbox._BUILDERS["referral_letter"](notification) is None  # no longer sent: it speaks of both
+
+
+# --- The couple's policy, versioned ---------------------------------------------------------------
+
+
+@pytest.fixture
+def acknowledged(alice, pair):
+    """A couple under "limited secrets", version 1, acknowledged by both partners in the portal."""
+    from tests.factories import portal_user_for
+
+    services.client_update(client=pair, by=alice.user, confidentiality_policy=Client.Policy.LIMITED_SECRETS)
+    for member in pair.members.all():
+        portal_user_for(member)
+        services.policy_acknowledge(member=member, by=member.user)
+    pair.refresh_from_db()
+    return pair
+
+
+def test_changing_the_policy_makes_a_new_version_both_partners_acknowledge_again(client, alice, acknowledged):
+    version = acknowledged.policy_version
+    assert all(m.has_acknowledged_policy for m in acknowledged.members.all())
+    services.client_update(client=acknowledged, by=alice.user, confidentiality_policy=Client.Policy.NO_SECRETS)
+    acknowledged.refresh_from_db()
+    assert acknowledged.policy_version == version + 1
+    a, b = acknowledged.members.order_by("position")
+    assert not a.has_acknowledged_policy and not b.has_acknowledged_policy
+
+    client.force_login(a.user)
+    assert 'action="/portal/policy/acknowledge/"' in client.get(reverse("portal:home")).content.decode()
+    client.post(reverse("portal:policy_acknowledge"))
+    a.refresh_from_db()
+    assert a.has_acknowledged_policy and a.policy_acknowledged_version == version + 1
+
+
+def test_the_couple_page_shows_who_has_not_acknowledged_the_current_version(client, alice, acknowledged):
+    services.client_update(client=acknowledged, by=alice.user, confidentiality_policy=Client.Policy.NO_SECRETS)
+    acknowledged.refresh_from_db()
+    client.force_login(alice.user)
+    page = client.get(reverse("clients:detail", args=[acknowledged.pk])).content.decode()
+    assert page.count(f"not yet acknowledged (version {acknowledged.policy_version})") == 2
+
+
+def test_booking_a_joint_session_warns_when_a_partner_has_not_acknowledged(client, alice, acknowledged):
+    services.client_update(client=acknowledged, by=alice.user, confidentiality_policy=Client.Policy.NO_SECRETS)
+    a, b = acknowledged.members.order_by("position")
+    services.policy_acknowledge(member=a, by=a.user)
+    client.force_login(alice.user)
+    form = client.get(reverse("sessions_app:appointment_new"), {"client": acknowledged.pk}).content.decode()
+    assert "Not yet acknowledged by" in form and b.display_name in form.split("Not yet acknowledged by")[1][:200]
+
+    start = timezone.localdate() + timedelta(days=3)
+    r = client.post(
+        reverse("sessions_app:appointment_new"),
+        {
+            "client": acknowledged.pk,
+            "members_for": acknowledged.pk,
+            "members": [a.pk, b.pk],
+            "date": start.isoformat(),
+            "start_time": "10:00",
+            "modality": "video",
+            "repeat": "",
+        },
+        follow=True,
+    )
+    shown = [str(m) for m in r.context["messages"]]
+    assert any("Not yet acknowledged by" in m and b.display_name in m for m in shown), shown
