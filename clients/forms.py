@@ -151,6 +151,10 @@ class ConsentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = client.members.order_by("position")
         self.fields["member"].label_from_instance = lambda m: m.display_name
+        # Enough to tell two referrers of the same name apart: organisation, kind and address.
+        self.fields["referrer"].label_from_instance = lambda r: " · ".join(
+            part for part in (r.name, r.organisation, r.get_kind_display(), r.email) if part
+        )
 
     def clean(self):
         data = super().clean()

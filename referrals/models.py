@@ -106,6 +106,9 @@ class Referral(TimeStampedModel):
 
     reference = models.CharField(max_length=12, unique=True, default=new_referral_reference, editable=False)
     referrer = models.ForeignKey(Referrer, models.PROTECT, related_name="referrals")
+    # What the public form said about the referrer (professional details, not the client's). The
+    # stored referrer is never changed from it: triage shows it beside the record when they differ.
+    referrer_claimed = models.JSONField(default=dict, blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INDIVIDUAL)
     first_name = EncryptedCharField(max_length=100)
     last_name = EncryptedCharField(max_length=100)

@@ -92,6 +92,30 @@ def letters_for_client(client: Client) -> list[Referral]:
     return [r for r in referrals if letter_allowed(r)]
 
 
+REFERRER_LABELS = {
+    "kind": "Kind",
+    "name": "Name",
+    "organisation": "Organisation",
+    "speciality": "Speciality",
+    "phone": "Phone",
+}
+
+
+def referrer_differences(referral: Referral) -> list[tuple[str, str, str]]:
+    """(label, what the form claimed, what is on record) for each detail that differs: a look-alike
+    using a known referrer's address shows here. Blank claims are not differences."""
+    differences = []
+    for field, label in REFERRER_LABELS.items():
+        claimed = (referral.referrer_claimed or {}).get(field, "")
+        on_record = getattr(referral.referrer, field) or ""
+        if claimed and claimed.strip().casefold() != on_record.strip().casefold():
+            if field == "kind":
+                claimed = Referrer.Kind(claimed).label if claimed in Referrer.Kind.values else claimed
+                on_record = referral.referrer.get_kind_display()
+            differences.append((label, claimed, on_record))
+    return differences
+
+
 def referral_page(*, referral: Referral, user: User) -> dict:
     events = referral.events.select_related("by", "therapist").order_by("at", "pk")
     from_referrer = Referral.objects.filter(referrer_id=referral.referrer_id).exclude(pk=referral.pk).count()
@@ -102,6 +126,7 @@ def referral_page(*, referral: Referral, user: User) -> dict:
     clinical_hidden = user.role == User.Role.STAFF and referral.status == Referral.Status.ACCEPTED
     return {
         "referral": referral,
+        "referrer_differences": referrer_differences(referral),
         "clinical_hidden": clinical_hidden,
         "concerns": [] if clinical_hidden else list(referral.concerns.all()),
         "events": list(events),

@@ -50,8 +50,12 @@ NOT_OPEN = _("This referral was already closed (%(status)s).")
 def referral_submit(*, referrer: dict, concerns: list[Concern] = (), **fields) -> Referral:
     """Save a referral from the public form and queue the acknowledgement and the staff notices."""
     who = referrer_recognise(**referrer)
+    claimed = {k: str(referrer.get(k, "") or "").strip() for k in REFERRER_FIELDS}
     referral = Referral(
-        referrer=who, consent_attested_at=timezone.now(), **{k: fields[k] for k in REFERRAL_FIELDS if k in fields}
+        referrer=who,
+        referrer_claimed=claimed,
+        consent_attested_at=timezone.now(),
+        **{k: fields[k] for k in REFERRAL_FIELDS if k in fields},
     )
     if not referral.is_couple:
         referral.partner_first_name = referral.partner_last_name = ""
@@ -68,8 +72,9 @@ def referral_submit(*, referrer: dict, concerns: list[Concern] = (), **fields) -
 def referrer_recognise(*, email: str, **details) -> Referrer:
     """The referrer with this email (any case), or a new one.
 
-    A returning referrer's stored details are not overwritten from a public form (anyone may type
-    anyone's address); blanks are filled in. Two first referrals at once: the unique index decides.
+    A returning referrer's stored details are never changed from a public form (anyone may type
+    anyone's address): what was typed is kept on the referral and shown beside the record in triage.
+    Two first referrals at once: the unique index decides.
     """
     email = email.strip().lower()
     existing = Referrer.objects.select_for_update().filter(email__iexact=email).first()
@@ -82,11 +87,6 @@ def referrer_recognise(*, email: str, **details) -> Referrer:
             return candidate
         except IntegrityError:
             existing = Referrer.objects.select_for_update().get(email__iexact=email)
-    blanks = [k for k in ("organisation", "speciality", "phone") if not getattr(existing, k) and details.get(k)]
-    if blanks:
-        for name in blanks:
-            setattr(existing, name, details[name])
-        existing.save(update_fields=[*blanks, "updated_at"])
     return existing
 
 

@@ -83,11 +83,29 @@ def test_a_returning_referrer_is_recognised_by_email_whatever_the_case(client, d
     assert referrer.referrals.count() == 2
 
 
-def test_a_returning_referrer_fills_in_blanks_only(client, db):
+def test_a_returning_referrer_is_never_changed_by_the_form(client, db):
     client.post(URL, form_data(referrer_phone=""))
     client.post(URL, form_data(referrer_phone="+44 20 7946 1111", referrer_organisation="Elsewhere"))
     referrer = Referrer.objects.get()
-    assert (referrer.phone, referrer.organisation) == ("+44 20 7946 1111", "Quay Clinic")
+    assert (referrer.phone, referrer.organisation) == ("", "Quay Clinic")  # not even a blank is filled
+    second = referrer.referrals.order_by("pk").last()
+    assert (second.referrer_claimed["phone"], second.referrer_claimed["organisation"]) == (
+        "+44 20 7946 1111",
+        "Elsewhere",
+    )
+
+
+def test_triage_shows_a_look_alike_beside_the_record(client, db, staff_user):
+    client.post(URL, form_data())
+    client.post(URL, form_data(referrer_name="Dr Ada Stone-Look", referrer_organisation="Elsewhere"))
+    referrer = Referrer.objects.get()
+    first, second = referrer.referrals.order_by("pk")
+    client.force_login(staff_user)
+    flagged = client.get(reverse("referrals:detail", args=[second.pk])).content.decode()
+    assert "differ from the referrer on record" in flagged
+    assert "Dr Ada Stone-Look" in flagged and "Elsewhere" in flagged and "Quay Clinic" in flagged
+    plain = client.get(reverse("referrals:detail", args=[first.pk])).content.decode()
+    assert "differ from the referrer on record" not in plain
 
 
 # --- messages queued on submission ----------------------------------------------------------------
@@ -286,3 +304,14 @@ def test_an_enormous_or_crowded_post_is_refused_not_crashed(client, db):
 @pytest.mark.parametrize("phone", ["(020) 7946 0000", "+44 20 7946 0000", "07700-900-123", "020.7946.0000"])
 def test_usual_phone_formats_are_accepted(client, db, phone):
     assert client.post(URL, form_data(phone=phone)).status_code == 302
+
+
+def test_the_release_choice_tells_two_referrers_of_the_same_name_apart(client, alice, solo):
+    from tests.factories import ReferrerFactory
+
+    ReferrerFactory(name="Dr Sam Lee", organisation="North Clinic", kind="physician")
+    ReferrerFactory(name="Dr Sam Lee", organisation="St Mary's", kind="clergy")
+    client.force_login(alice.user)
+    page = client.get(reverse("clients:consent_create", args=[solo.pk])).content.decode()
+    assert "Dr Sam Lee · North Clinic · Physician" in page
+    assert "Dr Sam Lee · St Mary&#x27;s · Clergy" in page
