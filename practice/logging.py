@@ -12,6 +12,7 @@ _PATTERNS = [
     (re.compile(r"/r/(confirm|cancel)/[^/\s]+/"), r"/r/\1/[redacted]/"),
     (re.compile(r"/invitation/[^/\s]+/[^/\s]+/"), "/invitation/[redacted]/"),
     (re.compile(r"/accounts/password/reset/key/[^/\s]+/"), "/accounts/password/reset/key/[redacted]/"),
+    (re.compile(r"/accounts/confirm-email/[^/\s]+/"), "/accounts/confirm-email/[redacted]/"),
 ]
 
 

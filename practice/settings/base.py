@@ -350,5 +350,9 @@ LOGGING = {
     "filters": {"redact": {"()": "practice.logging.RedactSecretsFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The development server's request lines ("GET /r/confirm/<token>/") go through the filter too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -1,9 +1,20 @@
 """The embedded default used by `make run` and `manage.py`: everything local, nothing to configure."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, SQLITE_WAL, env
+from .base import DATABASES, SQLITE_WAL, STORAGES, VAR_DIR, env
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"]["init_command"] = SQLITE_WAL
 
-DEBUG = env.bool("DEBUG", default=True)
+# Like the product a newcomer will judge: no debug pages unless asked for (DEBUG=1).
+DEBUG = env.bool("DEBUG", default=False)
+if not DEBUG:
+    # runserver serves no static files without DEBUG: WhiteNoise serves them from the apps' and
+    # the project's folders directly, with no collectstatic step.
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
+    STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+# The local database, keys, broker and outbox are the owner's alone.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.chmod(0o700)
