@@ -7,12 +7,16 @@
 - SQLite: the `sqlite3` online backup API (`source.backup(dest)`), which copies a consistent snapshot
   even while the site is running; restore copies the backup file into the live database the same way.
 
-What is in a backup: every table as stored. Encrypted fields stay encrypted (Fernet tokens), so notes,
-intake answers, names and the other confidential fields are ciphertext in the file. The keys
-(FIELD_ENCRYPTION_KEY) are NOT in it: keep them backed up separately and securely, or the backup cannot
-be read. Columns that are not encrypted (sign-in emails, reference codes, appointment times) are in the
-clear, so the file itself is confidential: it is written with mode 0600, and must be stored encrypted
-and access-controlled.
+What is in a backup: every table as stored, and the whole file encrypted with a key of its own
+(BACKUP_ENCRYPTION_KEY, never a field key), so the file alone reveals nothing, not even the columns
+that are not encrypted in the database (sign-in emails, reference codes, appointment times). Inside,
+encrypted fields stay encrypted too. Neither key is in the file: keep BACKUP_ENCRYPTION_KEY and
+FIELD_ENCRYPTION_KEY backed up separately and securely, or the backup cannot be read.
+
+The file format: a magic line, then the dump in 1 MiB chunks, each a Fernet token (AES-128-CBC +
+HMAC-SHA256) over its index, a last-chunk flag and the data, so a chunk cannot be changed, dropped,
+reordered or cut off unnoticed. The plain dump exists only in a private temporary folder (0700)
+while it is being encrypted or restored. Restore also reads the unencrypted files of earlier releases.
 """
 
 import hashlib
@@ -25,11 +29,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import connection
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_MAGIC = b"PGDMP"  # pg_dump's custom format
+ENCRYPTED_MAGIC = b"PRACTICE-BACKUP-FERNET-1\n"
+CHUNK = 1 << 20
 FILE_MODE = 0o600
 
 
@@ -62,18 +69,23 @@ def backup(output: Path | str, *, force: bool = False, database: dict | None = N
         raise BackupError(f"{output} already exists: choose another name, or pass --force to overwrite it.")
     output.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
+    fernet = _backup_fernet()
     fd, partial = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)  # mode 0600
     os.close(fd)
     partial = Path(partial)
+    private = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))  # mode 0700
     try:
+        plain = private / "dump"
         if vendor_of(database) == "sqlite":
-            _sqlite_backup(database, partial, live=live)
+            _sqlite_backup(database, plain, live=live)
         else:
-            _pg_dump(database, partial)
+            _pg_dump(database, plain)
+        encrypt_file(fernet, plain, partial)
         os.chmod(partial, FILE_MODE)
         _move_into_place(partial, output, force=force)
     finally:
         partial.unlink(missing_ok=True)
+        shutil.rmtree(private, ignore_errors=True)
     return BackupResult(path=output, size=output.stat().st_size, sha256=_sha256(output))
 
 
@@ -86,7 +98,16 @@ def restore(path: Path | str, *, database: dict | None = None) -> None:
         raise BackupError(f"{path} is not a file.")
     kind = vendor_of(database)
     with path.open("rb") as f:
-        head = f.read(len(SQLITE_MAGIC))
+        head = f.read(len(ENCRYPTED_MAGIC))
+    if head.startswith(ENCRYPTED_MAGIC):
+        private = Path(tempfile.mkdtemp(prefix="practice-restore."))  # mode 0700
+        try:
+            plain = private / "dump"
+            decrypt_file(_backup_fernet(), path, plain)
+            restore(plain, database=None if live else database)
+        finally:
+            shutil.rmtree(private, ignore_errors=True)
+        return
     if kind == "sqlite" and not head.startswith(SQLITE_MAGIC):
         raise BackupError(f"{path} is not an SQLite backup: nothing was restored.")
     if kind == "postgresql" and not head.startswith(PG_MAGIC):
@@ -102,6 +123,63 @@ def restore(path: Path | str, *, database: dict | None = None) -> None:
         _pg_restore(path, database)
     if live:
         connection.close()  # forget anything cached about the old contents
+
+
+# --- The encrypted file ---------------------------------------------------------------------------
+
+
+def _backup_fernet() -> Fernet:
+    key = (getattr(settings, "BACKUP_ENCRYPTION_KEY", "") or "").strip()
+    if not key:
+        raise BackupError("Set BACKUP_ENCRYPTION_KEY (a Fernet key of its own) to write or read backups.")
+    if key in [k.strip() for k in settings.FIELD_ENCRYPTION_KEY]:
+        raise BackupError("BACKUP_ENCRYPTION_KEY must be a key of its own, not one of FIELD_ENCRYPTION_KEY.")
+    try:
+        return Fernet(key.encode())
+    except (ValueError, TypeError) as exc:
+        raise BackupError("BACKUP_ENCRYPTION_KEY is not a Fernet key (32 url-safe base64 bytes).") from exc
+
+
+def encrypt_file(fernet: Fernet, source: Path, dest: Path) -> None:
+    """Write `source` to `dest` as the magic line and a sequence of authenticated chunks."""
+    with source.open("rb") as plain, dest.open("wb") as out:
+        out.write(ENCRYPTED_MAGIC)
+        index, chunk = 0, plain.read(CHUNK)
+        while True:
+            following = plain.read(CHUNK)
+            last = not following
+            token = fernet.encrypt(index.to_bytes(8, "big") + (b"\x01" if last else b"\x00") + chunk)
+            out.write(len(token).to_bytes(4, "big") + token)
+            if last:
+                return
+            index, chunk = index + 1, following
+
+
+def decrypt_file(fernet: Fernet, source: Path, dest: Path) -> None:
+    """The inverse of `encrypt_file`; a wrong key, a changed, missing or extra chunk is a BackupError."""
+    with source.open("rb") as sealed, dest.open("wb") as out:
+        if sealed.read(len(ENCRYPTED_MAGIC)) != ENCRYPTED_MAGIC:
+            raise BackupError(f"{source} is not an encrypted backup: nothing was restored.")
+        index = 0
+        while True:
+            size = sealed.read(4)
+            if len(size) < 4:
+                raise BackupError(f"{source} is cut short: nothing was restored.")
+            try:
+                plain = fernet.decrypt(sealed.read(int.from_bytes(size, "big")))
+            except InvalidToken:
+                raise BackupError(
+                    f"{source} does not decrypt with BACKUP_ENCRYPTION_KEY (another key, or a damaged file): "
+                    "nothing was restored."
+                ) from None
+            if int.from_bytes(plain[:8], "big") != index:
+                raise BackupError(f"{source} has its parts out of order: nothing was restored.")
+            out.write(plain[9:])
+            if plain[8:9] == b"\x01":
+                if sealed.read(1):
+                    raise BackupError(f"{source} has data after its end: nothing was restored.")
+                return
+            index += 1
 
 
 def _move_into_place(partial: Path, output: Path, *, force: bool) -> None:

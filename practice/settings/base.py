@@ -251,6 +251,9 @@ X_FRAME_OPTIONS = "DENY"
 FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[]) or [
     embedded_secret(VAR_DIR / "field_encryption_key", kind="fernet")
 ]
+# The whole backup file is encrypted with a key of its own (manage.py backup / restore). Production
+# sets it in the environment; the embedded default generates one into var/ (local.py).
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
 
 # --- Internationalisation and time ----------------------------------------------------------------
 

@@ -17,6 +17,7 @@ DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
 # Fixed test keys (newest first). Never used outside tests.
 FIELD_ENCRYPTION_KEY = ["tGhh2cPxvPcXakfN3zmX3dnJ7ywC0vMzk6Gx2xVmYJQ="]
+BACKUP_ENCRYPTION_KEY = "8u2LrM3bHq0pZ6sVwY1xN5cE9tJ4kA7dF0gR3hU6iOQ="  # of its own, never a field key
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SMS_BACKEND = "outbox.channels.LocmemSMSBackend"

@@ -96,7 +96,11 @@ def empty_database(tmp_path):
 
 
 def readable_content(path) -> str:
-    """What a reader of the file can see: the SQLite file itself, or pg_restore's SQL for a dump."""
+    """What a reader who also holds the backup key can see: the SQLite file itself, or pg_restore's
+    SQL for a dump (the file is decrypted first)."""
+    plain = path.with_name(path.name + ".plain")
+    backups.decrypt_file(backups._backup_fernet(), path, plain)
+    path = plain
     if connection.vendor == "sqlite":
         return path.read_bytes().decode("latin-1")
     command = ["pg_restore", "--file=-", str(path)]  # no database: pg_restore only prints the SQL
@@ -112,8 +116,9 @@ def test_a_backup_restored_into_an_empty_database_reads_every_value_back(records
     result = backups.backup(tmp_path / "practice.backup")
 
     raw = result.path.read_bytes()
+    assert raw.startswith(backups.ENCRYPTED_MAGIC) and records.reference.encode() not in raw  # the file alone
     content = readable_content(result.path)
-    assert records.reference in content  # plain columns are readable, so the check below can fail
+    assert records.reference in content  # plain columns are readable once decrypted, so the check below can fail
     assert MARKER.encode() not in raw and MARKER not in content and MARKER.lower() not in content.lower()
     target, connect = empty_database
     backups.restore(result.path, database=target)
@@ -165,7 +170,7 @@ def test_the_file_is_private_and_never_overwritten_without_force(db, tmp_path):
     path.chmod(0o644)
     call_command("backup", output=path, force=True, stdout=io.StringIO())
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert [p.name for p in tmp_path.iterdir()] == ["b.backup"]  # no partial file left behind
+    assert [p.name for p in tmp_path.iterdir()] == ["b.backup"]  # no partial or plain file left behind
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(records, tmp_path):
@@ -200,3 +205,40 @@ def test_the_postgresql_password_goes_to_the_environment_never_the_command_line(
     assert not any("s3cret" in arg for arg in dump + restore)
     assert "--format=custom" in dump
     assert {"--clean", "--if-exists", "--no-owner", "--dbname=practice"} <= set(restore)
+
+
+def test_an_encrypted_backup_refuses_a_wrong_key_a_cut_and_a_field_key(records, tmp_path, settings):
+    from cryptography.fernet import Fernet
+
+    path = backups.backup(tmp_path / "b.backup").path
+    cut = tmp_path / "cut.backup"
+    cut.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(backups.BackupError, match="nothing was restored"):
+        backups.restore(cut)
+    settings.BACKUP_ENCRYPTION_KEY = Fernet.generate_key().decode()
+    with pytest.raises(backups.BackupError, match="does not decrypt with BACKUP_ENCRYPTION_KEY"):
+        backups.restore(path)
+    settings.BACKUP_ENCRYPTION_KEY = settings.FIELD_ENCRYPTION_KEY[0]
+    with pytest.raises(backups.BackupError, match="a key of its own"):
+        backups.backup(tmp_path / "c.backup")
+    settings.BACKUP_ENCRYPTION_KEY = ""
+    with pytest.raises(backups.BackupError, match="Set BACKUP_ENCRYPTION_KEY"):
+        backups.backup(tmp_path / "d.backup")
+    assert Note.objects.get().body == f"{MARKER}-note"  # nothing was restored over the database
+
+
+def test_chunks_cannot_be_reordered(tmp_path, settings):
+    fernet = backups._backup_fernet()
+    source = tmp_path / "plain"
+    source.write_bytes(b"a" * backups.CHUNK + b"b" * 10)
+    sealed = tmp_path / "sealed"
+    backups.encrypt_file(fernet, source, sealed)
+    body = sealed.read_bytes()[len(backups.ENCRYPTED_MAGIC) :]
+    first_len = int.from_bytes(body[:4], "big")
+    first, second = body[: 4 + first_len], body[4 + first_len :]
+    swapped = tmp_path / "swapped"
+    swapped.write_bytes(backups.ENCRYPTED_MAGIC + second + first)
+    with pytest.raises(backups.BackupError, match="out of order"):
+        backups.decrypt_file(fernet, swapped, tmp_path / "out")
+    backups.decrypt_file(fernet, sealed, tmp_path / "back")
+    assert (tmp_path / "back").read_bytes() == source.read_bytes()
