@@ -197,6 +197,7 @@ SESSION_IDLE_MINUTES_CLIENT = env.int("SESSION_IDLE_MINUTES_CLIENT", default=30)
 SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_ENGINE = "practice.session_store"  # database sessions with their data encrypted
 SESSION_COOKIE_HTTPONLY = True
 # Sessions are registered at sign-in (practice.session_security), not rewritten on every request:
 # a write per page would cost every page a query, and the idle clock already lives in the session.

@@ -1,0 +1,93 @@
+"""A stolen copy: the raw database, a backup file and the session rows of a practice whose clients
+were invited, accepted and signed in. What each copy must not show, read without any key.
+
+What holds here (each asserted below): names, contact details and the client's own words are never
+readable in the database; session rows hold no address, token or sign-in state in readable form; a
+backup file shows nothing at all, not even the columns that are clear in the database (reference
+codes, sign-in addresses). What does not hold yet, and is not asserted: client sign-in addresses are
+clear on `practice_user` and allauth's `account_emailaddress`, and a unit's concerns are plain join
+rows, so a raw copy of the live database can link an address to a concern (SECURITY.md says so).
+"""
+
+import base64
+import zlib
+from pathlib import Path
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test import Client as Browser
+from django.urls import reverse
+
+from clients import services
+from clients.models import IntakeResponse
+from practice import backup as backups
+from tests.clients.test_plaintext_sweep import raw_database_text
+from tests.factories import PASSWORD, couple
+
+NAME = "ZQXSTOLENNAME"
+WORDS = "ZQXSTOLENWORDS"
+
+
+@pytest.fixture
+def practice(alice):
+    """A couple whose partners were invited, set their passwords, signed in and wrote their intake."""
+    unit = couple(alice)
+    sessions = []
+    for index, member in enumerate(unit.members.order_by("position")):
+        member.first_name, member.last_name = f"{NAME}{index}", f"{NAME}last{index}"
+        member.email = f"zqxstolen{index}@example.net"
+        member.save()
+        services.member_invite(member=member, by=alice.user, base_url="http://testserver/")
+        member.refresh_from_db()
+        services.invitation_accept(user=member.user, password=PASSWORD)
+        browser = Browser()  # each partner on their own device, both still signed in
+        browser.post(reverse("account_login"), {"login": member.user.email, "password": PASSWORD})
+        assert browser.session.get("_auth_user_id") == str(member.user.pk)
+        sessions.append(browser.session.session_key)
+        IntakeResponse.objects.create(member=member, concerns_in_own_words=f"{WORDS}{index}", status="submitted")
+    return {"unit": unit, "sessions": sessions}
+
+
+def test_the_raw_database_shows_no_name_and_no_words_of_the_client(practice):
+    text = raw_database_text()
+    assert practice["unit"].reference in text  # the copy is readable: the checks below can fail
+    assert NAME not in text and WORDS not in text
+
+
+def test_session_rows_hold_no_address_token_or_sign_in_state_in_readable_form(practice):
+    rows = list(Session.objects.values_list("session_data", flat=True))
+    assert rows
+    raw = "\n".join(rows)
+    for readable in ("zqxstolen", "_auth_user_id", "_auth_user_backend", "account_", "allauth"):
+        assert readable not in raw
+    for row in rows:  # nor once the signed payload is undone (base64, then zlib): signing hides nothing
+        assert b"_auth_user_id" not in _unsigned(row) and b"zqxstolen" not in _unsigned(row)
+
+
+def _unsigned(session_data: str) -> bytes:
+    """What Django's signed session data says to anyone, without any key: its payload decoded."""
+    payload = session_data.split(":", 1)[0]
+    compressed = payload.startswith(".")
+    payload = payload.removeprefix(".")
+    try:
+        data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        return zlib.decompress(data) if compressed else data
+    except (ValueError, zlib.error):
+        return b""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_file_shows_nothing_at_all(alice, tmp_path: Path):
+    unit = couple(alice)
+    member = unit.members.first()
+    member.first_name = NAME
+    member.save()
+    services.member_invite(member=member, by=alice.user, base_url="http://testserver/")
+    member.refresh_from_db()
+    raw = backups.backup(tmp_path / "stolen.backup").path.read_bytes()
+    assert raw.startswith(backups.ENCRYPTED_MAGIC)
+    for clear_in_the_database in (unit.reference, member.user.email, alice.user.email):
+        assert clear_in_the_database.encode() not in raw
+    assert NAME.encode() not in raw
+    assert connection.vendor in ("sqlite", "postgresql")
