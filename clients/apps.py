@@ -11,3 +11,9 @@ class ClientsConfig(AppConfig):
 
         # The search tokens are keyed from the newest field key: rebuilt after every rotation.
         register_reindex("the member search index", search_index_rebuild)
+
+        from clients.concern_links import concern_index_rebuild, connect_taxonomy_signals
+        from clients.models import ClientConcern
+
+        connect_taxonomy_signals()
+        register_reindex("the clients' concern index", lambda: concern_index_rebuild(ClientConcern))

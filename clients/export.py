@@ -123,7 +123,7 @@ def _plain(value):
 
 
 def _unit(client: Client) -> dict:
-    chosen = client.concerns.all()
+    chosen = client.concerns.list()
     co_therapists = client.co_therapists.all()
     return {
         **_values(client),

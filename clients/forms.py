@@ -35,15 +35,19 @@ class ClientForm(forms.ModelForm):
 
     class Meta:
         model = Client
-        fields = ["kind", "status", "confidentiality_policy", "self_booking", "concerns", "co_therapists"]
+        fields = ["kind", "status", "confidentiality_policy", "self_booking", "co_therapists"]
         widgets = {"kind": forms.RadioSelect, "confidentiality_policy": forms.RadioSelect}
         labels = {
             "confidentiality_policy": _("Couple's confidentiality policy"),
             "self_booking": _("Online booking in the portal"),
         }
 
+    field_order = ["kind", "status", "confidentiality_policy", "self_booking", "concerns", "co_therapists"]
+
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial.setdefault("concerns", self.instance.concerns.ids())  # stored as digests, not a relation
         self.fields["confidentiality_policy"].choices = [("", _("Not set (individuals)")), *Client.Policy.choices]
         if editing:
             self.fields["kind"].disabled = True

@@ -58,8 +58,15 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(Q(primary_therapist=therapist) | Q(co_therapists=therapist)).distinct()
 
     def with_intensive_flag(self) -> "ClientQuerySet":
-        intensive = Concern.objects.filter(clients=models.OuterRef("pk"), intensive=True)
+        from clients.concern_links import intensive_digests
+
+        intensive = ClientConcern.objects.filter(client=models.OuterRef("pk"), digest__in=intensive_digests())
         return self.annotate(is_intensive=models.Exists(intensive))
+
+    def with_concern(self, concern: "Concern") -> "ClientQuerySet":
+        from clients.concern_links import digest_of
+
+        return self.filter(concern_tokens__digest=digest_of(concern))
 
 
 class Client(TimeStampedModel):
@@ -85,7 +92,6 @@ class Client(TimeStampedModel):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROSPECTIVE, db_index=True)
     primary_therapist = models.ForeignKey("practice.Therapist", models.PROTECT, related_name="primary_clients")
     co_therapists = models.ManyToManyField("practice.Therapist", blank=True, related_name="co_clients")
-    concerns = models.ManyToManyField(Concern, blank=True, related_name="clients")
     confidentiality_policy = models.CharField(max_length=20, choices=Policy.choices, blank=True)
     # Every change of policy is a new version that each partner acknowledges again.
     policy_version = models.PositiveIntegerField(default=1)
@@ -97,6 +103,13 @@ class Client(TimeStampedModel):
 
     class Meta:
         ordering = ["reference"]
+
+    @property
+    def concerns(self):
+        """The unit's presenting concerns (stored as keyed digests: `ClientConcern`)."""
+        from clients.concern_links import ConcernLinks
+
+        return ConcernLinks(self, ClientConcern, "client")
 
     def __str__(self) -> str:
         return self.reference
@@ -177,6 +190,20 @@ class Member(TimeStampedModel):
             and self.policy_acknowledged == client.confidentiality_policy
             and self.policy_acknowledged_version == client.policy_version
         )
+
+
+class ClientConcern(models.Model):
+    """One of a unit's presenting concerns, as a keyed digest of the concern's slug (a blind index):
+    a copy of the database without the key cannot tell which concern it is. See clients.concern_links."""
+
+    client = models.ForeignKey(Client, models.CASCADE, related_name="concern_tokens")
+    digest = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "digest"], name="client_concern_unique")]
+
+    def __str__(self) -> str:
+        return f"Client concern {self.pk}"
 
 
 class MemberSearchToken(models.Model):

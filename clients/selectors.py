@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients import search
+from clients.concern_links import concern_digest
 from clients.models import Client, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note
 from clients.panels import TimelineEntry, client_panels
 from practice.models import Therapist
@@ -37,7 +38,7 @@ def client_list(
     if status:
         clients = clients.filter(status=status)
     if concern and therapist is not None:  # concerns are clinical: staff cannot filter by them
-        clients = clients.filter(concerns__slug=concern)
+        clients = clients.filter(concern_tokens__digest=concern_digest(concern))
     if q.strip():
         clients = clients.filter(_search_condition(q))
 
@@ -45,7 +46,7 @@ def client_list(
         clients.distinct()
         .with_intensive_flag()
         .select_related("primary_therapist")
-        .prefetch_related(Prefetch("members", queryset=Member.objects.only(*LIST_MEMBER_FIELDS)), "concerns")
+        .prefetch_related(Prefetch("members", queryset=Member.objects.only(*LIST_MEMBER_FIELDS)), "concern_tokens")
         .order_by("reference")
     )
 
@@ -83,7 +84,7 @@ def client_page(*, client: Client, therapist: Therapist) -> dict:
     )
     goals = list(client.goals.all())
     consents = list(client.consents.select_related("member", "referrer").order_by("-granted_at"))
-    concerns = list(client.concerns.all())
+    concerns = client.concerns.list()
     appointments = list(client.appointments.select_related("room").order_by("-start")[:50])
     now = timezone.now()
     panels = client_panels()

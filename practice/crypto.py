@@ -65,6 +65,18 @@ def key_index(token: str) -> int | None:
     return None
 
 
+def derived_keys(purpose: str) -> list[bytes]:
+    """`derived_key` under every configured key, newest first (to recognise values keyed before a rotation)."""
+    import base64
+    import hashlib
+    import hmac
+
+    return [
+        hmac.new(base64.urlsafe_b64decode(key.encode()), purpose.encode(), hashlib.sha256).digest()
+        for key in _configured_keys()
+    ]
+
+
 def derived_key(purpose: str) -> bytes:
     """A key for another use (e.g. the search index), derived from the newest field key."""
     import base64

@@ -5,4 +5,9 @@ class ReferralsConfig(AppConfig):
     name = "referrals"
 
     def ready(self) -> None:
+        from clients.concern_links import concern_index_rebuild
+        from practice.key_rotation import register_reindex
         from referrals import messages  # noqa: F401  (registers the outbox builders)
+        from referrals.models import ReferralConcern
+
+        register_reindex("the referrals' concern index", lambda: concern_index_rebuild(ReferralConcern))

@@ -121,7 +121,6 @@ class Referral(TimeStampedModel):
     preferred_contact = models.CharField(max_length=10, choices=ContactMethod.choices, default=ContactMethod.PHONE)
     contact_notes = EncryptedTextField(blank=True, validators=[MaxLengthValidator(500)])
     reason = EncryptedTextField(validators=[MaxLengthValidator(REASON_MAX_LENGTH)])
-    concerns = models.ManyToManyField("clients.Concern", blank=True, related_name="referrals")
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE, db_index=True)
     preferred_therapist = models.ForeignKey(
         "practice.Therapist", models.SET_NULL, null=True, blank=True, related_name="+"
@@ -141,6 +140,13 @@ class Referral(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["status", "urgency", "created_at"])]
+
+    @property
+    def concerns(self):
+        """The concerns the referrer named (stored as keyed digests: `ReferralConcern`)."""
+        from clients.concern_links import ConcernLinks
+
+        return ConcernLinks(self, ReferralConcern, "referral")
 
     def __str__(self) -> str:
         return self.reference  # never a name: __str__ reaches logs and the admin
@@ -169,6 +175,19 @@ class Referral(TimeStampedModel):
             }
             for first, last, email, phone in people
         ]
+
+
+class ReferralConcern(models.Model):
+    """A concern the referrer named, as a keyed digest of its slug (see clients.concern_links)."""
+
+    referral = models.ForeignKey(Referral, models.CASCADE, related_name="concern_tokens")
+    digest = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["referral", "digest"], name="referral_concern_unique")]
+
+    def __str__(self) -> str:
+        return f"Referral concern {self.pk}"
 
 
 class ReferralEvent(models.Model):

@@ -7,10 +7,11 @@ from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Que
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from clients.models import Client, Concern
+from clients.concern_links import intensive_digests
+from clients.models import Client
 from clients.services import consent_is_active
 from practice.models import User
-from referrals.models import Referral, ReferralLetter, Referrer
+from referrals.models import Referral, ReferralConcern, ReferralLetter, Referrer
 
 URGENCY_RANK = Case(
     When(urgency=Referral.Urgency.URGENT, then=Value(0)),
@@ -55,7 +56,9 @@ def referral_queue(*, user: User, status: str = "open", urgency: str = "", refer
     return (
         rows.annotate(
             urgency_rank=URGENCY_RANK,
-            is_intensive=Exists(Concern.objects.filter(referrals=OuterRef("pk"), intensive=True)),
+            is_intensive=Exists(
+                ReferralConcern.objects.filter(referral=OuterRef("pk"), digest__in=intensive_digests())
+            ),
         )
         .select_related("referrer", "preferred_therapist", "assigned_therapist", "client")
         .order_by(*order)
@@ -128,7 +131,7 @@ def referral_page(*, referral: Referral, user: User) -> dict:
         "referral": referral,
         "referrer_differences": referrer_differences(referral),
         "clinical_hidden": clinical_hidden,
-        "concerns": [] if clinical_hidden else list(referral.concerns.all()),
+        "concerns": [] if clinical_hidden else referral.concerns.list(),
         "events": list(events),
         "other_referrals": from_referrer,
         "treats_client": treats_client,

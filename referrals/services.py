@@ -62,7 +62,7 @@ def referral_submit(*, referrer: dict, concerns: list[Concern] = (), **fields) -
         referral.partner_email = referral.partner_phone = ""
     referral.full_clean(exclude=LOADED_FKS)  # given as loaded rows: no query to check that they exist
     referral.save()
-    referral.concerns.add(*concerns)  # a new row has none to compare with: one insert, no read
+    referral.concerns.add_to_new(*concerns)  # a new row has none to compare with: one insert, no read
     ReferralEvent.objects.create(referral=referral, action=ReferralEvent.Action.SUBMITTED)
     audit_record(actor=None, action=AuditAction.CREATE, target=referral)
     _queue_submission_messages(referral)
@@ -181,7 +181,7 @@ def referral_accept(*, referral: Referral, by: User, therapist: Therapist, base_
         by=by,
         primary_therapist=therapist,
         members=referral.members_data(),
-        concerns=list(referral.concerns.all()),
+        concerns=referral.concerns.list(),
         kind=referral.kind,
         status=Client.Status.PROSPECTIVE,
     )

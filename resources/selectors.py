@@ -69,7 +69,7 @@ def suggestions_for(client: Client, *, limit: int = 8) -> list[Resource]:
     or a couple), most matching concerns first, leaving out what the unit is already working on.
     Each carries `matches` (how many of the unit's concerns it serves)."""
     wanted = Suits.COUPLES if client.is_couple else Suits.INDIVIDUALS
-    concern_ids = list(client.concerns.values_list("pk", flat=True))
+    concern_ids = client.concerns.ids()
     if not concern_ids:
         return []
     open_work = Assignment.objects.filter(client=client).exclude(status=Assignment.Status.DONE).values("resource_id")
@@ -87,7 +87,7 @@ def suggestions_for(client: Client, *, limit: int = 8) -> list[Resource]:
 
 def workshop_suggestions_for(client: Client, *, now: datetime | None = None, limit: int = 5) -> list[Workshop]:
     """Upcoming workshops that serve one of the unit's concerns."""
-    concern_ids = list(client.concerns.values_list("pk", flat=True))
+    concern_ids = client.concerns.ids()
     if not concern_ids:
         return []
     serving = Workshop.concerns.through.objects.filter(concern_id__in=concern_ids).values("workshop_id")
@@ -258,7 +258,7 @@ def client_assignments_page(*, client: Client, today: date | None = None) -> dic
         assignment.overdue = assignment.is_overdue(today)
     return {
         "client": client,
-        "is_intensive": client.concerns.filter(intensive=True).exists(),
+        "is_intensive": any(concern.intensive for concern in client.concerns.list()),
         "members": members,
         "assignments": assignments,
         "adherence": _adherence(assignments, today),

@@ -1,10 +1,11 @@
-"""A database migrated before the floors moved (the outbox inside `practice`) migrates forward to
-today's layout with nothing lost: every encrypted value still decrypts, every notification is still
-there and readable through the outbox app, and admin permissions follow the model's content type.
+"""Databases migrated on earlier releases migrate forward with nothing lost.
 
-The old layout is reached by migrating back to the last migrations of that main (the outbox's state
-moves back into `practice`; no table changes, which is the point: the move is state only). Demo data
-is loaded there, then the database is migrated forward.
+- The floors moved (the outbox inside `practice`): every encrypted value still decrypts, every
+  notification is still there and readable through the outbox app, and admin permissions follow
+  the model's content type. The old layout is reached by migrating `practice` back to its last
+  migration of that main (the outbox's state moves back into `practice`; no table changes, which is
+  the point: the move is state only). Demo data is loaded there, then the database is migrated forward.
+- Concerns moved from plain join rows to keyed digests: every unit and referral keeps its concerns.
 """
 
 import pytest
@@ -18,15 +19,13 @@ from outbox.models import Notification
 from practice.encryption_audit import check_all
 from tests.factories import ClientFactory
 
-# The last migration of each app on the main before the move.
+# `practice` as it was on the main before the move (the later apps' tables are as they are today, so
+# today's code can fill them there).
 BEFORE_THE_MOVE = [
     ("practice", "0004_notification_context"),
-    ("clients", "0007_note_unsigned_index"),
-    ("sessions_app", "0005_bounded_availability"),
-    ("referrals", "0002_referral_event_letter"),
-    ("resources", "0001_initial"),
     ("outbox", None),  # the app did not exist
 ]
+BEFORE_THE_DIGESTS = [("clients", "0009_policy_versions"), ("referrals", "0004_referrer_claimed")]
 
 
 def _migrate(targets) -> None:
@@ -73,3 +72,27 @@ def test_a_database_from_before_the_move_migrates_forward_with_everything_readab
     assert report.checked > 20 and report.failures == []
     assert ContentType.objects.filter(app_label="outbox", model="notification").exists()
     assert not ContentType.objects.filter(app_label="practice", model="notification").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concerns_stored_as_join_rows_come_through_as_digests(alice):
+    from clients.models import Client, Concern
+    from referrals.models import Referral
+    from tests.factories import ClientFactory, ReferralFactory
+
+    unit, referral = ClientFactory(primary_therapist=alice), ReferralFactory()
+    chosen = sorted(Concern.objects.values_list("slug", flat=True))[:2]
+    try:
+        _migrate(BEFORE_THE_DIGESTS)
+        old = MigrationExecutor(connection).loader.project_state(BEFORE_THE_DIGESTS).apps
+        OldClient, OldReferral = old.get_model("clients", "Client"), old.get_model("referrals", "Referral")
+        OldConcern = old.get_model("clients", "Concern")
+        OldClient.objects.get(pk=unit.pk).concerns.set(OldConcern.objects.filter(slug__in=chosen))
+        OldReferral.objects.get(pk=referral.pk).concerns.set(OldConcern.objects.filter(slug__in=chosen[:1]))
+    finally:
+        _migrate(_latest())
+
+    assert sorted(c.slug for c in Client.objects.get(pk=unit.pk).concerns.list()) == chosen
+    assert [c.slug for c in Referral.objects.get(pk=referral.pk).concerns.list()] == chosen[:1]
+    tables = connection.introspection.table_names()
+    assert "clients_client_concerns" not in tables and "referrals_referral_concerns" not in tables

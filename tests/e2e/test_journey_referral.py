@@ -68,7 +68,9 @@ def test_from_a_phone_referral_to_a_word_back(phone, page, shoot, alice, mailout
     page.get_by_role("link", name="Record consent").click()
     page.get_by_label("Given by").select_option(index=1)
     page.get_by_label("Kind").select_option("release")
-    page.get_by_label("Referrer").select_option(label="Dr Tom Reid")
+    # The choice names organisation and kind too, so two referrers of one name can be told apart.
+    reid = page.locator("#id_referrer option", has_text="Dr Tom Reid").get_attribute("value")
+    page.get_by_label("Referrer").select_option(reid)
     page.get_by_role("button", name="Record consent").click()
     page.get_by_text("Consent recorded.").wait_for()
 
