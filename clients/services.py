@@ -206,7 +206,7 @@ def member_invite(*, member: Member, by: User, base_url: str = "") -> Member:
     email = member.email.lower()
     user = member.user
     if user is None:
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.by_address(email).exists():
             raise ValidationError(_("That email address already has an account; use another one."))
         user = User.objects.create_user(email=email, password=None, role=User.Role.CLIENT)
         member.user = user

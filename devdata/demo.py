@@ -64,7 +64,7 @@ DEMO_ACCOUNTS = [
 def seed_demo() -> list[DemoAccount]:
     """Create the demo accounts, or bring them back to their documented state. Idempotent."""
     for account in DEMO_ACCOUNTS:
-        user = User.objects.filter(email=account.email).first()
+        user = User.objects.by_address(account.email).first()
         if user is None:
             user = User(email=account.email)
         user.role = account.role
@@ -73,9 +73,7 @@ def seed_demo() -> list[DemoAccount]:
         user.is_staff = user.is_superuser = account.superuser
         user.set_password(account.password)
         user.save()
-        EmailAddress.objects.update_or_create(
-            user=user, email=account.email, defaults={"verified": True, "primary": True}
-        )
+        EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
         if account.role == User.Role.THERAPIST:
             Therapist.objects.update_or_create(
                 user=user,
@@ -108,7 +106,7 @@ def _seed_clients() -> None:
     from clients.services import _refresh_search_tokens
 
     therapist = Therapist.objects.get(user__email="therapist@demo.practice")
-    portal_user = User.objects.get(email="client@demo.practice")
+    portal_user = User.objects.by_address("client@demo.practice").get()
     units = [
         (
             "C-DEMCPL",
@@ -147,7 +145,7 @@ def _seed_clients() -> None:
                 last_name=last,
                 pronouns=pronouns,
                 email=email,
-                user=portal_user if email == portal_user.email else None,
+                user=portal_user if email == portal_user.contact_email else None,
             )
             _refresh_search_tokens(member)
             Consent.objects.create(client=unit, member=member, kind=Consent.Kind.TREATMENT, recorded_by=therapist.user)

@@ -161,12 +161,12 @@ def _user(email: str, role: str, first: str, last: str, *, totp: bool):
 
     from practice.models import User
 
-    user = User.objects.filter(email=email).first()
+    user = User.objects.by_address(email).first()
     if user is None:
         user = User(email=email, role=role, first_name=first, last_name=last)
         user.set_password(PASSWORD)
         user.save()
-        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
     if totp and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(user, TOTP_SECRET)
     return user

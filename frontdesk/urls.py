@@ -17,6 +17,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz/", practice_views.healthz, name="healthz"),
     path("outbox/", outbox_views.outbox, name="outbox"),
+    path("accounts/email/", views.account_email),  # before allauth's own: clients are sent elsewhere
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("clients/", include("clients.urls")),

@@ -1,8 +1,11 @@
 """Pages that compose several apps: each role's home and the therapist's dashboard."""
 
+from allauth.account import views as allauth_views
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from frontdesk import selectors
@@ -16,6 +19,21 @@ _HOME_BY_ROLE = {
     User.Role.CLIENT: "portal:home",
     User.Role.STAFF: "sessions_app:schedule",
 }
+
+
+def account_email(request: HttpRequest) -> HttpResponse:
+    """allauth's sign-in address page, except for clients: their address is kept as a pseudonym
+    (practice.sign_in) and changed by the practice, so it never lands in clear in allauth's table."""
+    if request.user.is_authenticated and request.user.role == User.Role.CLIENT:
+        messages.info(
+            request,
+            _(
+                "Your sign-in address is kept private by the practice. To change it, ask the practice: "
+                "your contact details are on this page."
+            ),
+        )
+        return redirect("portal:profile")
+    return allauth_views.email(request)
 
 
 @login_required

@@ -331,7 +331,7 @@ def _address(notification: Notification, message: Message) -> str:
     if message.to:
         return message.to
     if notification.user_id and not notification.address:
-        return notification.user.email
+        return notification.user.contact_email
     return notification.address
 
 

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from practice import crypto
 from practice.net import client_ip
+from practice.sign_in import lookup_address, real_address
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -33,9 +34,18 @@ class AccountAdapter(DefaultAccountAdapter):
         # added but not yet verified (which would let whoever added it take the account).
         from practice.accounts import verified_primary_email
 
-        if (verified_primary_email(user) or "").lower() != email.lower():
+        primary = (verified_primary_email(user) or "").lower()
+        if primary not in (email.lower(), lookup_address(email).lower()):
             return
-        super().send_password_reset_mail(user, email, context)
+        super().send_password_reset_mail(user, primary, context)
+
+    def clean_email(self, email: str) -> str:
+        # A client types their real address; their account is kept under its pseudonym.
+        return lookup_address(super().clean_email(email))
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # Mail to a client's pseudonym goes to their real address (decrypted only to send it).
+        super().send_mail(template_prefix, real_address(email), context)
 
     def send_notification_mail(self, template_prefix: str, user, context=None, email=None) -> None:
         # allauth sends some notices after commit; one that runs after its request has ended (only
@@ -74,4 +84,4 @@ class MFAAdapter(DefaultMFAAdapter):
 
 def user_display(user) -> str:
     """How allauth names the signed-in user in its messages ("Signed in as …"): their own name."""
-    return user.first_name or user.email
+    return user.first_name or user.contact_email

@@ -8,6 +8,10 @@ class PracticeConfig(AppConfig):
 
     def ready(self) -> None:
         from practice import signals  # noqa: F401  (connects the audit receivers)
+        from practice.key_rotation import register_reindex
+        from practice.sign_in import sign_in_pseudonyms_rebuild
+
+        register_reindex("the clients' sign-in pseudonyms", sign_in_pseudonyms_rebuild)
 
 
 class PracticeAdminConfig(admin_apps.AdminConfig):

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from practice.fields import EncryptedEmailField
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
@@ -28,6 +30,13 @@ class UserManager(BaseUserManager):
         user.set_password(password)
         user.save(using=self._db)
         return user
+
+    def by_address(self, address: str):
+        """Accounts with this sign-in address, whether kept in clear or (a client's) as a pseudonym."""
+        from practice.sign_in import pseudonym
+
+        address = (address or "").strip().lower()
+        return self.filter(email__in=[address, pseudonym(address)])
 
     def create_user(self, email: str, password: str | None = None, **extra):
         extra.setdefault("is_staff", False)
@@ -49,7 +58,9 @@ class User(AbstractUser):
         CLIENT = "client", _("Client")
 
     username = None
+    # For a client this is a pseudonym (practice.sign_in); their real address is `sign_in_email`.
     email = models.EmailField(_("email address"), unique=True)
+    sign_in_email = EncryptedEmailField(blank=True)  # a client's real sign-in address (encrypted)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLIENT)
 
     USERNAME_FIELD = "email"
@@ -62,6 +73,23 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return f"User {self.pk}"  # an email can identify a client: never in logs or titles
+
+    def save(self, *args, **kwargs):
+        from practice.sign_in import is_pseudonym, pseudonym
+
+        if self.role == self.Role.CLIENT and self.email and not is_pseudonym(self.email):
+            # A client's address never stays in clear: it moves into the encrypted field.
+            self.sign_in_email = self.email.strip().lower()
+            self.email = pseudonym(self.sign_in_email)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "email" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "sign_in_email"}
+        super().save(*args, **kwargs)
+
+    @property
+    def contact_email(self) -> str:
+        """The address mail reaches: a client's real sign-in address, anyone else's `email`."""
+        return self.sign_in_email or self.email
 
     @property
     def is_therapist(self) -> bool:

@@ -27,7 +27,7 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     # The row names the account tried (by id) when there is one; the typed address is never stored:
     # it may be a client's, or a stranger's guess.
     login = (credentials.get("email") or credentials.get("username") or "").strip()
-    account = User.objects.filter(email__iexact=login).first() if login else None
+    account = User.objects.by_address(login).first() if login else None
     audit_record(actor=None, action=AuditAction.LOGIN_FAILED, target=account)
 
 

@@ -17,6 +17,7 @@ from devdata.demo import seed_demo
 from outbox import services as outbox
 from outbox.models import Notification
 from practice.encryption_audit import check_all
+from practice.models import User
 from tests.factories import ClientFactory
 
 # `practice` as it was on the main before the move (the later apps' tables are as they are today, so
@@ -47,18 +48,19 @@ def _notification_rows() -> list[tuple]:
 @pytest.mark.django_db(transaction=True)
 def test_a_database_from_before_the_move_migrates_forward_with_everything_readable(settings):
     settings.ALLOW_DEMO_DATA = True
+    seed_demo()  # loaded today, then taken back to the layout of before the move
+    member = ClientFactory().members.get()
+    outbox.notification_enqueue(
+        kind="test_message", key="before-the-move", target=member, address="referrer@example.org"
+    )
     try:
         _migrate(BEFORE_THE_MOVE)
         recorder = MigrationExecutor(connection).loader.applied_migrations
         assert ("outbox", "0001_initial") not in recorder and ("practice", "0004_notification_context") in recorder
-
-        seed_demo()  # the tables are the same on both sides of the move: today's code can fill them
-        member = ClientFactory().members.get()
-        outbox.notification_enqueue(
-            kind="test_message", key="before-the-move", target=member, address="referrer@example.org"
-        )
-        ContentType.objects.filter(app_label="outbox").delete()
-        ContentType.objects.get_or_create(app_label="practice", model="notification")
+        assert ContentType.objects.filter(app_label="practice", model="notification").exists()
+        with connection.cursor() as cursor:  # as on that main: client sign-in addresses in clear
+            cursor.execute("SELECT email FROM practice_user WHERE role = 'client'")
+            assert "client@demo.practice" in {row[0] for row in cursor.fetchall()}
         rows_before = _notification_rows()
         assert len(rows_before) > 1  # the demo's booked sessions queued their messages too
     finally:
@@ -72,6 +74,8 @@ def test_a_database_from_before_the_move_migrates_forward_with_everything_readab
     assert report.checked > 20 and report.failures == []
     assert ContentType.objects.filter(app_label="outbox", model="notification").exists()
     assert not ContentType.objects.filter(app_label="practice", model="notification").exists()
+    demo_client = User.objects.by_address("client@demo.practice").get()  # a pseudonym again, found by address
+    assert demo_client.email != "client@demo.practice" and demo_client.sign_in_email == "client@demo.practice"
 
 
 @pytest.mark.django_db(transaction=True)

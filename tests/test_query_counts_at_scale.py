@@ -24,7 +24,7 @@ def pages(therapist, unit):
         "client list": (therapist.user, reverse("clients:list")),
         "client page": (therapist.user, reverse("clients:detail", args=[unit.pk])),
         "calendar week": (therapist.user, reverse("sessions_app:schedule")),
-        "portal home": (User.objects.get(email=f"client@{scale.DOMAIN}"), reverse("portal:home")),
+        "portal home": (User.objects.by_address(f"client@{scale.DOMAIN}").get(), reverse("portal:home")),
         "referral triage": (User.objects.get(email=f"staff@{scale.DOMAIN}"), reverse("referrals:triage")),
         "resources library": (therapist.user, reverse("resources:library")),
         "outbox page": (User.objects.get(email=f"staff@{scale.DOMAIN}"), reverse("outbox")),

@@ -1,12 +1,11 @@
 """A stolen copy: the raw database, a backup file and the session rows of a practice whose clients
 were invited, accepted and signed in. What each copy must not show, read without any key.
 
-What holds here (each asserted below): names, contact details and the client's own words are never
-readable in the database; session rows hold no address, token or sign-in state in readable form; a
-backup file shows nothing at all, not even the columns that are clear in the database (reference
-codes, sign-in addresses). What does not hold yet, and is not asserted: client sign-in addresses are
-clear on `practice_user` and allauth's `account_emailaddress`, and a unit's concerns are plain join
-rows, so a raw copy of the live database can link an address to a concern (SECURITY.md says so).
+Names, contact details, sign-in addresses (on `practice_user` and allauth's `account_emailaddress`:
+pseudonyms, practice.sign_in) and the client's own words are never readable in the database; a
+unit's concerns are keyed digests, so nothing joins an address (or anyone) to a concern; session rows
+hold no address, token or sign-in state in readable form; a backup file shows nothing at all, not
+even the columns that are clear in the database (reference codes, therapists' addresses).
 """
 
 import base64
@@ -49,10 +48,25 @@ def practice(alice):
     return {"unit": unit, "sessions": sessions}
 
 
-def test_the_raw_database_shows_no_name_and_no_words_of_the_client(practice):
+def test_the_raw_database_shows_no_name_no_address_and_no_words_of_the_client(practice, alice):
     text = raw_database_text()
-    assert practice["unit"].reference in text  # the copy is readable: the checks below can fail
+    assert practice["unit"].reference in text and alice.user.email in text  # readable: the checks can fail
     assert NAME not in text and WORDS not in text
+    assert "zqxstolen" not in text.lower()  # neither the member's address nor the sign-in address
+
+
+def test_nothing_joins_a_client_to_a_concern(practice):
+    from clients.models import ClientConcern, Concern
+
+    unit = practice["unit"]
+    concern = Concern.objects.first()
+    unit.concerns.set([concern])
+    digest = ClientConcern.objects.get(client=unit).digest
+    assert digest not in {concern.slug, str(concern.pk)}
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            targets = {t for _c, (t, _f) in connection.introspection.get_relations(cursor, table).items()}
+            assert not ("clients_concern" in targets and targets & {"clients_client", "referrals_referral"}), table
 
 
 def test_session_rows_hold_no_address_token_or_sign_in_state_in_readable_form(practice):
@@ -87,7 +101,7 @@ def test_a_backup_file_shows_nothing_at_all(alice, tmp_path: Path):
     member.refresh_from_db()
     raw = backups.backup(tmp_path / "stolen.backup").path.read_bytes()
     assert raw.startswith(backups.ENCRYPTED_MAGIC)
-    for clear_in_the_database in (unit.reference, member.user.email, alice.user.email):
+    for clear_in_the_database in (unit.reference, alice.user.email, member.user.email, member.user.sign_in_email):
         assert clear_in_the_database.encode() not in raw
     assert NAME.encode() not in raw
     assert connection.vendor in ("sqlite", "postgresql")

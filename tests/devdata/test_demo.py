@@ -17,7 +17,7 @@ def test_seed_demo_creates_one_account_per_role_and_is_idempotent(db, capsys):
     from clients.models import Client
 
     assert sorted(Client.objects.values_list("kind", flat=True)) == ["couple", "individual"]
-    assert User.objects.get(email="client@demo.practice").member.client.kind == "couple"
+    assert User.objects.by_address("client@demo.practice").get().member.client.kind == "couple"
     out = capsys.readouterr().out
     assert all(a.email in out and a.password in out for a in DEMO_ACCOUNTS)
 
