@@ -56,6 +56,7 @@ class ExportForm(forms.Form):
             choices = [(str(m.pk), _("%(name)s's own record") % {"name": m.display_name}) for m in members]
             choices.append((WHOLE_COUPLE, _("The whole couple's record (needs both partners' consent)")))
             self.fields["scope"] = forms.ChoiceField(label=_("Whose request is this?"), choices=choices)
+            self.order_fields(["scope", "password", "include_psychotherapy"])
 
     def clean_scope(self) -> str:
         scope = self.cleaned_data["scope"]
