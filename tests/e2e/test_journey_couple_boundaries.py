@@ -3,6 +3,7 @@ and the file holds nothing of the other partner's; the whole couple's record sta
 partners consented to it."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -29,7 +30,7 @@ def test_one_partners_record_for_one_partners_request(page, shoot, alice):
     shoot(page, "couple-export-one-partner")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the record").click()
-    record = json.loads(open(download.value.path(), encoding="utf-8").read())
+    record = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     text = json.dumps(record)
     assert "JOURNEY-MINE" in text and "JOURNEY-THEIRS" not in text
     assert [m["id"] for m in record["members"]] == [first.pk]
