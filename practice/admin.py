@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from practice import accounts
 from practice.admin_support import ReadOnlyAdmin
 from practice.audit import audit_record
-from practice.models import AuditAction, AuditEvent, Therapist, User
+from practice.models import AuditAction, AuditEvent, PracticeSettings, Therapist, User
 from practice.session_security import sessions_end
 
 
@@ -91,3 +91,16 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "target_type"]
     search_fields = ["target_id", "request_id"]
     date_hierarchy = "at"
+
+
+@admin.register(PracticeSettings)
+class PracticeSettingsAdmin(admin.ModelAdmin):
+    """One row: the crisis text and the clinical lead (every change is audited by the admin site)."""
+
+    fields = ["crisis_text", "clinical_lead"]
+
+    def has_add_permission(self, request):
+        return not PracticeSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -167,6 +167,10 @@ class AuditAction(models.TextChoices):
     MFA_DISABLED = "mfa_disabled", _("Second factor removed")
     MFA_FAILED = "mfa_failed", _("Second factor refused")
     ADMIN_ACTION = "admin_action", _("Admin action run")
+    ALERT_RAISED = "alert_raised", _("Risk alert raised")
+    ALERT_ACKNOWLEDGED = "alert_acknowledged", _("Risk alert acknowledged")
+    DRAFT_KEPT = "draft_kept", _("Unsent work kept after sign-out")
+    DRAFT_RESTORED = "draft_restored", _("Kept work offered back")
 
 
 class AuditEvent(models.Model):
@@ -197,3 +201,57 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit trail is append-only.")
+
+
+DEFAULT_CRISIS_TEXT = _(
+    "If you are in danger now, or might act on thoughts of harming yourself or someone else, call "
+    "emergency services (999 or 112) or go to the nearest emergency department.\n"
+    "Samaritans: 116 123, free, any time, day or night.\n"
+    "Shout: text SHOUT to 85258, free, any time.\n"
+    "Your therapist will read your answers, but not always on the same day: please do not wait for them "
+    "if you need help now."
+)
+
+
+class PracticeSettings(TimeStampedModel):
+    """The practice's own settings that admins change in the product (one row). Not confidential.
+
+    Read through `PracticeSettings.current()`; the row is made with the defaults on first use.
+    """
+
+    crisis_text = models.TextField(
+        default=DEFAULT_CRISIS_TEXT,
+        max_length=2000,
+        help_text=_(
+            "Shown to a client right after they answer a risk question, and beside the message box: crisis "
+            "lines and what to do in an emergency. One line per paragraph."
+        ),
+    )
+    clinical_lead = models.ForeignKey(
+        Therapist,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Told of every risk alert, as well as the client's own therapists."),
+    )
+
+    class Meta:
+        verbose_name = _("practice settings")
+        verbose_name_plural = _("practice settings")
+
+    def __str__(self) -> str:
+        return "Practice settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # one row: the practice's
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> "PracticeSettings":
+        row, _created = cls.objects.get_or_create(pk=1)
+        return row
+
+    @property
+    def crisis_paragraphs(self) -> list[str]:
+        return [line.strip() for line in self.crisis_text.splitlines() if line.strip()]
