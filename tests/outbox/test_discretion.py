@@ -50,9 +50,14 @@ def _busy_day() -> dict:
     ada, bea = pair.members.order_by("position")
     for member, (first, last) in ((ada, NAMES[0:2]), (bea, (NAMES[2], NAMES[4]))):
         clients.member_update(
-            member=member, by=alice.user, first_name=first, last_name=last, discreet_wording=True,
-            contact_by_sms=True, phone=f"+44 7700 90012{member.position}",
-        )  # fmt: skip
+            member=member,
+            by=alice.user,
+            first_name=first,
+            last_name=last,
+            discreet_wording=True,
+            contact_by_sms=True,
+            phone=f"+44 7700 90012{member.position}",
+        )
         for kind in (Consent.Kind.REMINDERS_EMAIL, Consent.Kind.REMINDERS_SMS):
             clients.consent_grant(member=member, kind=kind, by=alice.user)
     pair.concerns.set([Concern.objects.get(slug="low-desire")])
@@ -74,16 +79,26 @@ def _busy_day() -> dict:
     sessions.appointment_move(appointment=kept, start=NOW + timedelta(days=2, hours=3), by=alice.user, via="calendar")
     sessions.appointment_cancel(appointment=first, by=None, via=Appointment.Via.LINK)  # late: inside 48 h
     sessions.series_create(
-        therapist=alice, client=pair, members=[ada, bea], first_start=NOW + timedelta(days=7),
-        frequency=Series.Frequency.WEEKLY, count=3, by=alice.user,
-    )  # fmt: skip
+        therapist=alice,
+        client=pair,
+        members=[ada, bea],
+        first_start=NOW + timedelta(days=7),
+        frequency=Series.Frequency.WEEKLY,
+        count=3,
+        by=alice.user,
+    )
     clients.client_therapists_set(client=pair, primary=alice, co_therapists=[bob], by=alice.user)
 
     referral = referrals.referral_submit(
         referrer={"kind": "physician", "name": "Dr Ada Stone", "email": "ada.stone@clinic.example"},
-        kind="individual", first_name=NAMES[3], last_name="Referred", email="zeb@example.net",
-        reason=CLINICAL, urgency="routine", concerns=[Concern.objects.get(slug="low-desire")],
-    )  # fmt: skip
+        kind="individual",
+        first_name=NAMES[3],
+        last_name="Referred",
+        email="zeb@example.net",
+        reason=CLINICAL,
+        urgency="routine",
+        concerns=[Concern.objects.get(slug="low-desire")],
+    )
     referrals.referral_submit(
         referrer={"kind": "clergy", "name": "Revd Jo Bell", "email": "jo.bell@parish.example"},
         kind="couple",
@@ -94,7 +109,7 @@ def _busy_day() -> dict:
         partner_last_name="Partner",
         reason=CLINICAL,
         urgency="soon",
-    )  # fmt: skip  (still new: its notices are still wanted)
+    )  # still new: its notices are still wanted
     referral, _problems = referrals.referral_accept(
         referral=referral, by=alice.user, therapist=alice, base_url="http://testserver/"
     )
