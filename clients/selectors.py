@@ -139,7 +139,7 @@ def _timeline(client, members, notes, goals, consents, appointments, panels, ale
     for alert in alerts:  # they stay here, with who closed them, after they leave the lists
         url = reverse("clients:alert_detail", args=[client.pk, alert.pk])
         entries.append(
-            TimelineEntry(alert.raised_at, "alert", f"Urgent: risk alert ({alert.get_source_display()})", url)
+            TimelineEntry(alert.raised_at, "alert", f"Risk alert raised ({alert.get_source_display()})", url)
         )
         if alert.acknowledged_at:
             label = f"Risk alert acknowledged by {alert.acknowledged_by.display_name}"

@@ -259,6 +259,7 @@ def test_the_alert_stays_whatever_else_changes_until_acknowledged_with_a_note(cl
     assert "Acknowledged" in page and alice.display_name in page and "safety plan agreed" in page
     timeline = pages(client, alice, unit)["client page"]
     assert f"Risk alert acknowledged by {alice.display_name}" in timeline and alert_url(alert) in timeline
+    assert "Risk alert raised (Intake questionnaire)" in timeline
 
 
 def test_the_alert_page_says_what_raised_it_and_links_the_intake(client, alice, member):
