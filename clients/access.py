@@ -4,13 +4,15 @@ Not entitled and missing look the same (404), so ids cannot be probed. Rules:
 - a therapist sees the units they treat (primary or co-therapist), with all clinical content, except
   another therapist's private psychotherapy notes;
 - staff see any unit's contact and scheduling details (`clinical=False`), never clinical content;
-- a client reaches their own member record and unit through the portal only, never by id.
+- a client reaches their own member record and unit through the portal only, never by id;
+- a risk alert is for the unit's therapists and the practice's clinical lead only.
 """
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from clients.models import Client, Consent, Goal, IntakeResponse, Member, Note
+from clients.models import Client, Consent, Goal, IntakeResponse, Member, Note, RiskAlert
+from clients.selectors import clinical_lead_id
 from practice.models import User
 
 
@@ -61,6 +63,23 @@ def get_consent_for_user(user: User, consent_id: int) -> Consent:
     consent = get_object_or_404(Consent.objects.select_related("member", "client"), pk=consent_id)
     get_client_for_user(user, consent.client_id)
     return consent
+
+
+def get_alert_for_user(user: User, client_id: int, alert_id: int) -> RiskAlert:
+    """A risk alert, for the unit's therapists and the clinical lead (who may not treat the unit).
+
+    Staff, other therapists and clients get 404: staff only ever learn that an urgent item exists.
+    """
+    alert = get_object_or_404(
+        RiskAlert.objects.select_related("client", "member", "acknowledged_by"), pk=alert_id, client_id=client_id
+    )
+
+    if user.is_therapist and alert.client.is_treated_by(user.therapist):
+        return alert
+    if user.is_therapist and clinical_lead_id() == user.therapist.pk:
+        return alert
+
+    raise Http404
 
 
 def get_portal_member(user: User) -> Member:

@@ -11,7 +11,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 
 from clients import services
-from clients.models import Addendum, Client, Concern, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note
+from clients.models import (
+    Addendum,
+    Client,
+    Concern,
+    Consent,
+    Goal,
+    IntakeResponse,
+    Member,
+    MemberSearchToken,
+    Note,
+    RiskAlert,
+)
 from practice.admin_support import ReadOnlyAdmin
 from practice.models import Therapist
 
@@ -170,3 +181,14 @@ class ConsentAdmin(ClinicalReadOnlyAdmin):
 class MemberSearchTokenAdmin(ClinicalReadOnlyAdmin):
     list_display = ["__str__", "client", "member"]
     fields = ["client", "member"]  # the digest itself is not worth showing anyone
+
+
+@admin.register(RiskAlert)
+class RiskAlertAdmin(ClinicalReadOnlyAdmin):
+    """Alerts are raised and acknowledged in the product (audited); the follow-up note is never shown here."""
+
+    list_display = ["__str__", "client", "member", "source", "raised_at", "acknowledged_at", "acknowledged_by"]
+    list_filter = ["source"]
+    list_select_related = ["client", "member", "acknowledged_by"]
+    search_fields = ["client__reference"]
+    fields = ["client", "member", "source", "source_id", "raised_at", "acknowledged_at", "acknowledged_by"]

@@ -7,7 +7,8 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import NO_SECRETS_REFUSAL, Client, Concern, Consent, Goal, Member, Note
+from clients.alerts import NOTE_REQUIRED
+from clients.models import NO_SECRETS_REFUSAL, Client, Concern, Consent, Goal, Member, Note, RiskAlert
 from practice.models import Therapist
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -138,6 +139,17 @@ class NoteForm(forms.ModelForm):
 
 class AddendumForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Addendum"), max_length=20000)
+
+
+class RiskAlertAcknowledgeForm(forms.Form):
+    follow_up_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label=_("What you did to follow this up"),
+        max_length=RiskAlert.FOLLOW_UP_MAX_LENGTH,
+        help_text=_("Required: the alert stays open until it is written. Up to %(limit)s characters.")
+        % {"limit": f"{RiskAlert.FOLLOW_UP_MAX_LENGTH:,}"},
+        error_messages={"required": NOTE_REQUIRED},
+    )
 
 
 class ConsentForm(forms.Form):

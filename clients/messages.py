@@ -1,8 +1,10 @@
 """Messages about the client record, built at send time (see outbox.services)."""
 
 from django.conf import settings
+from django.urls import reverse
 
-from clients.models import Client, Member
+from clients.alerts import RISK_ALERT
+from clients.models import Client, Member, RiskAlert
 from clients.services import invitation_link
 from outbox.channels import Message, render_message
 from outbox.models import Notification
@@ -31,3 +33,18 @@ def portal_invitation(notification: Notification) -> Message | None:
     context = {"member": member, "link": invitation_link(member.user), "practice_name": settings.PRACTICE_NAME}
     # The subject names the practice only: no therapy wording, no client name.
     return render_message("invitation", context, subject=f"Your account at {settings.PRACTICE_NAME}", to=member.email)
+
+
+@builder(RISK_ALERT)
+def risk_alert(notification: Notification) -> Message | None:
+    """To each therapist of the unit and the clinical lead: a client needs attention. The unit's
+    reference and a link only: no name, no answer, no word of what it is about (subjects and SMS are
+    read on lock screens). No longer wanted once a therapist has acknowledged the alert."""
+    alert = RiskAlert.objects.select_related("client").filter(pk=notification.target_id).first()
+    user = notification.user
+    if alert is None or not alert.is_open or user is None or not user.is_active:
+        return None
+    reference = alert.client.reference
+    link = settings.SITE_URL + reverse("clients:alert_detail", args=[alert.client_id, alert.pk])
+    text = f"A client needs your attention: {reference}. Sign in to see it."
+    return render_message("risk_alert", {"reference": reference, "link": link}, subject=text, sms=text)

@@ -265,6 +265,28 @@ class IntakeResponse(TimeStampedModel):
     def concern_slugs(self) -> list[str]:
         return [s for s in self.concerns.split(",") if s]
 
+    # The risk questions, as the therapist's pages name them.
+    RISK_QUESTIONS = {
+        "risk_self_harm": _("Thoughts of self-harm"),
+        "risk_harm_to_others": _("Thoughts of harming others"),
+        "risk_unsafe_at_home": _("Feels unsafe at home"),
+    }
+    # "Not sure / prefer to talk about it" is followed up like a yes.
+    RISK_ANSWERS_TO_FOLLOW_UP = (Risk.YES, Risk.UNSURE)
+
+    @property
+    def risk_answers(self) -> list[tuple[str, str]]:
+        """(question, answer) for each risk question answered yes or unsure. Decrypts the answers."""
+        return [
+            (question, self.Risk(getattr(self, field)).label)
+            for field, question in self.RISK_QUESTIONS.items()
+            if getattr(self, field) in self.RISK_ANSWERS_TO_FOLLOW_UP
+        ]
+
+    @property
+    def has_risk_answers(self) -> bool:
+        return bool(self.risk_answers)
+
 
 class Goal(TimeStampedModel):
     """A treatment goal. Confidential (encrypted): text."""
@@ -406,3 +428,47 @@ class Consent(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class RiskAlert(TimeStampedModel):
+    """A risk signal a therapist must follow up: raised by an answer (intake today; scored measures and
+    messages later), open until a therapist acknowledges it with a follow-up note.
+
+    Confidential (encrypted): follow_up_note. Nothing else here is text: `source` and `source_id`
+    say what raised it (e.g. the intake's id), and are unique together, so the same answers never
+    raise two alerts.
+    """
+
+    class Source(models.TextChoices):
+        INTAKE = "intake", _("Intake questionnaire")
+        MEASURE = "measure", _("Scored measure")
+        MESSAGE = "message", _("Message")
+        THERAPIST = "therapist", _("Raised by a therapist")
+
+    FOLLOW_UP_MAX_LENGTH = 4000
+
+    client = models.ForeignKey(Client, models.PROTECT, related_name="risk_alerts")
+    member = models.ForeignKey(Member, models.PROTECT, related_name="risk_alerts")
+    source = models.CharField(max_length=12, choices=Source.choices)
+    source_id = models.CharField(max_length=64, help_text=_("The id of what raised it (not confidential)."))
+    raised_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey("practice.Therapist", models.PROTECT, null=True, blank=True, related_name="+")
+    follow_up_note = EncryptedTextField(blank=True, max_length=FOLLOW_UP_MAX_LENGTH)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_id"], name="risk_alert_once_per_source"),
+        ]
+        indexes = [
+            # Open alerts are looked up on every dashboard, list and client page: the index holds only them.
+            models.Index(fields=["client"], condition=Q(acknowledged_at__isnull=True), name="risk_alert_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Risk alert {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None

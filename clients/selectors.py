@@ -2,15 +2,15 @@
 
 from datetime import date, datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from clients import search
 from clients.concern_links import concern_digest
-from clients.models import Client, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note
+from clients.models import Client, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note, RiskAlert
 from clients.panels import TimelineEntry, client_panels
-from practice.models import Therapist
+from practice.models import PracticeSettings, Therapist, User
 
 # What the list shows of a member (their name): the other encrypted columns are not read or decrypted.
 LIST_MEMBER_FIELDS = ["id", "client_id", "position", "first_name", "last_name"]
@@ -45,6 +45,7 @@ def client_list(
     return (
         clients.distinct()
         .with_intensive_flag()
+        .annotate(has_open_alert=Exists(RiskAlert.objects.filter(client=OuterRef("pk"), acknowledged_at__isnull=True)))
         .select_related("primary_therapist")
         .prefetch_related(Prefetch("members", queryset=Member.objects.only(*LIST_MEMBER_FIELDS)), "concern_tokens")
         .order_by("reference")
@@ -84,6 +85,7 @@ def client_page(*, client: Client, therapist: Therapist) -> dict:
     )
     goals = list(client.goals.all())
     consents = list(client.consents.select_related("member", "referrer").order_by("-granted_at"))
+    alerts = list(client.risk_alerts.select_related("acknowledged_by").defer("follow_up_note"))
     concerns = client.concerns.list()
     appointments = list(client.appointments.select_related("room").order_by("-start")[:50])
     now = timezone.now()
@@ -101,13 +103,13 @@ def client_page(*, client: Client, therapist: Therapist) -> dict:
         "goals": goals,
         "notes": notes,
         "consents": consents,
-        "timeline": _timeline(client, members, notes, goals, consents, appointments, panels),
+        "timeline": _timeline(client, members, notes, goals, consents, appointments, panels, alerts),
         "panel_templates": [panel.template for panel in panels if panel.template],
         **extra,
     }
 
 
-def _timeline(client, members, notes, goals, consents, appointments, panels) -> list[TimelineEntry]:
+def _timeline(client, members, notes, goals, consents, appointments, panels, alerts) -> list[TimelineEntry]:
     entries = [TimelineEntry(client.created_at, "created", "Record opened")]
     for panel in panels:
         if panel.timeline is not None:
@@ -134,6 +136,14 @@ def _timeline(client, members, notes, goals, consents, appointments, panels) -> 
         if consent.revoked_at:
             label = f"Consent withdrawn: {consent.get_kind_display()}"
             entries.append(TimelineEntry(consent.revoked_at, "consent", label))
+    for alert in alerts:  # they stay here, with who closed them, after they leave the lists
+        url = reverse("clients:alert_detail", args=[client.pk, alert.pk])
+        entries.append(
+            TimelineEntry(alert.raised_at, "alert", f"Risk alert raised ({alert.get_source_display()})", url)
+        )
+        if alert.acknowledged_at:
+            label = f"Risk alert acknowledged by {alert.acknowledged_by.display_name}"
+            entries.append(TimelineEntry(alert.acknowledged_at, "alert", label, url))
     return sorted(entries, key=lambda e: _sort_key(e.at), reverse=True)
 
 
@@ -179,3 +189,71 @@ def policy_unacknowledged(client: Client, members=None) -> list[Member]:
     for member in members:
         member.client = client
     return [m for m in members if not m.has_acknowledged_policy]
+
+
+# --- Risk alerts ----------------------------------------------------------------------------------
+
+ALERT_MEMBER_FIELDS = [
+    "member__id",
+    "member__client_id",
+    "member__position",
+    "member__first_name",
+    "member__preferred_name",
+]
+
+
+def clinical_lead_id() -> int | None:
+    """The practice's clinical lead (a setting), read without creating the settings row on a read."""
+    return PracticeSettings.objects.filter(pk=1).values_list("clinical_lead_id", flat=True).first()
+
+
+def risk_alert_list(*, user: User) -> list[RiskAlert]:
+    """Open alerts a therapist must see: those of the units they treat, and every open alert for the
+    practice's clinical lead. Oldest first (the longest waiting at the top). Two queries."""
+    if not user.is_therapist:
+        return []
+    therapist = user.therapist
+    alerts = RiskAlert.objects.filter(acknowledged_at__isnull=True)
+    if clinical_lead_id() != therapist.pk:
+        treated = Client.objects.filter(Q(primary_therapist=therapist) | Q(co_therapists=therapist)).values("pk")
+        alerts = alerts.filter(client__in=treated)
+    return list(
+        alerts.select_related("client", "member")
+        .only("id", "client_id", "member_id", "source", "raised_at", "client__reference", *ALERT_MEMBER_FIELDS)
+        .order_by("raised_at", "pk")
+    )
+
+
+def open_alerts_for(client: Client) -> list[RiskAlert]:
+    """The unit's open alerts, for the therapist's header on every page of the record. One query."""
+    return list(
+        client.risk_alerts.filter(acknowledged_at__isnull=True)
+        .select_related("member")
+        .only("id", "client_id", "member_id", "source", "raised_at", *ALERT_MEMBER_FIELDS)
+        .order_by("raised_at", "pk")
+    )
+
+
+def has_open_alert(client: Client) -> bool:
+    """Whether the unit has an urgent item: all that staff may know of it."""
+    return client.risk_alerts.filter(acknowledged_at__isnull=True).exists()
+
+
+def risk_alert_page(*, alert: RiskAlert, user: User) -> dict:
+    """What raised the alert (for an intake: which risk questions were answered yes or unsure)."""
+    treating = alert.client.is_treated_by(user.therapist)
+    raised_by, source_url = [], ""
+    if alert.source == RiskAlert.Source.INTAKE:
+        questions = IntakeResponse.RISK_QUESTIONS
+        intake = IntakeResponse.objects.filter(pk=alert.source_id, member_id=alert.member_id).only(*questions).first()
+        if intake is not None:
+            raised_by = intake.risk_answers
+            if treating:
+                source_url = reverse("clients:intake", args=[alert.client_id, alert.member_id])
+    return {
+        "alert": alert,
+        "client": alert.client,
+        "treating": treating,
+        "raised_by": raised_by,
+        "source_url": source_url,
+    }

@@ -11,7 +11,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from clients import search
+from clients import alerts, search
 from clients.models import (
     NO_SECRETS_REFUSAL,
     Addendum,
@@ -23,6 +23,7 @@ from clients.models import (
     Member,
     MemberSearchToken,
     Note,
+    RiskAlert,
 )
 from outbox.services import notification_enqueue
 from practice.audit import audit_record
@@ -279,6 +280,9 @@ def intake_save(*, member: Member, by: User, submit: bool, **answers) -> IntakeR
     intake.full_clean()
     intake.save(update_fields=[*changed, "status", "submitted_at", "updated_at"])
     audit_record(actor=by, action=AuditAction.UPDATE, target=intake, client_id=member.client_id)
+    if submit and intake.has_risk_answers:
+        # In this transaction: the answers are never saved without their alert, nor the alert without them.
+        alerts.risk_alert_raise(member=member, source=RiskAlert.Source.INTAKE, source_id=intake.pk, by=by)
     return intake
 
 

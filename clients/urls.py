@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clients.views import export, records
+from clients.views import alerts, export, records
 
 app_name = "clients"
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("notes/<int:note_id>/edit/", records.note_edit, name="note_edit"),
     path("notes/<int:note_id>/sign/", records.note_sign, name="note_sign"),
     path("notes/<int:note_id>/addenda/", records.addendum_add, name="addendum_add"),
+    path("<int:client_id>/alerts/<int:alert_id>/", alerts.alert_detail, name="alert_detail"),
     path("<int:client_id>/consents/new/", records.consent_create, name="consent_create"),
     path("consents/<int:consent_id>/revoke/", records.consent_revoke, name="consent_revoke"),
 ]

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from clients.selectors import risk_alert_list
 from frontdesk import selectors
 from practice.access import role_required
 from practice.models import User
@@ -50,6 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     therapist = request.user.therapist
     context = {
         "therapist": therapist,
+        "risk_alerts": risk_alert_list(user=request.user),
         **selectors.dashboard(therapist=therapist),
         "referral_sources": referral_sources(),
         "new_referrals": list(

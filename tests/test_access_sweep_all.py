@@ -19,7 +19,8 @@ from django.urls.converters import IntConverter
 from django.utils import timezone
 
 from clients import services as client_services
-from clients.models import Consent, Goal, IntakeResponse, Note
+from clients.alerts import risk_alert_raise
+from clients.models import Consent, Goal, IntakeResponse, Note, RiskAlert
 from referrals import services as referral_services
 from resources import services as resource_services
 from sessions_app import services as session_services
@@ -77,7 +78,8 @@ def record(alice):
     partner_a, partner_b = unit.members.order_by("position")
     portal_user_for(partner_a)
     portal_user_for(partner_b)
-    IntakeResponse.objects.create(member=partner_b, status="submitted", hopes="x")
+    intake = IntakeResponse.objects.create(member=partner_b, status="submitted", hopes="x", risk_self_harm="yes")
+    alert = risk_alert_raise(member=partner_b, source=RiskAlert.Source.INTAKE, source_id=intake.pk, by=alice.user)
 
     reading = ResourceFactory(title="A reading")
     staged = programme(3)
@@ -107,6 +109,7 @@ def record(alice):
     return {
         "unit": unit,
         "partner_b": partner_b,
+        "alert": alert,
         "reading": reading,
         "workshop": workshop,
         "goal": Goal.objects.create(client=unit, text="g", created_by=alice),
@@ -169,6 +172,8 @@ REGISTRY = {
     "clients:note_sign": lambda r: {"note_id": r["note"].pk},
     "clients:addendum_add": lambda r: {"note_id": r["note"].pk},
     "clients:consent_create": _unit,
+    # The unit's therapists and the clinical lead only (tests/clients/test_risk_alerts.py tries the lead).
+    "clients:alert_detail": lambda r: {"client_id": r["unit"].pk, "alert_id": r["alert"].pk},
     "clients:consent_revoke": lambda r: {"consent_id": r["consent"].pk},
     "portal:consent_withdraw": lambda r: {"consent_id": r["consent"].pk},
     "portal:session_cancel": _appointment,

@@ -108,6 +108,7 @@ def _intake_post(request: HttpRequest, member: Member, own: IntakeResponse | Non
 
     if submit:
         messages.success(request, _("Thank you. Your answers are sent to your therapist."))
+        # The page it lands on shows the crisis text when the answers raised an alert (`_intake_page`).
     else:
         messages.success(request, _("Draft saved. Nobody else sees it until you send it."))
     return redirect("portal:intake")
@@ -122,6 +123,8 @@ def _intake_page(
         "intake": own,
         "form": None if submitted else form,
         "answers": intake_answers(own) if submitted else None,
+        # Right after sending risk answers, and whenever they come back to them: nobody may read them for hours.
+        "show_crisis_text": submitted and own.has_risk_answers,
         "zone": member.zone,
     }
     return render(request, "clients/portal/intake.html", context, status=status)

@@ -97,7 +97,8 @@ def client_contact(request: HttpRequest, client_id: int) -> HttpResponse:
     client = access.get_client_for_user(request.user, client_id, clinical=False)
     members = list(client.members.order_by("position"))
     audit_record(actor=request.user, action=AuditAction.VIEW, target=client)
-    return render(request, "clients/client_contact.html", {"client": client, "members": members})
+    context = {"client": client, "members": members, "urgent": selectors.has_open_alert(client)}
+    return render(request, "clients/client_contact.html", context)
 
 
 @require_http_methods(["GET", "POST"])

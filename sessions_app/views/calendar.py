@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clients.selectors import policy_unacknowledged
+from clients.selectors import has_open_alert, policy_unacknowledged
 from practice.access import role_required
 from practice.audit import audit_record
 from practice.forms_support import apply_errors as _apply_errors
@@ -214,6 +214,7 @@ def _detail_context(request: HttpRequest, appointment: Appointment, move_form: M
         "booked_by": _who(appointment.booked_by),
         "cancelled_by": _who(appointment.cancelled_by) if appointment.cancelled_by_id else "",
         "treating": user.is_therapist and appointment.client.is_treated_by(user.therapist),
+        "urgent": has_open_alert(appointment.client),  # that it exists: nothing of what it is about
         "move_form": move_form or MoveForm(zone=zone, initial={"date": local.date(), "start_time": local.time()}),
         "cancel_form": CancelForm(),
         "can_move": booked and appointment.start > now,

@@ -5,7 +5,8 @@ and `test_every_route_is_covered` fails until they are."""
 import pytest
 from django.urls import get_resolver, reverse
 
-from clients.models import Consent, Goal, IntakeResponse, Note
+from clients.alerts import risk_alert_raise
+from clients.models import Consent, Goal, IntakeResponse, Note, RiskAlert
 
 ROUTES = {  # url name → how to build its args from the fixture `record`
     "detail": lambda r: [r["client"].pk],
@@ -25,6 +26,7 @@ ROUTES = {  # url name → how to build its args from the fixture `record`
     "consent_create": lambda r: [r["client"].pk],
     "consent_revoke": lambda r: [r["consent"].pk],
     "export": lambda r: [r["client"].pk],
+    "alert_detail": lambda r: [r["client"].pk, r["alert"].pk],
 }
 STAFF_MAY = {"contact"}
 
@@ -32,8 +34,10 @@ STAFF_MAY = {"contact"}
 @pytest.fixture
 def record(alice, solo):
     member = solo.members.get()
-    IntakeResponse.objects.create(member=member, status="submitted", hopes="x")
+    intake = IntakeResponse.objects.create(member=member, status="submitted", hopes="x", risk_self_harm="yes")
+    alert = risk_alert_raise(member=member, source=RiskAlert.Source.INTAKE, source_id=intake.pk, by=alice.user)
     return {
+        "alert": alert,
         "client": solo,
         "member": member,
         "goal": Goal.objects.create(client=solo, text="g", created_by=alice),

@@ -9,7 +9,7 @@ import datetime
 from django.db import connection
 
 from clients import services
-from clients.models import Addendum, Consent, IntakeResponse, Note
+from clients.models import Addendum, Consent, IntakeResponse, Note, RiskAlert
 from practice.fields import encrypted_fields
 from tests.factories import couple
 
@@ -60,6 +60,9 @@ def test_no_marker_reaches_the_raw_database(alice):
     addendum.save()
     goal = services.goal_create(client=unit, by=alice.user, text=f"{MARKER}-goal")
     Consent.objects.create(client=unit, member=unit.members.first(), kind="treatment", recorded_by=alice.user)
+    alert = RiskAlert(client=unit, member=unit.members.first(), source="intake", source_id="1")
+    fill(alert, 0)
+    alert.save()
 
     raw = raw_database_text()
     assert unit.reference in raw  # plain columns are readable here, so the sweep can see a leak
