@@ -66,6 +66,9 @@ def _busy_day() -> dict:
 
     clients.member_invite(member=ada, by=alice.user, base_url="http://testserver/")
     portal_user_for(bea)
+    clients.intake_save(
+        member=bea, by=bea.user, submit=True, hopes=CLINICAL, risk_self_harm="yes", risk_details=CLINICAL
+    )  # a risk alert to Alice
 
     first = sessions.appointment_book(
         therapist=alice, client=pair, members=[ada, bea], start=NOW + timedelta(days=1, hours=1), by=alice.user
