@@ -48,7 +48,7 @@ def draft_save(request: HttpRequest) -> JsonResponse:
 @require_POST
 @login_required
 def draft_discard(request: HttpRequest) -> HttpResponse:
-    """"Discard this draft" under a form that offered one back: the form's page, as stored."""
+    """ "Discard this draft" under a form that offered one back: the form's page, as stored."""
     form, ident = drafts.form_for_key(request.user, request.POST.get("draft_key", ""))
     drafts.draft_discard(user=request.user, key=drafts.draft_key(form.prefix, ident))
     return redirect(form.page(ident))
@@ -57,7 +57,7 @@ def draft_discard(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def session_keepalive(request: HttpRequest) -> JsonResponse:
-    """"Stay signed in" on the idle warning: restarts the idle clock now."""
+    """ "Stay signed in" on the idle warning: restarts the idle clock now."""
     session_security.activity_record(request)
     return JsonResponse({"idle_seconds_left": session_security.idle_seconds_left(request)})
 

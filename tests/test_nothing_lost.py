@@ -261,7 +261,7 @@ def test_expired_drafts_are_purged(alice, solo, clock):
     drafts.draft_save(user=alice.user, key=f"clients.note_new:{solo.pk}", fields={"body": ["a"]}, return_path="/")
     clock.shift(timedelta(days=5))
     fresh, _ = drafts.draft_save(user=alice.user, key="clients.note:1", fields={"body": ["b"]}, return_path="/")
-    kept, _ = drafts.draft_save(
+    drafts.draft_save(
         user=alice.user, key="clients.note:2", fields={"body": ["c"]}, return_path="/", kind=Draft.Kind.KEPT_POST
     )
     clock.shift(timedelta(days=3))  # 8 days after the first, 3 after the kept one, 3 after the fresh one
@@ -389,7 +389,7 @@ def test_a_stage_log_posted_after_the_sign_out_is_kept(client, clock, alice, par
     assert f"{MARKER} stage" in client.get(page).content.decode()
 
 
-def test_a_reflection_posted_after_the_sign_out_is_kept_and_saving_it_discards_the_draft(client, clock, alice, partners):
+def test_a_reflection_posted_after_the_sign_out_is_kept_and_saving_it_discards_it(client, clock, alice, partners):
     partner_a, _partner_b = partners
     reading = resource_services.assignment_create(client=partner_a.client, resource=programme(0), by=alice.user)
     page = reverse("portal:assignment", args=[reading.pk])

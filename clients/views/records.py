@@ -16,8 +16,8 @@ from clients import access, selectors, services
 from clients.drafts import ADDENDUM, NOTE, NOTE_NEW
 from clients.forms import AddendumForm, ClientFilterForm, ClientForm, ConsentForm, GoalForm, MemberForm, NoteForm
 from clients.models import Client, Concern
-from practice.access import role_required
 from practice import drafts
+from practice.access import role_required
 from practice.audit import audit_record
 from practice.forms_support import apply_errors as _apply_errors
 from practice.forms_support import id_param, refuse

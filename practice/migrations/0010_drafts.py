@@ -8,26 +8,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('practice', '0009_practice_settings_and_alert_audit'),
+        ("practice", "0009_practice_settings_and_alert_audit"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Draft',
+            name="Draft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=120)),
-                ('kind', models.CharField(choices=[('autosave', 'Saved while typing'), ('kept_post', 'Kept at sign-out')], max_length=16)),
-                ('data', practice.fields.EncryptedTextField()),
-                ('return_path', models.CharField(max_length=300)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField(db_index=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='drafts', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=120)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("autosave", "Saved while typing"), ("kept_post", "Kept at sign-out")], max_length=16
+                    ),
+                ),
+                ("data", practice.fields.EncryptedTextField()),
+                ("return_path", models.CharField(max_length=300)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField(db_index=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="drafts", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'key'), name='draft_one_per_user_and_form')],
+                "constraints": [models.UniqueConstraint(fields=("user", "key"), name="draft_one_per_user_and_form")],
             },
         ),
     ]
