@@ -180,7 +180,7 @@ def _sign_out(request: HttpRequest, why: str) -> HttpResponse:
     return redirect(login_url)  # a POST to a form without drafts: coming back would re-post nothing
 
 
-def _keep_post(request: HttpRequest):
+def _keep_post(request: HttpRequest) -> drafts.Draft | None:
     """The draft kept from this expired POST, or None. Only with a valid CSRF token: a POST another
     site made the browser send must not put its text in the person's form."""
     if request.method != "POST":
