@@ -5,7 +5,7 @@ class ClientsConfig(AppConfig):
     name = "clients"
 
     def ready(self) -> None:
-        from clients import messages  # noqa: F401  (registers the invitation message builder)
+        from clients import drafts, messages  # noqa: F401  (messages registers the invitation builder)
         from clients.services import search_index_rebuild
         from practice.key_rotation import register_reindex
 
@@ -17,3 +17,5 @@ class ClientsConfig(AppConfig):
 
         connect_taxonomy_signals()
         register_reindex("the clients' concern index", lambda: concern_index_rebuild(ClientConcern))
+
+        drafts.register()  # the note editor, the addendum and the portal questionnaire keep drafts

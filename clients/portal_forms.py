@@ -183,11 +183,12 @@ class IntakeForm(forms.ModelForm):
         }
 
     def __init__(self, *args, submitting: bool = False, **kwargs):
+        kept = kwargs.get("initial") or {}  # a draft's answers (practice/drafts.py) win over the stored ones
         super().__init__(*args, **kwargs)
         self.submitting = submitting
         self._concerns = list(Concern.objects.order_by("order", "name"))
         self.fields["concerns"].choices = [(c.slug, c.name) for c in self._concerns]
-        if not self.is_bound and self.instance.pk:
+        if not self.is_bound and self.instance.pk and "concerns" not in kept:
             self.initial["concerns"] = self.instance.concern_slugs
 
     def clean_concerns(self) -> str:

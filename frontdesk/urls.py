@@ -16,6 +16,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz/", practice_views.healthz, name="healthz"),
+    path("", include("practice.urls")),
     path("outbox/", outbox_views.outbox, name="outbox"),
     path("accounts/email/", views.account_email),  # before allauth's own: clients are sent elsewhere
     path("accounts/", include("allauth.urls")),

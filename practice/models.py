@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from practice.fields import EncryptedEmailField
+from practice.fields import EncryptedEmailField, EncryptedTextField
 
 
 class TimeStampedModel(models.Model):
@@ -255,3 +255,30 @@ class PracticeSettings(TimeStampedModel):
     @property
     def crisis_paragraphs(self) -> list[str]:
         return [line.strip() for line in self.crisis_text.splitlines() if line.strip()]
+
+
+class Draft(models.Model):
+    """Work someone was typing and has not saved yet, kept for them alone (practice/drafts.py).
+
+    Confidential: `data` (encrypted), the JSON of the form's fields. `key` names the form and the
+    record it is for ("clients.note:12"), never what was typed; `return_path` is the form's page.
+    Autosaves live 7 days, a POST kept at an idle sign-out 3 days; expired rows are purged hourly.
+    """
+
+    class Kind(models.TextChoices):
+        AUTOSAVE = "autosave", _("Saved while typing")
+        KEPT_POST = "kept_post", _("Kept at sign-out")
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="drafts")
+    key = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    data = EncryptedTextField()
+    return_path = models.CharField(max_length=300)
+    updated_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="draft_one_per_user_and_form")]
+
+    def __str__(self) -> str:
+        return f"Draft {self.pk}"  # never the key's record text, never the data

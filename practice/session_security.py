@@ -15,6 +15,23 @@ without one (signed in before usersessions was installed) is still refused after
 (Django checks the password hash stored in the session) or a deactivation (inactive users are
 never authenticated), and it dies at the absolute limit like any other.
 
+What counts as activity (what restarts the idle clock): every request a person makes, with two
+exceptions from our own script (static/js/drafts.js), so that a page left open still times out:
+
+- an autosave of a draft (`practice:draft_save`) counts only when it carries changed text: typing a
+  note is activity, a tab re-sending what it already sent is not;
+- the script's check of how long is left (`practice:session_status`) never counts.
+
+Views that must not count are marked `@not_activity`; they record activity themselves
+(`activity_record`) when they should. The "Stay signed in" button of the idle warning posts to
+`practice:session_keepalive`, which always counts and stamps the exact moment (not rounded to
+`ACTIVITY_RESOLUTION_SECONDS`). Pages carry the seconds left (`idle_seconds_left`) for the warning.
+
+A POST that arrives after the session ended is not thrown away when it was to a form that offers
+drafts (practice/drafts.py): its fields are kept, encrypted, for the person whose session it was,
+before the sign-out, and the sign-in brings them back to the form. Its CSRF token is checked first,
+so no other site can plant text in someone's form.
+
 The signal receivers below connect when this module is imported: the middleware setting and
 `practice.admin` (autodiscovered at start-up) both import it.
 """
@@ -22,7 +39,7 @@ The signal receivers below connect when this module is imported: the middleware 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from allauth.account import signals as account_signals
 from allauth.core import context as allauth_context
@@ -35,11 +52,13 @@ from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, resolve_url
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
+from practice import drafts
 from practice.audit import audit_record
 from practice.models import AuditAction
 from practice.net import client_ip
@@ -87,6 +106,28 @@ def session_expiry(session, user, now: int) -> str | None:
     return None
 
 
+KEPT = gettext_lazy("What you were writing was kept: sign in again to get it back.")
+
+
+def not_activity(view: Callable) -> Callable:
+    """Mark a view whose requests do not restart the idle clock by themselves (see above)."""
+    view.not_activity = True
+    return view
+
+
+def activity_record(request: HttpRequest) -> None:
+    """Restart the idle clock now, to the second."""
+    request.session[LAST_ACTIVITY] = int(time.time())
+
+
+def idle_seconds_left(request: HttpRequest) -> int:
+    """Seconds until the idle sign-out if nothing else happens (0 when it is due)."""
+    session = request.session
+    now = int(time.time())
+    last = session.get(LAST_ACTIVITY, session.get(SIGNED_IN_AT, now))
+    return max(0, idle_minutes(request.user) * 60 - (now - last))
+
+
 class SessionTimeoutMiddleware:
     """End idle and over-age sessions, then send the person to sign in again (and back here)."""
 
@@ -100,30 +141,53 @@ class SessionTimeoutMiddleware:
             why = session_expiry(request.session, user, now)
             if why is not None:
                 return _sign_out(request, why)
-            _stamp(request.session, now)
+            _stamp(request.session, now, activity=not _is_passive(request))
         return self.get_response(request)
 
 
-def _stamp(session, now: int) -> None:
+def _is_passive(request: HttpRequest) -> bool:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return getattr(match.func, "not_activity", False)
+
+
+def _stamp(session, now: int, *, activity: bool = True) -> None:
     if SIGNED_IN_AT not in session:
         # A session that predates this middleware (or was made by a test's force_login): its clock
         # starts now rather than never.
         session[SIGNED_IN_AT] = now
-    if now - session.get(LAST_ACTIVITY, 0) >= ACTIVITY_RESOLUTION_SECONDS:
+        session.setdefault(LAST_ACTIVITY, now)
+    if activity and now - session.get(LAST_ACTIVITY, 0) >= ACTIVITY_RESOLUTION_SECONDS:
         session[LAST_ACTIVITY] = now
 
 
 def _sign_out(request: HttpRequest, why: str) -> HttpResponse:
+    kept = _keep_post(request)  # before the sign-out: the draft is the signed-in person's
     session_key = request.session.session_key
     logout(request)  # flushes the session; the user_logged_out receiver writes the LOGOUT audit row
     UserSession.objects.filter(session_key=session_key).delete()
-    messages.warning(request, why)
 
     login_url = resolve_url(settings.LOGIN_URL)
+    if kept is not None:
+        messages.warning(request, f"{why} {KEPT}")
+        return redirect_to_login(kept.return_path, login_url)
+    messages.warning(request, why)
     back_to = request.get_full_path()
     if request.method in ("GET", "HEAD") and request.path not in (login_url, reverse("account_logout")):
         return redirect_to_login(back_to, login_url)
-    return redirect(login_url)  # what was posted is gone; coming back to it would re-post nothing
+    return redirect(login_url)  # a POST to a form without drafts: coming back would re-post nothing
+
+
+def _keep_post(request: HttpRequest) -> drafts.Draft | None:
+    """The draft kept from this expired POST, or None. Only with a valid CSRF token: a POST another
+    site made the browser send must not put its text in the person's form."""
+    if request.method != "POST":
+        return None
+    if CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}) is not None:
+        return None
+    return drafts.draft_keep_post(request)
 
 
 @receiver(user_logged_in, dispatch_uid="practice.session_security.stamp_sign_in")

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from practice import drafts
+
 
 @shared_task
 def heartbeat() -> str:
@@ -13,3 +15,9 @@ def heartbeat() -> str:
 def ping(token: str) -> str:
     """Echo a non-confidential token: proves a worker consumes from the configured broker."""
     return f"pong:{token}"
+
+
+@shared_task
+def drafts_purge() -> int:
+    """Delete expired drafts (practice/drafts.py): unsaved work is kept for days, not for ever."""
+    return drafts.drafts_purge()

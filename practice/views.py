@@ -1,8 +1,13 @@
-from django.http import HttpRequest, JsonResponse
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from practice import health
+from practice import drafts, health, session_security
+from practice.forms_support import error_text
+from practice.models import Draft
 
 
 @never_cache
@@ -13,3 +18,54 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body = {name: ("ok" if ok else "down") for name, ok in checks.items()}
     body["status"] = "ok" if not down else f"down: {', '.join(down)}"
     return JsonResponse(body, status=503 if down else 200)
+
+
+# --- Drafts and the idle clock (static/js/drafts.js) ---------------------------------------------
+
+
+@session_security.not_activity  # only a save that changed something counts (session_security)
+@require_POST
+@login_required
+def draft_save(request: HttpRequest) -> JsonResponse:
+    """Autosave: the form named by `draft_key`, if the person may write to what it names (else 404)."""
+    form, ident = drafts.form_for_key(request.user, request.POST.get("draft_key", ""))
+    try:
+        draft, changed = drafts.draft_save(
+            user=request.user,
+            key=drafts.draft_key(form.prefix, ident),
+            fields=drafts.fields_of(form, request.POST),
+            kind=Draft.Kind.AUTOSAVE,
+            return_path=form.page(ident),
+        )
+    except ValidationError as error:
+        return JsonResponse({"error": error_text(error)}, status=400)
+    if changed:
+        session_security.activity_record(request)
+    body = {"saved_at": draft.updated_at.isoformat(), "idle_seconds_left": session_security.idle_seconds_left(request)}
+    return JsonResponse(body)
+
+
+@require_POST
+@login_required
+def draft_discard(request: HttpRequest) -> HttpResponse:
+    """ "Discard this draft" under a form that offered one back: the form's page, as stored."""
+    form, ident = drafts.form_for_key(request.user, request.POST.get("draft_key", ""))
+    drafts.draft_discard(user=request.user, key=drafts.draft_key(form.prefix, ident))
+    return redirect(form.page(ident))
+
+
+@require_POST
+@login_required
+def session_keepalive(request: HttpRequest) -> JsonResponse:
+    """ "Stay signed in" on the idle warning: restarts the idle clock now."""
+    session_security.activity_record(request)
+    return JsonResponse({"idle_seconds_left": session_security.idle_seconds_left(request)})
+
+
+@never_cache
+@session_security.not_activity  # asking how long is left must not extend it
+@require_GET
+@login_required
+def session_status(request: HttpRequest) -> JsonResponse:
+    """How long until the idle sign-out: another tab may have kept the session alive."""
+    return JsonResponse({"idle_seconds_left": session_security.idle_seconds_left(request)})

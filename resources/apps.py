@@ -6,4 +6,6 @@ class ResourcesConfig(AppConfig):
     verbose_name = "Resources and workshops"
 
     def ready(self) -> None:
-        from resources import messages  # noqa: F401  (registers the outbox builders)
+        from resources import drafts, messages  # noqa: F401  (messages registers the outbox builders)
+
+        drafts.register()  # the portal's logs and reflections keep drafts

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clients import services
 from clients.access import get_portal_consent, get_portal_member
+from clients.drafts import INTAKE
 from clients.models import Consent, IntakeResponse, Member
 from clients.portal_forms import (
     CONSENT_EXPLANATIONS,
@@ -32,6 +33,7 @@ from clients.portal_forms import (
     ProfileForm,
     intake_answers,
 )
+from practice import drafts
 from practice.access import role_required
 from practice.audit import audit_record
 from practice.forms_support import refuse
@@ -87,7 +89,9 @@ def intake(request: HttpRequest) -> HttpResponse:
 
     if own is not None:
         audit_record(actor=request.user, action=AuditAction.VIEW, target=own, client_id=member.client_id)
-    return _intake_page(request, member, own, IntakeForm(instance=own))
+    sent = own is not None and own.status == IntakeResponse.Status.SUBMITTED
+    draft, kept = (None, {}) if sent else drafts.draft_page(user=request.user, key=drafts.draft_key(INTAKE, member.pk))
+    return _intake_page(request, member, own, IntakeForm(instance=own, initial=kept), draft=draft)
 
 
 def _intake_post(request: HttpRequest, member: Member, own: IntakeResponse | None) -> HttpResponse:
@@ -106,6 +110,7 @@ def _intake_post(request: HttpRequest, member: Member, own: IntakeResponse | Non
         messages.info(request, INTAKE_ALREADY_SENT)
         return redirect("portal:intake")
 
+    drafts.draft_discard(user=request.user, key=drafts.draft_key(INTAKE, member.pk))
     if submit:
         messages.success(request, _("Thank you. Your answers are sent to your therapist."))
         # The page it lands on shows the crisis text when the answers raised an alert (`_intake_page`).
@@ -115,7 +120,7 @@ def _intake_post(request: HttpRequest, member: Member, own: IntakeResponse | Non
 
 
 def _intake_page(
-    request: HttpRequest, member: Member, own: IntakeResponse | None, form: IntakeForm, status: int = 200
+    request: HttpRequest, member: Member, own: IntakeResponse | None, form: IntakeForm, status: int = 200, draft=None
 ) -> HttpResponse:
     submitted = own is not None and own.status == IntakeResponse.Status.SUBMITTED
     context = {
@@ -126,6 +131,8 @@ def _intake_page(
         # Right after sending risk answers, and whenever they come back to them: nobody may read them for hours.
         "show_crisis_text": submitted and own.has_risk_answers,
         "zone": member.zone,
+        "draft": draft,
+        "draft_key": drafts.draft_key(INTAKE, member.pk),
     }
     return render(request, "clients/portal/intake.html", context, status=status)
 

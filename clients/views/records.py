@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients import access, selectors, services
+from clients.drafts import ADDENDUM, NOTE, NOTE_NEW
 from clients.forms import AddendumForm, ClientFilterForm, ClientForm, ConsentForm, GoalForm, MemberForm, NoteForm
 from clients.models import Client, Concern
+from practice import drafts
 from practice.access import role_required
 from practice.audit import audit_record
 from practice.forms_support import apply_errors as _apply_errors
@@ -229,8 +231,10 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
 @role_required(THERAPIST)
 def note_create(request: HttpRequest, client_id: int) -> HttpResponse:
     client = access.get_client_for_user(request.user, client_id)
-    form = NoteForm(request.POST or None, client=client, initial=_note_initial(request, client))
-    context = {"form": form, "client": client}
+    key = drafts.draft_key(NOTE_NEW, client.pk)
+    draft, kept = drafts.draft_page(user=request.user, key=key) if request.method == "GET" else (None, {})
+    form = NoteForm(request.POST or None, client=client, initial={**_note_initial(request, client), **kept})
+    context = {"form": form, "client": client, "draft": draft, "draft_key": key}
     if request.method == "GET":
         return render(request, "clients/note_form.html", context)
     if not form.is_valid():
@@ -240,6 +244,7 @@ def note_create(request: HttpRequest, client_id: int) -> HttpResponse:
     except ValidationError as error:
         _apply_errors(form, error)
         return _invalid(request, "clients/note_form.html", context)
+    drafts.draft_discard(user=request.user, key=key)
     messages.success(request, _("Note saved as a draft. Sign it when it is final."))
     return redirect("clients:note", note_id=note.pk)
 
@@ -259,7 +264,10 @@ def note_detail(request: HttpRequest, note_id: int) -> HttpResponse:
     note = access.get_note_for_user(request.user, note_id)
     audit_record(actor=request.user, action=AuditAction.VIEW, target=note)
     addenda = note.addenda.select_related("author")
-    context = {"note": note, "client": note.client, "addenda": addenda, "addendum_form": AddendumForm()}
+    key = drafts.draft_key(ADDENDUM, note.pk)
+    draft, kept = drafts.draft_page(user=request.user, key=key) if note.is_signed else (None, {})
+    context = {"note": note, "client": note.client, "addenda": addenda, "addendum_form": AddendumForm(initial=kept)}
+    context.update(draft=draft, draft_key=key)
     return render(request, "clients/note_detail.html", context)
 
 
@@ -270,8 +278,10 @@ def note_edit(request: HttpRequest, note_id: int) -> HttpResponse:
     if note.is_signed:
         messages.error(request, services.NOTE_LOCKED)
         return redirect("clients:note", note_id=note.pk)
-    form = NoteForm(request.POST or None, instance=note, client=note.client)
-    context = {"form": form, "client": note.client, "note": note}
+    key = drafts.draft_key(NOTE, note.pk)
+    draft, kept = drafts.draft_page(user=request.user, key=key) if request.method == "GET" else (None, {})
+    form = NoteForm(request.POST or None, instance=note, client=note.client, initial=kept)
+    context = {"form": form, "client": note.client, "note": note, "draft": draft, "draft_key": key}
     if request.method == "GET":
         audit_record(actor=request.user, action=AuditAction.VIEW, target=note)
         return render(request, "clients/note_form.html", context)
@@ -282,6 +292,7 @@ def note_edit(request: HttpRequest, note_id: int) -> HttpResponse:
     except ValidationError as error:
         _apply_errors(form, error)
         return _invalid(request, "clients/note_form.html", context)
+    drafts.draft_discard(user=request.user, key=key)
     messages.success(request, _("Note saved."))
     return redirect("clients:note", note_id=note.pk)
 
@@ -309,9 +320,12 @@ def addendum_add(request: HttpRequest, note_id: int) -> HttpResponse:
             services.addendum_add(note=note, by=request.user, body=form.cleaned_data["body"])
         except ValidationError as error:
             _apply_errors(form, error)
+    key = drafts.draft_key(ADDENDUM, note.pk)
     if form.errors:
         context = {"note": note, "client": note.client, "addenda": note.addenda.all(), "addendum_form": form}
+        context["draft_key"] = key
         return _invalid(request, "clients/note_detail.html", context)
+    drafts.draft_discard(user=request.user, key=key)
     messages.success(request, _("Addendum added."))
     return redirect("clients:note", note_id=note.pk)
 

@@ -327,6 +327,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "practice-heartbeat": {"task": "practice.tasks.heartbeat", "schedule": 300.0},
     # The database decides what is due; this only hands due messages to the workers.
     "notifications-dispatch": {"task": "practice.tasks.notifications_dispatch", "schedule": 60.0},
+    # Drafts live 7 days (autosaves) or 3 days (kept at a sign-out): expired ones go within the hour.
+    "drafts-purge": {"task": "practice.tasks.drafts_purge", "schedule": 3600.0},
 }
 
 # --- Referral form abuse limits (per client address, counted in the cache) ---

@@ -15,11 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from clients.access import get_portal_member
+from practice import drafts
 from practice.access import role_required
 from practice.audit import audit_record
 from practice.forms_support import refuse
 from practice.models import AuditAction, User
 from resources import access, selectors, services
+from resources.drafts import progress_key
 from resources.forms import ProgressForm
 from resources.models import Registration
 from resources.views.library import file_response
@@ -38,7 +40,25 @@ def assignments(request: HttpRequest) -> HttpResponse:
 def _assignment_page(request, assignment, member, *, form=None, form_step=None, status=200) -> HttpResponse:
     context = selectors.portal_assignment_page(assignment=assignment, member=member)
     context.update({"error_form": form, "error_step": form_step})
+    _offer_drafts(request, context, offer=form is None)
     return render(request, "resources/portal/assignment.html", context, status=status)
+
+
+def _offer_drafts(request: HttpRequest, context: dict, *, offer: bool) -> None:
+    """Each log form's key, and the draft it has (practice/drafts.py), put back into the form."""
+    assignment = context["assignment"]
+    context["whole_key"] = progress_key(assignment.pk)
+    for row in context["stages"]:
+        row["draft_key"] = progress_key(assignment.pk, row["step"].pk)
+    keys = [context["whole_key"], *(row["draft_key"] for row in context["stages"] if row["released"])]
+    found = drafts.drafts_for(user=request.user, keys=keys) if offer else {}
+    context["whole_draft"] = _kept(found.get(context["whole_key"]))
+    for row in context["stages"]:
+        row["draft"] = _kept(found.get(row["draft_key"]))
+
+
+def _kept(draft) -> dict | None:
+    return None if draft is None else {"draft": draft, "log": drafts.draft_initial(draft).get("log", "")}
 
 
 @require_GET
@@ -78,6 +98,8 @@ def progress(request: HttpRequest, assignment_id: int, step_id: int | None = Non
             )
         except ValidationError as error:
             form.add_error(None, error)
+        else:
+            drafts.draft_discard(user=request.user, key=progress_key(assignment.pk, step.pk if step else None))
     if form.errors:
         messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
         return _assignment_page(request, assignment, member, form=form, form_step=step, status=400)

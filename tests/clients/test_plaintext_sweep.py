@@ -10,6 +10,7 @@ from django.db import connection
 
 from clients import services
 from clients.models import Addendum, Consent, IntakeResponse, Note, RiskAlert
+from practice.drafts import draft_save
 from practice.fields import encrypted_fields
 from tests.factories import couple
 
@@ -59,6 +60,8 @@ def test_no_marker_reaches_the_raw_database(alice):
     fill(addendum, 0)
     addendum.save()
     goal = services.goal_create(client=unit, by=alice.user, text=f"{MARKER}-goal")
+    # A draft of a note (practice/drafts.py): the words typed before the note itself was saved.
+    draft_save(user=alice.user, key=f"clients.note:{note.pk}", fields={"body": [f"{MARKER}-draft"]}, return_path="/")
     Consent.objects.create(client=unit, member=unit.members.first(), kind="treatment", recorded_by=alice.user)
     alert = RiskAlert(client=unit, member=unit.members.first(), source="intake", source_id="1")
     fill(alert, 0)
