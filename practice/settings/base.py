@@ -33,6 +33,11 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Used instead of the practice's name where a member asked for discreet wording.
 PRACTICE_DISCREET_NAME = env.str("PRACTICE_DISCREET_NAME", default=PRACTICE_NAME)
 
+# A form's fields are read into memory up to this size (files are not counted): the largest form
+# (a 50,000-character note, or the intake's answers, at the worst 12 bytes a character once
+# percent-encoded) stays well under it. A larger request gets the 413 page (practice.views.bad_request).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
 INSTALLED_APPS = [
     "practice.apps.PracticeAdminConfig",  # django.contrib.admin with audited actions
     "django.contrib.auth",
@@ -65,6 +70,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "practice.middleware.RequestContextMiddleware",
+    # Early, so its 503 page (database unreachable) passes through as few layers as possible.
+    "practice.middleware.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
