@@ -347,6 +347,9 @@ REMINDER_HOURS = env.list("REMINDER_HOURS", cast=int, default=[48, 2])
 SMS_BACKEND = env.str("SMS_BACKEND", default="outbox.channels.ConsoleSMSBackend")
 NOTIFICATION_REQUEUE_AFTER_SECONDS = env.int("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=300)
 NOTIFICATION_SENDING_TIMEOUT_SECONDS = 900
+# A row a delivery task took and still has not sent this long after is queued again: past the hard
+# time limit the task is dead. A worker that starts queues such rows again at once (outbox/tasks.py).
+NOTIFICATION_TAKEN_TIMEOUT_SECONDS = CELERY_TASK_TIME_LIMIT + 30
 NOTIFICATION_MAX_ATTEMPTS = 6
 NOTIFICATION_RETRY_SECONDS = 30  # a transient failure waits 30 s, 60 s, 120 s... before the next attempt
 NOTIFICATION_DELIVERY_BATCH = env.int("NOTIFICATION_DELIVERY_BATCH", default=50)  # ids per delivery task
