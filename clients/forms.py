@@ -8,6 +8,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import NO_SECRETS_REFUSAL, Client, Concern, Consent, Goal, Member, Note
+from practice.forms_support import NOTE_CHARS, SHORT_CHARS, text_limits
 from practice.models import Therapist
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -59,6 +60,7 @@ class ClientForm(forms.ModelForm):
         return data
 
 
+@text_limits(address=SHORT_CHARS, emergency_contact=SHORT_CHARS)
 class MemberForm(forms.ModelForm):
     class Meta:
         model = Member
@@ -91,6 +93,7 @@ class MemberForm(forms.ModelForm):
         }
 
 
+@text_limits(text=SHORT_CHARS)
 class GoalForm(forms.ModelForm):
     class Meta:
         model = Goal
@@ -98,6 +101,7 @@ class GoalForm(forms.ModelForm):
         widgets = {"text": forms.Textarea(attrs={"rows": 3}), "review_on": DATE}
 
 
+@text_limits(body=NOTE_CHARS)
 class NoteForm(forms.ModelForm):
     class Meta:
         model = Note
@@ -136,8 +140,9 @@ class NoteForm(forms.ModelForm):
         return data
 
 
+@text_limits(body=NOTE_CHARS)
 class AddendumForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Addendum"), max_length=20000)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Addendum"))
 
 
 class ConsentForm(forms.Form):

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from clients.models import Note
+from clients.models import IntakeResponse, Note
 from practice.middleware import UNAVAILABLE_TEXT
 from practice.models import AuditAction, AuditEvent
 
@@ -279,3 +279,94 @@ def test_a_huge_post_gets_a_clear_413_page_not_a_500(client, alice, solo):
     body = r.content.decode()
     assert "too large" in body and "nothing from it was saved" in body and "css/practice.css" in body
     assert Note.objects.count() == 0
+
+
+# --- How much free text a box holds ---------------------------------------------------------------
+
+LIMITED_FORM_MODULES = ["clients.forms", "clients.portal_forms", "referrals.forms", "resources.forms"]
+
+
+def _text_boxes():
+    import importlib
+    import inspect
+
+    from django import forms
+
+    for module_name in LIMITED_FORM_MODULES:
+        module = importlib.import_module(module_name)
+        for name, form_class in inspect.getmembers(module, inspect.isclass):
+            if issubclass(form_class, forms.BaseForm) and form_class.__module__ == module_name:
+                for field_name, field in form_class.base_fields.items():
+                    if isinstance(field.widget, forms.Textarea):
+                        yield f"{name}.{field_name}", field
+
+
+def test_every_free_text_box_has_a_limit_shown_next_to_it():
+    from practice.forms_support import TextLimit
+
+    boxes = dict(_text_boxes())
+    assert len(boxes) >= 25 and "NoteForm.body" in boxes and "IntakeForm.sexual_history" in boxes
+    for name, field in boxes.items():
+        limits = [v.limit for v in field.validators if isinstance(v, TextLimit)]
+        assert len(limits) == 1, name
+        assert field.widget.attrs["maxlength"] == str(limits[0]), name
+        assert f"Up to {limits[0]:,} characters." in str(field.help_text), name
+
+
+def test_the_limits_are_the_stated_ones():
+    from clients.forms import AddendumForm, GoalForm, NoteForm
+    from clients.portal_forms import IntakeForm
+    from referrals.forms import ReferralForm
+
+    assert NoteForm.base_fields["body"].max_length == 50_000
+    assert AddendumForm.base_fields["body"].max_length == 50_000
+    assert IntakeForm.base_fields["hopes"].max_length == 5_000
+    assert GoalForm.base_fields["text"].max_length == 1_000
+    assert ReferralForm.base_fields["reason"].max_length == 4_000
+
+
+def test_an_over_long_note_is_refused_next_to_the_box_and_the_rest_is_kept(client, alice, solo):
+    client.force_login(alice.user)
+    data = {"kind": "progress", "session_date": "2026-11-20", "body": "MARKER-long " + "x" * 50_000}
+    r = client.post(reverse("clients:note_create", args=[solo.pk]), data)
+    body = r.content.decode()
+    assert r.status_code == 400
+    assert "This box holds up to 50,000 characters and this text has 50,012." in body
+    assert "MARKER-long" in body and 'value="2026-11-20"' in body  # nothing typed is lost
+    assert 'maxlength="50000"' in body and "Up to 50,000 characters." in body
+    assert Note.objects.count() == 0
+
+
+def test_a_note_at_the_limit_is_saved_whole(client, alice, solo):
+    client.force_login(alice.user)
+    text = "é" * 50_000
+    data = {"kind": "progress", "session_date": "2026-11-20", "body": text}
+    assert client.post(reverse("clients:note_create", args=[solo.pk]), data).status_code == 302
+    assert Note.objects.get().body == text
+
+
+def test_an_over_long_intake_answer_is_refused_and_the_other_answers_kept(client, alice):
+    from tests.factories import couple, portal_user_for
+
+    member = couple(alice).members.get(position=1)
+    portal_user_for(member)
+    client.force_login(member.user)
+    data = {"action": "draft", "hopes": "MARKER-hopes-kept", "medications": "m" * 5_001}
+    r = client.post(reverse("portal:intake"), data)
+    body = r.content.decode()
+    assert r.status_code == 400
+    assert "This box holds up to 5,000 characters and this text has 5,001." in body
+    assert "MARKER-hopes-kept" in body and "m" * 5_001 in body
+    assert not IntakeResponse.objects.filter(member=member).exists()
+
+
+def test_an_over_long_referral_reason_is_refused_and_the_form_kept(client, db):
+    from referrals.models import Referral
+    from tests.referrals.conftest import form_data
+
+    r = client.post("/refer/", form_data(reason="r" * 4_001))
+    body = r.content.decode()
+    assert r.status_code == 400
+    assert "This box holds up to 4,000 characters and this text has 4,001." in body
+    assert "Zebedee" in body and "ada.stone@clinic.example" in body
+    assert Referral.objects.count() == 0
