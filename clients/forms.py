@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.alerts import NOTE_REQUIRED
 from clients.models import NO_SECRETS_REFUSAL, Client, Concern, Consent, Goal, Member, Note, RiskAlert
+from practice.forms_support import NOTE_CHARS, SHORT_CHARS, text_limits
 from practice.models import Therapist
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -60,6 +61,7 @@ class ClientForm(forms.ModelForm):
         return data
 
 
+@text_limits(address=SHORT_CHARS, emergency_contact=SHORT_CHARS)
 class MemberForm(forms.ModelForm):
     class Meta:
         model = Member
@@ -92,6 +94,7 @@ class MemberForm(forms.ModelForm):
         }
 
 
+@text_limits(text=SHORT_CHARS)
 class GoalForm(forms.ModelForm):
     class Meta:
         model = Goal
@@ -99,6 +102,7 @@ class GoalForm(forms.ModelForm):
         widgets = {"text": forms.Textarea(attrs={"rows": 3}), "review_on": DATE}
 
 
+@text_limits(body=NOTE_CHARS)
 class NoteForm(forms.ModelForm):
     class Meta:
         model = Note
@@ -137,8 +141,9 @@ class NoteForm(forms.ModelForm):
         return data
 
 
+@text_limits(body=NOTE_CHARS)
 class AddendumForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Addendum"), max_length=20000)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Addendum"))
 
 
 class RiskAlertAcknowledgeForm(forms.Form):

@@ -11,11 +11,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Concern, Consent, IntakeResponse, Member
+from practice.forms_support import ANSWER_CHARS, SHORT_CHARS, text_limits
 
 TIME_ZONES = sorted(zoneinfo.available_timezones())
 _PHONE = re.compile(r"^\+?[\d\s().-]{6,40}$")
 
 
+@text_limits(address=SHORT_CHARS, emergency_contact=SHORT_CHARS)
 class ProfileForm(forms.ModelForm):
     """The member's own contact details and preferences. Names and date of birth are the practice's."""
 
@@ -92,9 +94,20 @@ class ProfileForm(forms.ModelForm):
         return data
 
 
+INTAKE_ANSWERS = (
+    "concerns_in_own_words",
+    "hopes",
+    "relationship_history",
+    "sexual_history",
+    "medical_conditions",
+    "medications",
+    "prior_therapy",
+    "risk_details",
+)
 _RISK_HELP = _("Choose “Not sure” if you would rather talk about it in person.")
 
 
+@text_limits(**dict.fromkeys(INTAKE_ANSWERS, ANSWER_CHARS))
 class IntakeForm(forms.ModelForm):
     """The questionnaire. Everything is optional for a draft; sending needs the three safety answers."""
 
@@ -168,19 +181,7 @@ class IntakeForm(forms.ModelForm):
             ),
             "prior_therapy": _("When, what kind, and what helped or did not help."),
         }
-        widgets = {
-            name: forms.Textarea(attrs={"rows": 4})
-            for name in (
-                "concerns_in_own_words",
-                "hopes",
-                "relationship_history",
-                "sexual_history",
-                "medical_conditions",
-                "medications",
-                "prior_therapy",
-                "risk_details",
-            )
-        }
+        widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in INTAKE_ANSWERS}
 
     def __init__(self, *args, submitting: bool = False, **kwargs):
         kept = kwargs.get("initial") or {}  # a draft's answers (practice/drafts.py) win over the stored ones

@@ -12,6 +12,10 @@ from practice import views as practice_views
 admin.autodiscover()
 admin.site.login = secure_admin_login(admin.site.login)
 
+# Both render without the request or the database (practice.views); the 404 page is Django's own view.
+handler400 = "practice.views.bad_request"
+handler500 = "practice.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),

@@ -48,6 +48,9 @@ class Notification(TimeStampedModel):
     context = models.JSONField(default=dict, blank=True)  # ids and times only, e.g. the session start it is for
     attempts = models.PositiveSmallIntegerField(default=0)
     queued_at = models.DateTimeField(null=True, blank=True)
+    # When a delivery task started on this row's batch; cleared when the row is queued again.
+    # Queued and taken: a task has it and has not sent it yet (or died before it could).
+    taken_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)  # an error class and code, never text
 

@@ -6,6 +6,12 @@ How "at most once" holds:
   with `select_for_update(skip_locked=True)`, marks them queued (stamping `queued_at`) and, after
   commit, queues their ids in batches (one task per NOTIFICATION_DELIVERY_BATCH ids). Rows queued
   long ago whose task was lost (a worker killed) are queued again with a new `queued_at`.
+- A delivery task stamps its rows `taken_at` when it starts. A row still queued and taken is one a
+  task had and has not sent: when a worker starts (`worker_ready`, outbox/tasks.py) every such row
+  is queued again at once, so a killed worker's remaining messages go out as soon as a worker is
+  back; and dispatch queues them again once the task's hard time limit has passed (the task is dead
+  by then), for when no worker restarts. Queuing again is always safe: it gives the row a new
+  `queued_at`, so a task still holding the old one fails its claim below and skips the row.
 - `notifications_deliver` reads its batch, builds every message from its target as it is now (None
   means "no longer wanted": cancelled), then for each message in turn claims the row with one
   conditional update (queued, with the `queued_at` it read -> `sending`), sends, and marks it
@@ -140,12 +146,20 @@ def notification_cancel_pending(*, target: models.Model, kinds: list[str] | None
 # --- Dispatch (beat) ------------------------------------------------------------------------------
 
 
-def notifications_dispatch(*, batch: int = 500, now: datetime | None = None) -> list[int]:
-    """Claim due rows, mark them queued, and queue their delivery after commit. Returns the ids."""
+def notifications_dispatch(
+    *, batch: int = 500, now: datetime | None = None, taken_before: datetime | None = None
+) -> list[int]:
+    """Claim due rows, mark them queued, and queue their delivery after commit. Returns the ids.
+
+    Also queued again: rows queued long ago (their task lost before it started), and rows a task
+    took before `taken_before` and never sent (by default: longer ago than a task may live).
+    """
     from outbox import tasks  # tasks call these services; the services queue tasks after commit
 
     now = now or timezone.now()
     requeue_before = now - timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS)
+    if taken_before is None:
+        taken_before = now - timedelta(seconds=settings.NOTIFICATION_TAKEN_TIMEOUT_SECONDS)
     with transaction.atomic():
         _fail_stuck_sending(now)
         due = (
@@ -153,16 +167,30 @@ def notifications_dispatch(*, batch: int = 500, now: datetime | None = None) -> 
             .filter(
                 models.Q(status=Notification.Status.PENDING, send_at__lte=now)
                 | models.Q(status=Notification.Status.QUEUED, queued_at__lt=requeue_before)
+                | models.Q(status=Notification.Status.QUEUED, taken_at__lt=taken_before)
             )
             .order_by("send_at", "pk")
             .values_list("pk", flat=True)[:batch]
         )
         ids = list(due)
-        Notification.objects.filter(pk__in=ids).update(status=Notification.Status.QUEUED, queued_at=now, updated_at=now)
+        Notification.objects.filter(pk__in=ids).update(
+            status=Notification.Status.QUEUED, queued_at=now, taken_at=None, updated_at=now
+        )
         size = settings.NOTIFICATION_DELIVERY_BATCH
         chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
         transaction.on_commit(lambda: [tasks.notifications_deliver.delay(chunk) for chunk in chunks])
     return ids
+
+
+def notifications_recover(*, now: datetime | None = None) -> list[int]:
+    """A worker has started: queue again at once every row a task took and did not send.
+
+    Those tasks are gone (a killed worker) or still running elsewhere; either way the new
+    `queued_at` makes them skip the row, so nothing is sent twice. A row that was `sending` when
+    its worker died is never queued again (it may have left; `_fail_stuck_sending` fails it later).
+    """
+    now = now or timezone.now()
+    return notifications_dispatch(now=now, taken_before=now)
 
 
 def _fail_stuck_sending(now: datetime) -> None:
@@ -194,6 +222,7 @@ def notifications_deliver(*, notification_ids: list[int]) -> dict[int, str]:
         for row in Notification.objects.select_related("user").filter(pk__in=notification_ids).order_by("pk")
         if row.status == Notification.Status.QUEUED
     ]
+    _take(rows)
     exhausted = [row for row in rows if row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS]
     for row in exhausted:
         outcomes[row.pk] = _finish_queued(row, Notification.Status.FAILED, error="gave up after repeated failures")
@@ -224,6 +253,20 @@ def notifications_deliver(*, notification_ids: list[int]) -> dict[int, str]:
         if mail is not None:
             mail.close()
     return outcomes
+
+
+def _take(rows: list[Notification]) -> None:
+    """Stamp the batch as taken by a running task (one statement): what `notifications_recover`
+    looks for after a worker dies. A row queued again meanwhile (a new `queued_at`) is not stamped."""
+    if not rows:
+        return
+    by_queued: dict[datetime, list[int]] = defaultdict(list)
+    for row in rows:
+        by_queued[row.queued_at].append(row.pk)
+    taken = models.Q()
+    for queued_at, ids in by_queued.items():
+        taken |= models.Q(pk__in=ids, queued_at=queued_at)
+    Notification.objects.filter(taken, status=Notification.Status.QUEUED).update(taken_at=timezone.now())
 
 
 def _build_all(rows: list[Notification]) -> dict[int, Message | PermanentDeliveryError | None]:

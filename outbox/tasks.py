@@ -4,9 +4,15 @@ The task names are the ones they had when the outbox lived in `practice`: beat's
 any task already waiting in a broker still find them.
 """
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_ready
+from django.db import connections
 
 from outbox import services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="practice.tasks.notifications_dispatch", ignore_result=True)
@@ -25,3 +31,21 @@ def notifications_deliver(notification_ids: list[int]) -> dict:
 def notification_deliver(notification_id: int) -> str:
     """One message: what releases before batches queued. Kept so their tasks still in a broker run."""
     return services.notification_deliver(notification_id=notification_id)
+
+
+@worker_ready.connect
+def recover_taken_messages(sender=None, **kwargs) -> None:
+    """A worker is ready: queue again what a task took and never sent (a killed worker's batch).
+
+    Runs in the worker's main process, once; it closes its connection so none is held there.
+    A database that is down now leaves it to dispatch, which queues such rows after the time limit.
+    """
+    try:
+        ids = services.notifications_recover()
+    except Exception as exc:  # noqa: BLE001 - the worker starts anyway
+        logger.warning("outbox: messages taken by a lost worker not recovered at start (%s)", type(exc).__name__)
+    else:
+        if ids:
+            logger.info("outbox: %s messages queued again at worker start", len(ids))
+    finally:
+        connections.close_all()

@@ -1,5 +1,8 @@
-"""Database and broker checks for GET /healthz/."""
+"""Database, cache and broker checks for GET /healthz/. Each says ok or down, never why."""
 
+import uuid
+
+from django.core.cache import cache
 from django.db import connection
 
 from practice.celery import app as celery_app
@@ -11,6 +14,18 @@ def database_ok() -> bool:
             cursor.execute("SELECT 1")
             return cursor.fetchone() == (1,)
     except Exception:  # noqa: BLE001 - any failure means "down"; the reason is not shown publicly
+        return False
+
+
+def cache_ok() -> bool:
+    """The cache holds the sign-in and form rate limits: down means those limits cannot be counted."""
+    key = f"healthz:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "1", timeout=10)
+        ok = cache.get(key) == "1"
+        cache.delete(key)
+        return ok
+    except Exception:  # noqa: BLE001
         return False
 
 

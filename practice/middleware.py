@@ -1,16 +1,22 @@
-"""Request context for the audit trail, and the second-factor gate."""
+"""Request context for the audit trail, the second-factor gate, and the page shown in a database outage."""
 
 import contextvars
+import logging
+import sqlite3
 import uuid
 import zoneinfo
 from dataclasses import dataclass
 
+import psycopg2
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template import TemplateDoesNotExist, loader
 from django.urls import reverse
 from django.utils import timezone
 
+from practice.logging import redact
 from practice.net import client_ip
 
 
@@ -114,3 +120,86 @@ def _viewer_zone(user) -> zoneinfo.ZoneInfo | None:
         member = getattr(user, "member", None)
         return member.zone if member else None
     return None
+
+
+# --- Database outage --------------------------------------------------------------------------------
+
+outage_log = logging.getLogger("practice.outage")
+
+# Django wraps the driver's errors in its own classes; the drivers' are listed too, for code that
+# reaches the raw connection. OperationalError also covers a lock or statement timeout, a server
+# restart and a serialisation failure: "try again in a moment" is the right answer to all of them.
+DATABASE_UNAVAILABLE = (
+    OperationalError,
+    InterfaceError,
+    sqlite3.OperationalError,
+    sqlite3.InterfaceError,
+    psycopg2.OperationalError,
+    psycopg2.InterfaceError,
+)
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE_TEXT = (
+    "We could not save or load this just now. Nothing you sent was lost in a half-saved state; "
+    "please try again in a moment."
+)
+
+
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """True for an error that means the database could not be reached (or its explicit cause was)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DATABASE_UNAVAILABLE):
+            return True
+        exc, seen = exc.__cause__, seen + 1
+    return False
+
+
+def database_unavailable_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """The plain 503 page, logged as one line. Touches neither the database nor the session.
+
+    The template is rendered without the request, so no context processor runs (none may query).
+    Marked as logged, so django.request does not add an ERROR line (or a traceback) of its own.
+    """
+    if not getattr(request, "_practice_outage_logged", False):
+        request._practice_outage_logged = True
+        outage_log.warning(
+            "database unavailable: %s %s request=%s error=%s",
+            request.method,
+            redact(request.path),
+            current_request_context().request_id or "-",
+            type(exc).__name__,  # the class only: a driver's message can quote the statement's values
+        )
+    try:
+        body = loader.get_template("503.html").render(
+            {"PRACTICE_NAME": settings.PRACTICE_NAME, "text": UNAVAILABLE_TEXT}
+        )
+    except TemplateDoesNotExist:
+        body = f"<!doctype html><title>Please try again</title><p>{UNAVAILABLE_TEXT}</p>"
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    response._has_been_logged = True
+    return response
+
+
+class DatabaseOutageMiddleware:
+    """Answer the plain 503 page (one log line, no traceback) when the database cannot be reached.
+
+    Django turns an exception into a response at every layer (each middleware's `get_response` is
+    wrapped in `convert_exception_to_response`), so a try/except around `get_response` here would
+    never see one. Instead: an error raised by a view comes to `process_exception` below (before
+    django.request logs it or `got_request_exception` fires); an error raised by another middleware
+    (the session and authentication middleware read the database) goes to the 500 handler,
+    `practice.views.server_error`, which gives the same page. Either way the request is logged once.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_database_unavailable(exception):
+            return database_unavailable_response(request, exception)
+        return None

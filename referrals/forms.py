@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Concern
+from practice.forms_support import text_limits
 from practice.models import Therapist
 from referrals.models import LETTER_MAX_LENGTH, NOTE_MAX_LENGTH, REASON_MAX_LENGTH, Referral, ReferralLetter, Referrer
 
@@ -26,6 +27,7 @@ def _text(label, *, max_length: int, required: bool = True, attrs: dict | None =
     )
 
 
+@text_limits(contact_notes=500, reason=REASON_MAX_LENGTH)
 class ReferralForm(forms.Form):
     """The public referral form. Grouped in three sections; the short ones come first."""
 
@@ -109,7 +111,7 @@ class ReferralForm(forms.Form):
         label=_("Reason for referral"),
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("In your own words. At most %(n)s characters.") % {"n": REASON_MAX_LENGTH},
+        help_text=_("In your own words."),
     )
     concerns = forms.ModelMultipleChoiceField(
         label=_("Concerns (optional)"),
@@ -171,18 +173,21 @@ class TriageFilterForm(forms.Form):
     referrer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
+@text_limits(note=NOTE_MAX_LENGTH)
 class NoteForm(forms.Form):
     note = forms.CharField(
         label=_("Note (optional)"), max_length=NOTE_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
+@text_limits(reason=NOTE_MAX_LENGTH)
 class DeclineForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for declining"), max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
+@text_limits(note=NOTE_MAX_LENGTH)
 class ReferOnForm(forms.Form):
     note = forms.CharField(
         label=_("Referred on to (provider) and why"),
@@ -205,6 +210,7 @@ class AcceptForm(forms.Form):
         )
 
 
+@text_limits(body=LETTER_MAX_LENGTH)
 class LetterForm(forms.Form):
     """A letter to the referrer. Clergy letters have no editable body: the text is fixed."""
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Concern, Member
+from practice.forms_support import ANSWER_CHARS, LONG_CHARS, SHORT_CHARS, text_limits
 from resources.models import Assignment, ExerciseStep, Resource, Suits
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -30,6 +31,7 @@ class LibraryFilterForm(forms.Form):
     inactive = forms.BooleanField(required=False, label=_("Include inactive"))
 
 
+@text_limits(summary=SHORT_CHARS, instructions=LONG_CHARS)
 class ResourceForm(forms.ModelForm):
     concerns = forms.ModelMultipleChoiceField(
         queryset=Concern.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
@@ -66,6 +68,7 @@ class ResourceForm(forms.ModelForm):
         return self.cleaned_data.get("file") or False
 
 
+@text_limits(what_to_do=ANSWER_CHARS, not_yet=ANSWER_CHARS)
 class StepForm(forms.ModelForm):
     order = forms.IntegerField(min_value=1, max_value=99, required=False, label=_("Stage"))
 
@@ -110,6 +113,7 @@ StepFormSet = inlineformset_factory(
 )
 
 
+@text_limits(note=LONG_CHARS)
 class AssignmentForm(forms.ModelForm):
     resource = forms.ModelChoiceField(queryset=Resource.objects.none(), label=_("Resource"))
     member = forms.ModelChoiceField(queryset=Member.objects.none(), required=False, label=_("For"))
@@ -138,6 +142,7 @@ class AssignmentForm(forms.ModelForm):
         return due_on
 
 
+@text_limits(note=LONG_CHARS)
 class AssignmentEditForm(forms.Form):
     """A plain form (not a ModelForm), so the assignment keeps its stored due date until the service
     compares it with the new one and re-times the reminders."""
@@ -152,6 +157,7 @@ class AssignmentEditForm(forms.Form):
     )
 
 
+@text_limits(body=LOG_MAX)
 class FeedbackForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=LOG_MAX, label=_("Feedback"))
     for_member = forms.ModelChoiceField(queryset=Member.objects.none(), required=False, label=_("For"))
@@ -165,6 +171,7 @@ class FeedbackForm(forms.Form):
             del self.fields["for_member"]
 
 
+@text_limits(log=LOG_MAX)
 class ProgressForm(forms.Form):
     log = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),

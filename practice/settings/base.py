@@ -33,6 +33,11 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Used instead of the practice's name where a member asked for discreet wording.
 PRACTICE_DISCREET_NAME = env.str("PRACTICE_DISCREET_NAME", default=PRACTICE_NAME)
 
+# A form's fields are read into memory up to this size (files are not counted): the largest form
+# (a 50,000-character note, or the intake's answers, at the worst 12 bytes a character once
+# percent-encoded) stays well under it. A larger request gets the 413 page (practice.views.bad_request).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
 INSTALLED_APPS = [
     "practice.apps.PracticeAdminConfig",  # django.contrib.admin with audited actions
     "django.contrib.auth",
@@ -65,6 +70,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "practice.middleware.RequestContextMiddleware",
+    # Early, so its 503 page (database unreachable) passes through as few layers as possible.
+    "practice.middleware.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -342,6 +349,9 @@ REMINDER_HOURS = env.list("REMINDER_HOURS", cast=int, default=[48, 2])
 SMS_BACKEND = env.str("SMS_BACKEND", default="outbox.channels.ConsoleSMSBackend")
 NOTIFICATION_REQUEUE_AFTER_SECONDS = env.int("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=300)
 NOTIFICATION_SENDING_TIMEOUT_SECONDS = 900
+# A row a delivery task took and still has not sent this long after is queued again: past the hard
+# time limit the task is dead. A worker that starts queues such rows again at once (outbox/tasks.py).
+NOTIFICATION_TAKEN_TIMEOUT_SECONDS = CELERY_TASK_TIME_LIMIT + 30
 NOTIFICATION_MAX_ATTEMPTS = 6
 NOTIFICATION_RETRY_SECONDS = 30  # a transient failure waits 30 s, 60 s, 120 s... before the next attempt
 NOTIFICATION_DELIVERY_BATCH = env.int("NOTIFICATION_DELIVERY_BATCH", default=50)  # ids per delivery task

@@ -31,7 +31,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-CELERY_TASK_ALWAYS_EAGER = True
+# A real worker started by a test (tests/outbox/test_outbox_worker.py) sends its tasks to the broker.
+CELERY_TASK_ALWAYS_EAGER = env.bool("TEST_CELERY_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 TEST_REDIS_URL = env.str("TEST_REDIS_URL", default="")

@@ -202,3 +202,67 @@ def test_each_outcome_in_a_batch_is_recorded_on_its_own_row(member, monkeypatch,
     assert (rows[refused.pk].status, rows[refused.pk].last_error, rows[refused.pk].sent_at) == ("failed", "no", None)
     assert (rows[last.pk].status, rows[last.pk].attempts) == ("sent", 1)
     assert [m.extra_headers["X-Notification-ID"] for m in mail.outbox] == [str(sent.pk), str(last.pk)]
+
+
+# --- A worker killed mid-batch: what a new worker queues again ------------------------------------
+
+
+def _killed_mid_batch(member, monkeypatch):
+    """A task took four rows, sent the first, was sending the second, and died before the rest."""
+    rows = [queue(member) for _ in range(4)]
+    Notification.objects.update(status="queued", queued_at=timezone.now())
+    sent = []
+
+    def send_then_die(**kwargs):
+        sent.append(kwargs["headers"]["X-Notification-ID"])
+        if len(sent) == 2:
+            raise SystemExit("worker killed")  # not an Exception: nothing in the task catches it
+
+    monkeypatch.setattr(outbox, "send_email", send_then_die)
+    with pytest.raises(SystemExit):
+        outbox.notifications_deliver(notification_ids=[r.pk for r in rows])
+    monkeypatch.undo()
+    return rows, sent
+
+
+def test_a_new_worker_queues_again_only_what_the_dead_one_took_and_never_started(
+    member, monkeypatch, django_capture_on_commit_callbacks
+):
+    rows, _sent = _killed_mid_batch(member, monkeypatch)
+    waiting = queue(member)  # queued by dispatch, its task still in the broker: not taken, left alone
+    Notification.objects.filter(pk=waiting.pk).update(status="queued", queued_at=timezone.now())
+    statuses = dict(Notification.objects.values_list("pk", "status"))
+    assert [statuses[r.pk] for r in rows] == ["sent", "sending", "queued", "queued"]
+
+    with django_capture_on_commit_callbacks(execute=True):  # their delivery task runs (eagerly)
+        assert sorted(outbox.notifications_recover()) == [rows[2].pk, rows[3].pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.notifications_deliver(notification_ids=[waiting.pk])  # its own task, from the broker
+    statuses = dict(Notification.objects.values_list("pk", "status"))
+    assert [statuses[r.pk] for r in rows] == ["sent", "sending", "sent", "sent"]
+    sent_now = [m.extra_headers["X-Notification-ID"] for m in mail.outbox]
+    assert sorted(sent_now) == sorted([str(rows[2].pk), str(rows[3].pk), str(waiting.pk)])
+    assert str(rows[1].pk) not in sent_now, "the message in flight at the kill is never sent again"
+
+
+def test_the_dead_tasks_own_copy_and_the_new_task_send_each_message_once(member, monkeypatch):
+    """The broker may redeliver the dead worker's task too (acks_late): whichever claims a row first
+    sends it, the other skips it, and the row in flight at the kill is sent by neither."""
+    rows, _sent = _killed_mid_batch(member, monkeypatch)
+    ids = [r.pk for r in rows]
+    outbox.notifications_recover()
+    redelivered = outbox.notifications_deliver(notification_ids=ids)
+    recovery = outbox.notifications_deliver(notification_ids=ids)
+    assert redelivered == {ids[0]: "skipped", ids[1]: "skipped", ids[2]: "sent", ids[3]: "sent"}
+    assert set(recovery.values()) == {"skipped"}
+    assert sorted(m.extra_headers["X-Notification-ID"] for m in mail.outbox) == sorted([str(ids[2]), str(ids[3])])
+
+
+def test_without_a_worker_restart_dispatch_queues_them_again_after_the_task_time_limit(member, monkeypatch, settings):
+    rows, _sent = _killed_mid_batch(member, monkeypatch)
+    soon = timezone.now() + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    assert outbox.notifications_dispatch(now=soon) == []  # the task might still be running
+    later = timezone.now() + timedelta(seconds=settings.NOTIFICATION_TAKEN_TIMEOUT_SECONDS + 1)
+    assert settings.NOTIFICATION_TAKEN_TIMEOUT_SECONDS < settings.NOTIFICATION_REQUEUE_AFTER_SECONDS
+    assert sorted(outbox.notifications_dispatch(now=later)) == [rows[2].pk, rows[3].pk]
+    assert Notification.objects.get(pk=rows[1].pk).status == "sending"

@@ -74,6 +74,7 @@ def start_worker(broker, tmp_path):
             "TEST_EMAIL_FILE_PATH": str(tmp_path / "mail"),
             "TEST_EMAIL_DELAY_SECONDS": str(delay),
             "PRACTICE_VAR_DIR": str(tmp_path / "var"),
+            "TEST_CELERY_ALWAYS_EAGER": "false",  # what the worker queues goes to the broker
         }
         cmd = [sys.executable, "-m", "celery", "-A", "practice", "worker", "--pool", "solo", "-l", "warning"]
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
@@ -145,6 +146,33 @@ def test_a_worker_killed_mid_batch_resumes_without_sending_anything_twice(start_
     # At most one row was between "sending" and "sent" when the worker died. It is never sent again;
     # depending on the instant of the kill its email may or may not have left before it died.
     assert statuses.count("sent") >= 11
+    assert statuses.count("sent") <= len(sent) <= statuses.count("sent") + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_worker_sends_a_killed_workers_remaining_messages_within_a_minute(start_worker, tmp_path):
+    """No beat, no settings changed: the new worker, once ready, queues again what the dead one
+    took, and sends it. The message in flight at the kill is never sent a second time."""
+    due_messages(12)
+    worker = start_worker(delay=0.4)
+    outbox.notifications_dispatch()
+    assert wait_for(lambda: len(sent_ids(tmp_path)) >= 3)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=20)
+    before = set(sent_ids(tmp_path))
+    assert 3 <= len(before) < 12
+    assert Notification.objects.filter(status="queued").exclude(taken_at=None).count() >= 10 - len(before)
+
+    started = time.monotonic()
+    start_worker()
+    assert wait_for(lambda: Notification.objects.filter(status__in=["queued", "pending"]).count() == 0, timeout=90)
+    assert time.monotonic() - started < 90
+    sent = sent_ids(tmp_path)
+    assert len(sent) == len(set(sent)), "a message was sent twice"
+    assert before <= set(sent)
+    statuses = list(Notification.objects.values_list("status", flat=True))
+    assert statuses.count("sent") >= 11
+    assert statuses.count("sent") + statuses.count("sending") == 12
     assert statuses.count("sent") <= len(sent) <= statuses.count("sent") + 1
 
 

@@ -1,4 +1,4 @@
-"""GET /healthz/ reports the database and the broker."""
+"""GET /healthz/ reports the database, the cache and the broker."""
 
 import pytest
 
@@ -6,7 +6,7 @@ import pytest
 def test_healthy(client, db, settings):
     r = client.get("/healthz/")
     assert r.status_code == 200
-    assert r.json() == {"database": "ok", "broker": "ok", "status": "ok"}
+    assert r.json() == {"database": "ok", "cache": "ok", "broker": "ok", "status": "ok"}
 
 
 def test_broker_down_gives_503_naming_it(client, db, monkeypatch):
@@ -16,7 +16,7 @@ def test_broker_down_gives_503_naming_it(client, db, monkeypatch):
     monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
     r = client.get("/healthz/")
     assert r.status_code == 503
-    assert r.json() == {"database": "ok", "broker": "down", "status": "down: broker"}
+    assert r.json() == {"database": "ok", "cache": "ok", "broker": "down", "status": "down: broker"}
 
 
 def test_database_down_gives_503_naming_it(client, db, monkeypatch):

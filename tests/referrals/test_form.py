@@ -212,12 +212,12 @@ def test_honeypot_hits_count_towards_the_limit(client, db):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("reason", "x" * 4001, "at most 4000 characters"),
+        ("reason", "x" * 4001, "holds up to 4,000 characters and this text has 4,001"),
         ("first_name", "x" * 101, "at most 100 characters"),
         ("referrer_name", "x" * 151, "at most 150 characters"),
         ("referrer_organisation", "x" * 151, "at most 150 characters"),
         ("referrer_speciality", "x" * 101, "at most 100 characters"),
-        ("contact_notes", "x" * 501, "at most 500 characters"),
+        ("contact_notes", "x" * 501, "holds up to 500 characters and this text has 501"),
         ("phone", "7" * 41, "at most 40 characters"),
         ("referrer_email", "a" * 250 + "@example.org", "at most 254 characters"),
         ("email", "not-an-email", "Enter a valid email address"),
@@ -296,7 +296,7 @@ def test_a_signed_in_therapist_may_use_the_form_too(client, alice):
 
 
 def test_an_enormous_or_crowded_post_is_refused_not_crashed(client, db):
-    assert client.post(URL, {**form_data(), "reason": "x" * 3_000_000}).status_code == 400
+    assert client.post(URL, {**form_data(), "reason": "x" * 3_000_000}).status_code == 413  # too large to read
     assert client.post(URL, {f"field{i}": "x" for i in range(1500)}).status_code == 400
     assert not Referral.objects.exists()
 

@@ -114,7 +114,9 @@ def test_bad_letter_input_is_kept_and_explained(client, alice, accepted):
     client.force_login(alice.user)
     too_long = "KEEP" + "w" * 4000
     r = send(client, accepted, body=too_long)
-    assert r.status_code == 400 and too_long in r.content.decode() and "at most 4000" in r.content.decode()
+    assert (
+        r.status_code == 400 and too_long in r.content.decode() and "holds up to 4,000 characters" in r.content.decode()
+    )
     r = send(client, accepted, kind="acknowledgement")  # the clergy text is not offered to a physician
     assert r.status_code == 400 and "Select a valid choice" in r.content.decode()
     r = send(client, accepted, token="not hex")

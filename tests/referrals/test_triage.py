@@ -192,7 +192,7 @@ def test_an_oversized_note_is_refused_and_kept(client, alice, referral):
     client.force_login(alice.user)
     note = "KEEP" + "z" * 2000
     r = client.post(reverse("referrals:decline", args=[referral.pk]), {"decline-reason": note})
-    assert r.status_code == 400 and note in r.content.decode() and "at most 2000 characters" in r.content.decode()
+    assert r.status_code == 400 and note in r.content.decode() and "holds up to 2,000 characters" in r.content.decode()
 
 
 def test_a_closed_referral_takes_no_more_actions(client, alice, referral):
