@@ -146,13 +146,12 @@ class AddendumForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Addendum"))
 
 
+@text_limits(follow_up_note=RiskAlert.FOLLOW_UP_MAX_LENGTH)
 class RiskAlertAcknowledgeForm(forms.Form):
     follow_up_note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         label=_("What you did to follow this up"),
-        max_length=RiskAlert.FOLLOW_UP_MAX_LENGTH,
-        help_text=_("Required: the alert stays open until it is written. Up to %(limit)s characters.")
-        % {"limit": f"{RiskAlert.FOLLOW_UP_MAX_LENGTH:,}"},
+        help_text=_("Required: the alert stays open until it is written."),
         error_messages={"required": NOTE_REQUIRED},
     )
 
