@@ -391,27 +391,46 @@ def _save_availability(kind: str, form, *, therapist, by: User) -> str:
     return _("Time off added.")
 
 
-@require_POST
+def _ask_first(request: HttpRequest, question: str, effects: list[str], button: str, back_url: str) -> HttpResponse:
+    """The confirm page of a destructive action: what will happen, and the POST that does it."""
+    context = {"question": question, "effects": effects, "button": button, "back_url": back_url}
+    return render(request, "confirm_action.html", context)
+
+
+@require_http_methods(["GET", "POST"])
 @role_required(THERAPIST)
 def working_hours_delete(request: HttpRequest, block_id: int) -> HttpResponse:
     block = availability_access.get_working_hours_for_user(request.user, block_id)
+    if request.method == "GET":
+        effects = [_("Clients can no longer book these hours online. Sessions already booked stay booked.")]
+        question = _("Remove your working hours %(block)s?") % {"block": block}
+        return _ask_first(request, question, effects, _("Remove them"), reverse("sessions_app:availability"))
     availability_services.working_hours_delete(block=block, by=request.user)
     messages.success(request, _("Working hours removed."))
     return redirect("sessions_app:availability")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(THERAPIST)
 def time_off_delete(request: HttpRequest, time_off_id: int) -> HttpResponse:
     time_off = availability_access.get_time_off_for_user(request.user, time_off_id)
+    if request.method == "GET":
+        start = timezone.localtime(time_off.start)
+        question = _("Remove your time off from %(start)s?") % {"start": f"{start:%d %b %Y %H:%M}"}
+        effects = [_("Clients may book online during it again, within your working hours.")]
+        return _ask_first(request, question, effects, _("Remove it"), reverse("sessions_app:availability"))
     availability_services.time_off_delete(time_off=time_off, by=request.user)
     messages.success(request, _("Time off removed."))
     return redirect("sessions_app:availability")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(THERAPIST)
 def feed_reset(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        effects = [_("Calendar apps subscribed to the old address stop receiving your sessions at once.")]
+        question = _("Give your calendar feed a new address?")
+        return _ask_first(request, question, effects, _("New address"), reverse("sessions_app:schedule"))
     services.calendar_feed_reset(therapist=request.user.therapist, by=request.user)
     messages.success(request, _("Your calendar has a new address. Any address you used before no longer works."))
     return redirect("sessions_app:schedule")

@@ -188,5 +188,7 @@ def test_delete_refuses_get_staff_and_anonymous(client, alice, staff_user):
     client.force_login(staff_user)
     assert client.post(url).status_code == 404
     client.force_login(alice.user)
-    assert client.get(url).status_code == 405
+    r = client.get(url)  # the confirm page: it asks, and removes nothing
+    assert r.status_code == 200 and "Remove your working hours Monday 09:00–17:00?" in r.content.decode()
+    assert client.put(url).status_code == 405
     assert WorkingHours.objects.count() == 1

@@ -10,7 +10,7 @@ Monday to Friday 09:00–17:00 London time; clients need 24 hours' notice and ca
 hours before counts as late.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -22,9 +22,10 @@ from clients.models import Client, Consent, Member, Note
 from clients.services import consent_revoke
 from outbox.models import Notification
 from practice.models import AuditAction, AuditEvent
+from resources import services as resource_services
 from sessions_app import notifications, services
-from sessions_app.models import Appointment, Modality
-from tests.factories import ClientFactory, consent_to_video, couple, portal_user_for
+from sessions_app.models import Appointment, Modality, TimeOff, WorkingHours
+from tests.factories import ClientFactory, WorkshopFactory, consent_to_video, couple, portal_user_for
 
 BOOK = reverse("portal:book")
 NEW = reverse("sessions_app:appointment_new")
@@ -518,3 +519,26 @@ def test_the_confirm_pages_are_404_for_outsiders(client, request, alice, solo, w
     for url in urls:
         assert client.get(url).status_code == 404
     assert Appointment.objects.get().status == "booked" and Consent.objects.get().revoked_at is None
+
+
+def test_the_other_one_click_removals_ask_first(client, alice, solo):
+    block = WorkingHours.objects.create(therapist=alice, weekday=5, start=time(9), end=time(12))
+    away = TimeOff.objects.create(therapist=alice, start=at(20, 0), end=at(21, 0), label="Training")
+    member = member_of(solo)
+    workshop = WorkshopFactory(capacity=5)
+    registration = resource_services.registration_create(workshop=workshop, member=member, by=member.user)
+    client.force_login(alice.user)
+    pages = {
+        reverse("sessions_app:hours_delete", args=[block.pk]): "Remove your working hours Saturday 09:00–12:00?",
+        reverse("sessions_app:time_off_delete", args=[away.pk]): "Remove your time off from 20 Jan 2027 00:00?",
+        reverse("sessions_app:feed_reset"): "Give your calendar feed a new address?",
+        reverse("resources:registration_cancel", args=[registration.pk]): f"Cancel {member.display_name}",
+    }
+    for url, question in pages.items():
+        r = client.get(url)
+        assert r.status_code == 200 and question in r.content.decode(), url
+    portal = signed_in(client, member).get(reverse("portal:workshop_cancel", args=[workshop.pk]))
+    assert "Cancel your place at" in portal.content.decode()
+    registration.refresh_from_db()
+    assert WorkingHours.objects.filter(pk=block.pk).exists() and TimeOff.objects.filter(pk=away.pk).exists()
+    assert registration.status == "registered"

@@ -183,7 +183,9 @@ def test_feed_box_offers_an_address_then_shows_it(client, alice):
 def test_feed_reset_changes_the_token_and_is_for_therapists_only(client, alice, staff_user):
     old = services.calendar_feed_reset(therapist=alice, by=alice.user).token
     client.force_login(alice.user)
-    assert client.get(reverse("sessions_app:feed_reset")).status_code == 405
+    r = client.get(reverse("sessions_app:feed_reset"))  # the confirm page: the address is unchanged
+    assert r.status_code == 200 and "stop receiving your sessions" in r.content.decode()
+    assert CalendarFeed.objects.get(therapist=alice).token == old
     client.post(reverse("sessions_app:feed_reset"))
     assert CalendarFeed.objects.get(therapist=alice).token != old
     client.force_login(staff_user)
