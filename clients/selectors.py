@@ -5,6 +5,7 @@ from datetime import date, datetime
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from clients import search
 from clients.concern_links import concern_digest
@@ -87,7 +88,10 @@ def client_page(*, client: Client, therapist: Therapist) -> dict:
     consents = list(client.consents.select_related("member", "referrer").order_by("-granted_at"))
     alerts = list(client.risk_alerts.select_related("acknowledged_by").defer("follow_up_note"))
     concerns = client.concerns.list()
-    appointments = list(client.appointments.select_related("room").order_by("-start")[:50])
+    appointments = list(
+        client.appointments.select_related("room").prefetch_related("attendances").order_by("-start")[:50]
+    )
+    _confirmations(appointments, members)
     now = timezone.now()
     panels = client_panels()
     extra = {}
@@ -109,6 +113,17 @@ def client_page(*, client: Client, therapist: Therapist) -> dict:
     }
 
 
+def _confirmations(appointments, members: list[Member]) -> None:
+    """Who confirmed each session from a reminder's link, and when: `appointment.confirmations`."""
+    by_id = {member.pk: member for member in members}
+    for appointment in appointments:
+        appointment.confirmations = [
+            (by_id[a.member_id], a.confirmed_at)
+            for a in appointment.attendances.all()
+            if a.confirmed_at is not None and a.member_id in by_id
+        ]
+
+
 def _timeline(client, members, notes, goals, consents, appointments, panels, alerts) -> list[TimelineEntry]:
     entries = [TimelineEntry(client.created_at, "created", "Record opened")]
     for panel in panels:
@@ -121,6 +136,12 @@ def _timeline(client, members, notes, goals, consents, appointments, panels, ale
                 appointment.start, "session", label, reverse("sessions_app:appointment", args=[appointment.pk])
             )
         )
+        for member, confirmed_at in appointment.confirmations:
+            when = date_format(timezone.localtime(confirmed_at), "j M H:i")  # in the viewer's zone
+            session = date_format(timezone.localtime(appointment.start), "j M")
+            label = f"Confirmed by {member.display_name}, {when} (the session of {session})"
+            url = reverse("sessions_app:appointment", args=[appointment.pk])
+            entries.append(TimelineEntry(confirmed_at, "confirmation", label, url))
     for member in members:
         intake = member.intake_status
         if intake and intake.submitted_at:
@@ -257,3 +278,51 @@ def risk_alert_page(*, alert: RiskAlert, user: User) -> dict:
         "raised_by": raised_by,
         "source_url": source_url,
     }
+
+
+# --- Consents that gate what may be booked ---------------------------------------------------------
+# The one place that answers "has this member consented to X": issue 17 replaces consents with signed
+# documents, and only these two functions need to change then.
+
+
+def members_without_live_consent(members, kind: str) -> list[Member]:
+    """The members (in the order given) who have no live consent of `kind`. One query."""
+    members = list(members)
+    if not members:
+        return []
+    live = set(
+        Consent.objects.filter(member__in=members, kind=kind, revoked_at=None, referrer=None).values_list(
+            "member_id", flat=True
+        )
+    )
+    return [member for member in members if member.pk not in live]
+
+
+def has_live_consent(member: Member, kind: str) -> bool:
+    return not members_without_live_consent([member], kind)
+
+
+def consent_withdraw_effects(consent: Consent, *, now: datetime | None = None) -> list[str]:
+    """What withdrawing this consent does, said before it is done (the confirm page)."""
+    now = now or timezone.now()
+    kind = consent.kind
+    if kind == Consent.Kind.TELEHEALTH:
+        booked = consent.member.appointments.filter(modality="video", status="booked", start__gt=now).count()
+        effects = [
+            "Video sessions already booked stay booked, but no new video session can be booked, and no "
+            "session moved to video or to another time by video, until consent is given again."
+        ]
+        if booked:
+            effects.append(
+                f"{booked} video session(s) are booked from now on: change them to in person or cancel them."
+            )
+        return effects
+    if kind == Consent.Kind.REMINDERS_EMAIL:
+        return ["Reminders and appointment messages by email stop at once, including those already planned."]
+    if kind == Consent.Kind.REMINDERS_SMS:
+        return ["Reminders and appointment messages by SMS stop at once, including those already planned."]
+    if kind == Consent.Kind.RELEASE:
+        return [f"No more information may be shared with {consent.referrer}: letters to them stop."]
+    if kind == Consent.Kind.COUPLE_EXPORT:
+        return ["The whole couple's record can no longer be exported on this partner's consent."]
+    return ["It is recorded at once. Talk together about what it means for the sessions."]

@@ -49,7 +49,32 @@ def dashboard(*, therapist: Therapist, now: datetime | None = None) -> dict:
         "overdue_homework": overdue_for_therapist(therapist=therapist, today=today),
         "weeks": (weeks := _weekly_sessions(therapist, day_start)),
         "attendance": _rates(weeks),
+        "notes_due": notes_due(therapist=therapist, now=now),
     }
+
+
+NOTES_DUE_DAYS = 60
+NOTES_DUE_SHOWN = 20
+
+
+def notes_due(*, therapist: Therapist, now: datetime) -> dict:
+    """The therapist's past sessions of the last NOTES_DUE_DAYS days that were held (attended, or
+    booked and over but not marked) and have no note, newest first: the first NOTES_DUE_SHOWN and
+    how many in all. Two queries, whatever the number."""
+    due = (
+        Appointment.objects.filter(
+            therapist=therapist,
+            start__gte=now - timedelta(days=NOTES_DUE_DAYS),
+            end__lte=now,
+            status__in=[Appointment.Status.ATTENDED, Appointment.Status.BOOKED],
+        )
+        .exclude(Exists(Note.objects.filter(appointment=OuterRef("pk"))))
+        .order_by("-start")
+    )
+    fields = ("id", "start", "end", "status", "client", "client__reference")
+    shown = list(due.select_related("client").only(*fields)[:NOTES_DUE_SHOWN])
+    count = due.count()
+    return {"shown": shown, "count": count, "days": NOTES_DUE_DAYS}
 
 
 def _rates(weeks: list[dict]) -> dict:

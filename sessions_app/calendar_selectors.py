@@ -8,8 +8,10 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.utils.formats import date_format
+
 from practice.models import Therapist
-from sessions_app import selectors
+from sessions_app import notifications, selectors, services
 from sessions_app.models import Appointment, CalendarFeed, TimeOff, WorkingHours
 
 FEED_PAST = timedelta(days=30)
@@ -88,3 +90,42 @@ def feed_appointments(*, therapist: Therapist, now: datetime) -> list[Appointmen
         .only("id", "start", "end", "status", "modality", "updated_at", "client__reference", "room__name")
         .order_by("start")
     )
+
+
+def booking_warnings(*, therapist: Therapist, start: datetime, end: datetime, now: datetime) -> list[str]:
+    """Why a therapist or staff member booking (or moving to) [start, end) should look twice: in the
+    past, outside the therapist's working hours, or in their time off. Empty when nothing is odd.
+    Two queries. Nothing is refused here: the calendar asks them to confirm ("Book anyway")."""
+    zone = therapist.zone
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    when = f"{date_format(local_start, 'D j M Y, H:i')} ({zone.key})"
+    warnings = []
+    if start < now:
+        warnings.append(f"{when} is in the past. Book it only to record a session that took place.")
+    blocks = list(WorkingHours.objects.filter(therapist=therapist, weekday=local_start.weekday()))
+    within = local_start.date() == local_end.date() or local_end.time() == time.min
+    end_time = time.max if local_end.time() == time.min else local_end.time()
+    if not any(within and b.start <= local_start.time() and end_time <= b.end for b in blocks):
+        hours = ", ".join(f"{b.start:%H:%M}–{b.end:%H:%M}" for b in blocks) or "none"
+        warnings.append(f"{when} is outside {therapist.display_name}'s working hours (on {local_start:%A}s: {hours}).")
+    away = TimeOff.objects.filter(therapist=therapist, start__lt=end, end__gt=start).first()
+    if away is not None:
+        label = f" ({away.label})" if away.label else ""
+        warnings.append(f"{therapist.display_name} has time off then{label}.")
+    return warnings
+
+
+def cancel_page(*, appointment: Appointment, now: datetime) -> dict:
+    """What the cancel page says before anything happens: who is told and how, whether it falls in the
+    late-cancellation window, and how many later sessions of its series a "this and following" takes."""
+    rules = selectors.rules_for(appointment.therapist)
+    return {
+        "appointment": appointment,
+        "zone": appointment.therapist.zone,
+        "summary": services.describe(appointment, appointment.therapist.zone),
+        "told": notifications.recipients(appointment),
+        "booked": appointment.status == Appointment.Status.BOOKED,
+        "in_window": services.is_late(start=appointment.start, rules=rules, now=now),
+        "late_cancel_hours": rules.late_cancel_hours,
+        "following": services.series_following(appointment)[1:] if appointment.series_id else [],
+    }

@@ -135,6 +135,9 @@ class AppointmentForm(forms.Form):
     )
     count = forms.IntegerField(min_value=2, max_value=MAX_SESSIONS, required=False, label=_("Number of sessions"))
     until = DateField(required=False, widget=DATE, label=_("Or until (date)"))
+    confirm = forms.BooleanField(
+        required=False, label=_("Book anyway"), help_text=_("I have read the warnings above and want this time.")
+    )
 
     def __init__(self, data=None, *, user: User, initial: dict | None = None):
         super().__init__(data, initial=initial)
@@ -228,14 +231,32 @@ class AppointmentForm(forms.Form):
 # --- Actions on one appointment --------------------------------------------------------------------
 
 
+ONLY_THIS, AND_FOLLOWING = "this", "following"
+SCOPE_CHOICES = [
+    (ONLY_THIS, _("Only this session")),
+    (AND_FOLLOWING, _("This and all following sessions in the series")),
+]
+
+
 class MoveForm(forms.Form):
     date = DateField(widget=DATE, label=_("New date"))
     start_time = forms.TimeField(widget=TIME, label=_("New start time"))
+    modality = forms.ChoiceField(
+        choices=[("", _("Keep as it is")), *Modality.choices], required=False, label=_("Kind of session")
+    )
+    scope = forms.ChoiceField(
+        choices=SCOPE_CHOICES, required=False, initial=ONLY_THIS, widget=forms.RadioSelect, label=_("Move")
+    )
+    confirm = forms.BooleanField(
+        required=False, label=_("Move anyway"), help_text=_("I have read the warnings above and want this time.")
+    )
 
-    def __init__(self, *args, zone: zoneinfo.ZoneInfo, **kwargs):
+    def __init__(self, *args, zone: zoneinfo.ZoneInfo, series: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.zone = zone
         self.fields["start_time"].label = _t("New start time (%(zone)s)") % {"zone": zone.key}
+        if not series:
+            del self.fields["scope"]
 
     def clean(self):
         data = super().clean()
@@ -249,6 +270,14 @@ class CancelForm(forms.Form):
         label=_("The client cancelled late"),
         help_text=_("Recorded as a late cancellation under the practice's policy."),
     )
+    scope = forms.ChoiceField(
+        choices=SCOPE_CHOICES, required=False, initial=ONLY_THIS, widget=forms.RadioSelect, label=_("Cancel")
+    )
+
+    def __init__(self, *args, series: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not series:
+            del self.fields["scope"]
 
 
 class MarkForm(forms.Form):

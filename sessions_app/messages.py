@@ -26,6 +26,8 @@ HEADLINES = {
     n.MOVED: ("Your {what} has moved to {when}", "Moved: {what} now {when}"),
     n.CANCELLED: ("Your {what} {when} is cancelled", "Cancelled: {what} {when}"),
     n.SERIES_BOOKED: ("Your {what}s are booked", "Booked: {what}s from {when}"),
+    n.SERIES_CANCELLED: ("Your {what}s from {when} are cancelled", "Cancelled: {what}s from {when}"),
+    n.SERIES_MOVED: ("Your {what}s from {when} have moved", "Moved: {what}s now from {when}"),
 }
 
 
@@ -129,6 +131,7 @@ def _appointment_message(notification: Notification, member: Member, appointment
         "practice_name": settings.PRACTICE_DISCREET_NAME if discreet else settings.PRACTICE_NAME,
         "links": links,
         "series_dates": series_dates,
+        "dates_heading": "All sessions",
         "discreet": discreet,
     }
     local = appointment.start.astimezone(zone)
@@ -159,3 +162,62 @@ def late_cancellation_notice(notification: Notification) -> Message | None:
         f"{settings.SITE_URL}{reverse('sessions_app:appointment', args=[appointment.pk])}\n"
     )
     return Message(subject=f"Late cancellation: {appointment.client.reference}", text=text)
+
+
+@builder_many(n.SERIES_CANCELLED, n.SERIES_MOVED)
+def series_change_messages(notifications: list[Notification]) -> dict[int, Message | None]:
+    """One message for several sessions of a series cancelled or moved at once, listing each of them
+    as it is now. Not wanted any more when none of them is still cancelled (or still booked at the
+    times it was written for: moved again, a newer message says so)."""
+    ids = {int(pk) for row in notifications for pk in row.context.get("appointments", [])}
+    appointments = Appointment.objects.select_related("room", "therapist", "client").in_bulk(ids)
+    people = Member.objects.only(*MESSAGE_MEMBER_FIELDS).in_bulk({row.member_id for row in notifications})
+    live_consents = n.live_reminder_consents(list(people))
+    messages = {}
+    for row in notifications:
+        member = people.get(row.member_id)
+        listed = [appointments[int(pk)] for pk in row.context.get("appointments", []) if int(pk) in appointments]
+        messages[row.pk] = _series_change_message(row, member, listed, live_consents)
+    return messages
+
+
+def _series_change_message(row: Notification, member, listed: list[Appointment], live_consents) -> Message | None:
+    if member is None or row.channel not in n.member_channels(member, live_consents):
+        return None
+    if row.kind == n.SERIES_CANCELLED:
+        concerned = [a for a in listed if not a.is_live]
+    else:
+        concerned = [a for a in listed if a.status == Appointment.Status.BOOKED]
+        if not concerned or row.context.get("start") != concerned[0].start.isoformat():
+            return None
+    if not concerned:
+        return None
+    zone, discreet = member.zone, member.discreet_wording
+    what = "appointment" if discreet else "therapy session"
+    first = concerned[0]
+    when = _when(first, zone)
+    subject_template, sms_template = HEADLINES[row.kind]
+    context = {
+        "member": member,
+        "kind": "appointment_cancelled" if row.kind == n.SERIES_CANCELLED else row.kind,
+        "headline": subject_template.format(what=what, when=when),
+        "when": when,
+        "place": _place(first),
+        "therapist": first.therapist.display_name,
+        "practice_name": settings.PRACTICE_DISCREET_NAME if discreet else settings.PRACTICE_NAME,
+        "links": {},
+        "series_dates": [_when(a, zone) for a in concerned],
+        "dates_heading": "Cancelled" if row.kind == n.SERIES_CANCELLED else "The new times",
+        "discreet": discreet,
+    }
+    local = first.start.astimezone(zone)
+    short_when = f"{date_format(local, 'D j M')} {local:%H:%M} {zone.key}"
+    sms = sms_template.format(what="appointment" if discreet else "session", when=short_when)
+    sms += f" ({len(concerned)} in all)"
+    return render_message(
+        "appointment",
+        context,
+        subject=subject_template.format(what=what, when=when),
+        sms=sms,
+        to=member.address_for(row.channel),
+    )

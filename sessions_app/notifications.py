@@ -26,6 +26,8 @@ MOVED = "appointment_moved"
 CANCELLED = "appointment_cancelled"
 SERIES_BOOKED = "series_booked"
 LATE_NOTICE = "late_cancellation_notice"
+SERIES_CANCELLED = "series_cancelled"  # several sessions of a series cancelled at once: one message
+SERIES_MOVED = "series_moved"  # several sessions of a series moved at once: one message
 APPOINTMENT_KINDS = [REMINDER, BOOKED, MOVED, CANCELLED]
 
 
@@ -63,6 +65,11 @@ def _recipients(appointment: Appointment) -> list[tuple[Member, list[str]]]:
     members = list(appointment.members.annotate(**{f"has_{kind}": Exists(live.filter(kind=kind)) for kind in kinds}))
     consents = {(member.pk, kind) for member in members for kind in kinds if getattr(member, f"has_{kind}")}
     return [(member, member_channels(member, consents)) for member in members]
+
+
+def recipients(appointment: Appointment) -> list[tuple[Member, list[str]]]:
+    """Who would be told about a change to this session, and on which channels (the cancel page)."""
+    return _recipients(appointment)
 
 
 def _rows(kinds: list[tuple[str, object, str, dict]], appointment: Appointment) -> list[dict]:
@@ -114,16 +121,27 @@ def on_series_booked(series, first: Appointment) -> None:
     _queue([(SERIES_BOOKED, timezone.now(), f":series{series.pk}", {})], first)
 
 
-def on_moved(appointment: Appointment) -> None:
+def on_moved(appointment: Appointment, *, tell: bool = True) -> None:
+    """Renew the reminders and (unless `tell` is off: a series moved at once) tell the attendees."""
     notification_cancel_pending(target=appointment, kinds=[REMINDER, BOOKED, MOVED])
-    _queue([(MOVED, timezone.now(), "", {}), *_reminders(appointment)], appointment)
+    told = [(MOVED, timezone.now(), "", {})] if tell else []
+    _queue([*told, *_reminders(appointment)], appointment)
 
 
-def on_cancelled(appointment: Appointment, *, late_by_client: bool) -> None:
-    """Cancel what is pending, tell the attendees and, after a client's late cancellation, the therapist:
-    one insert for all of it."""
+def on_series_changed(kind: str, appointments: list[Appointment]) -> None:
+    """One message per attending member and channel for several sessions of a series changed at once
+    (`SERIES_CANCELLED` or `SERIES_MOVED`), about the first of them, listing them all."""
+    first = appointments[0]
+    ids = [a.pk for a in appointments]
+    stamp = f":{kind}:{len(ids)}:{int(timezone.now().timestamp())}"
+    _queue([(kind, timezone.now(), stamp, {"appointments": ids})], first)
+
+
+def on_cancelled(appointment: Appointment, *, late_by_client: bool, tell: bool = True) -> None:
+    """Cancel what is pending, tell the attendees (unless `tell` is off: a series cancelled at once)
+    and, after a client's late cancellation, the therapist: one insert for all of it."""
     notification_cancel_pending(target=appointment)
-    rows = _rows([(CANCELLED, timezone.now(), "", {})], appointment)
+    rows = _rows([(CANCELLED, timezone.now(), "", {})], appointment) if tell else []
     if late_by_client:
         rows.append(
             {

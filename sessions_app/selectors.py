@@ -275,8 +275,10 @@ def _busy_intervals(staff: dict, first_day: date, last_day: date, rooms: list[in
 def _with_people(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
     from clients.models import Member
 
+    confirmed = Attendance.objects.filter(confirmed_at__isnull=False).only("id", "appointment_id", "confirmed_at")
     return appointments.select_related("client", "room", "therapist").prefetch_related(
-        Prefetch("members", queryset=Member.objects.order_by("position"))
+        Prefetch("members", queryset=Member.objects.order_by("position")),
+        Prefetch("attendances", queryset=confirmed, to_attr="confirmations"),  # the "Confirmed" badge
     )
 
 

@@ -9,6 +9,7 @@ How overlap is prevented, whatever the concurrency:
 """
 
 import zoneinfo
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -18,7 +19,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from clients.models import Client, Member
+from clients.models import Client, Consent, Member
+from clients.selectors import members_without_live_consent
 from practice.audit import audit_record
 from practice.models import AuditAction, Therapist, User
 from sessions_app import notifications, selectors
@@ -64,6 +66,45 @@ def _check_members(client: Client, members: list[Member]) -> None:
         raise ValidationError({"members": _("Choose who attends.")})
     if any(m.client_id != client.pk for m in members):
         raise ValidationError({"members": _("Only members of this client can attend.")})
+
+
+NO_TELEHEALTH_CONSENT = "telehealth_consent"
+
+
+def _names(members: list[Member]) -> str:
+    names = [m.display_name for m in members]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + _(" and ") + names[-1]
+
+
+def check_telehealth(*, members: list[Member], by: User | None, for_client: bool) -> None:
+    """A video session needs every attending member's live consent to video sessions.
+
+    The one gate for every road to a video session (portal, calendar, series, a move to video). The
+    message says who has not consented and where they can give it.
+    """
+    missing = members_without_live_consent(members, Consent.Kind.TELEHEALTH)
+    if not missing:
+        return
+    if not for_client:
+        verb = _("has") if len(missing) == 1 else _("have")
+        message = _(
+            "%(names)s %(verb)s not given consent to video sessions. They can give it in the portal under "
+            "Consents, or you can record it on the client page."
+        ) % {"names": _names(missing), "verb": verb}
+    elif any(m.user_id == getattr(by, "pk", None) for m in missing):
+        message = _("To book a video session, first give your consent to video sessions under Consents.")
+    else:
+        message = _(
+            "A joint video session needs you both to consent to video sessions, and your partner has not given "
+            "it yet. They can give it in the portal under Consents."
+        )
+    raise ValidationError({"modality": ValidationError(message, code=NO_TELEHEALTH_CONSENT)})
+
+
+def is_consent_refusal(error: ValidationError) -> bool:
+    """Whether a booking was refused for a missing consent to video sessions (the page links to Consents)."""
+    errors = getattr(error, "error_dict", {}).get("modality", [])
+    return any(getattr(e, "code", None) == NO_TELEHEALTH_CONSENT for e in errors)
 
 
 def _clashes(*, therapist, start, end, room, members, ignore=None, buffer=timedelta(0)) -> Appointment | None:
@@ -193,6 +234,8 @@ def appointment_book(
     _check_members(client, members)
     if for_client:
         _check_client_rules(rules=rules, client=client, modality=modality, start=start, therapist=therapist)
+    if modality == Modality.VIDEO:
+        check_telehealth(members=members, by=by, for_client=for_client)
     room, video_link = _place(rules=rules, modality=modality, room=room, start=start, end=end)
     clash = _clashes(
         therapist=therapist,
@@ -255,6 +298,8 @@ def series_create(
         therapist=therapist, client=client, frequency=frequency, local_time=local.time(), time_zone=zone.key
     )
     starts = _occurrences(local, series.step, count=count, until=until)
+    if modality == Modality.VIDEO:  # once for the series, not once per refused date
+        check_telehealth(members=members, by=by, for_client=False)
     series.save()
     refused = []
     for start in starts:
@@ -314,39 +359,63 @@ def move_refusal(*, appointment: Appointment, rules: BookingRules, now: datetime
     return None
 
 
+def _move_place(*, appointment: Appointment, rules: BookingRules, modality: str, start, end) -> tuple[Room | None, str]:
+    """Where a moved session takes place: its own room if still free then, else another free one."""
+    room = appointment.room if modality == Modality.IN_PERSON else None
+    if room and _clashes(
+        therapist=appointment.therapist, start=start, end=end, room=room, members=[], ignore=appointment.pk
+    ):
+        room = None  # the usual room is taken then: look for another
+    room, link = _place(rules=rules, modality=modality, room=room, start=start, end=end, ignore=appointment.pk)
+    if modality == appointment.modality == Modality.VIDEO and appointment.video_link:
+        link = appointment.video_link  # keep the link the client was sent
+    return room, link
+
+
 @transaction.atomic
-def appointment_move(*, appointment: Appointment, start: datetime, by: User, via: str, now=None) -> Appointment:
+def appointment_move(
+    *,
+    appointment: Appointment,
+    start: datetime,
+    by: User,
+    via: str,
+    now=None,
+    modality: str | None = None,
+    notify: bool = True,
+) -> Appointment:
+    """Move a session to `start` (and, from the calendar, to another kind: `modality`).
+
+    A session that is (or becomes) a video session needs every attendee's consent to video sessions.
+    `notify` off (a series moved at once) leaves telling the attendees to the caller; reminders are
+    always renewed.
+    """
     now = now or timezone.now()
     therapist = appointment.therapist
     rules = _lock(therapist)
     appointment = (
-        Appointment.objects.select_for_update(of=("self",)).select_related("client", "room").get(pk=appointment.pk)
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("client", "room", "therapist")
+        .get(pk=appointment.pk)
     )
     for_client = via == Appointment.Via.PORTAL
     refusal = move_refusal(appointment=appointment, rules=rules, now=now, online=for_client)
     if refusal:
         raise ValidationError(refusal)
+    modality = appointment.modality if for_client or not modality else modality
     end = start + appointment.duration
     members = list(appointment.members.all())
     if for_client:
         _check_client_rules(
             rules=rules,
             client=appointment.client,
-            modality=appointment.modality,
+            modality=modality,
             start=start,
             therapist=therapist,
             ignore=appointment.pk,
         )
-    room = appointment.room
-    if (
-        appointment.modality == Modality.IN_PERSON
-        and room
-        and _clashes(therapist=therapist, start=start, end=end, room=room, members=[], ignore=appointment.pk)
-    ):
-        room = None  # the usual room is taken then: look for another
-    room, _link = _place(
-        rules=rules, modality=appointment.modality, room=room, start=start, end=end, ignore=appointment.pk
-    )
+    if modality == Modality.VIDEO:
+        check_telehealth(members=members, by=by, for_client=for_client)
+    room, link = _move_place(appointment=appointment, rules=rules, modality=modality, start=start, end=end)
     clash = _clashes(
         therapist=therapist,
         start=start,
@@ -360,15 +429,77 @@ def appointment_move(*, appointment: Appointment, start: datetime, by: User, via
         _refuse_clash(clash, therapist, for_client=for_client)
 
     appointment.start, appointment.end, appointment.room = start, end, room
+    appointment.modality, appointment.video_link = modality, link
     try:
         with transaction.atomic():
-            appointment.save(update_fields=["start", "end", "room", "updated_at"])
+            appointment.save(update_fields=["start", "end", "room", "modality", "video_link", "updated_at"])
             appointment.attendances.update(start=start, end=end)
     except IntegrityError as exc:
         raise SlotTaken() from exc
     audit_record(actor=by, action=AuditAction.UPDATE, target=appointment, client_id=appointment.client_id)
-    notifications.on_moved(appointment)
+    notifications.on_moved(appointment, tell=notify)
     return appointment
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What booking or moving to a slot in the portal would give, before anything is saved."""
+
+    therapist: Therapist
+    start: datetime
+    end: datetime
+    modality: str
+    room: Room | None
+    free_until: datetime  # cancelling or moving before this is free of charge
+    late: bool  # the slot is already inside the late-cancellation window
+    late_cancel_hours: int
+
+    @property
+    def video(self) -> bool:
+        return self.modality == Modality.VIDEO
+
+
+def booking_preview(
+    *,
+    therapist: Therapist,
+    client: Client,
+    members: list[Member],
+    start: datetime,
+    modality: str,
+    by: User,
+    moving: Appointment | None = None,
+    now: datetime | None = None,
+) -> Preview:
+    """The portal's confirm step: the same checks as `appointment_book` (or `appointment_move` of
+    `moving`), nothing locked or saved. Raises the same ValidationError the booking would."""
+    now = now or timezone.now()
+    rules = selectors.rules_for(therapist)
+    if moving is not None:
+        refusal = move_refusal(appointment=moving, rules=rules, now=now)
+        if refusal:
+            raise ValidationError(refusal)
+        modality, members, end = moving.modality, list(moving.members.all()), start + moving.duration
+    else:
+        _check_members(client, members)
+        end = start + rules.session_length
+    ignore = moving.pk if moving else None
+    _check_client_rules(rules=rules, client=client, modality=modality, start=start, therapist=therapist, ignore=ignore)
+    if modality == Modality.VIDEO:
+        check_telehealth(members=members, by=by, for_client=True)
+    if moving is not None:
+        room, _link = _move_place(appointment=moving, rules=rules, modality=modality, start=start, end=end)
+    else:
+        room, _link = _place(rules=rules, modality=modality, room=None, start=start, end=end)
+    return Preview(
+        therapist=therapist,
+        start=start,
+        end=end,
+        modality=modality,
+        room=room,
+        free_until=start - timedelta(hours=rules.late_cancel_hours),
+        late=is_late(start=start, rules=rules, now=now),
+        late_cancel_hours=rules.late_cancel_hours,
+    )
 
 
 CLIENT_VIAS = (Appointment.Via.PORTAL, Appointment.Via.LINK)
@@ -376,7 +507,7 @@ CLIENT_VIAS = (Appointment.Via.PORTAL, Appointment.Via.LINK)
 
 @transaction.atomic
 def appointment_cancel(
-    *, appointment: Appointment, by: User | None, via: str, late: bool | None = None, now=None
+    *, appointment: Appointment, by: User | None, via: str, late: bool | None = None, now=None, notify: bool = True
 ) -> Appointment:
     """Cancel a session. By the client (portal or a reminder's link), inside the late-cancellation
     window it is recorded as a late cancellation and the therapist is told. Staff and therapists
@@ -403,8 +534,86 @@ def appointment_cancel(
     appointment.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
     appointment.attendances.update(live=False)
     audit_record(actor=by, action=AuditAction.UPDATE, target=appointment, client_id=appointment.client_id)
-    notifications.on_cancelled(appointment, late_by_client=late and by_client)
+    notifications.on_cancelled(appointment, late_by_client=late and by_client, tell=notify)
     return appointment
+
+
+def series_following(appointment: Appointment) -> list[Appointment]:
+    """This booked session and the booked sessions after it in its series (just this one without a series)."""
+    if appointment.series_id is None:
+        return [appointment]
+    later = Appointment.objects.filter(
+        series_id=appointment.series_id, status=Appointment.Status.BOOKED, start__gt=appointment.start
+    )
+    return [appointment, *later.select_related("therapist", "client", "room").order_by("start")]
+
+
+@transaction.atomic
+def series_cancel_following(
+    *, appointment: Appointment, by: User, via: str = Appointment.Via.CALENDAR, late: bool = False, now=None
+) -> list[Appointment]:
+    """Cancel this session and every later booked session of its series, all or none.
+
+    `late` is for this session only (the later ones are further away). Each is audited; each member is
+    told once, in one message listing the cancelled sessions.
+    """
+    now = now or timezone.now()
+    sessions = series_following(appointment)
+    single = len(sessions) == 1
+    cancelled = [
+        appointment_cancel(appointment=a, by=by, via=via, late=late and a.pk == appointment.pk, now=now, notify=single)
+        for a in sessions
+    ]
+    if not single:
+        notifications.on_series_changed(notifications.SERIES_CANCELLED, cancelled)
+    return cancelled
+
+
+def _shifted(start: datetime, by: timedelta, zone: zoneinfo.ZoneInfo) -> datetime | None:
+    """`start` moved by `by` on the wall clock of `zone` (a series keeps its local hour across DST)."""
+    local = start.astimezone(zone)
+    moved = local.replace(tzinfo=None) + by
+    return selectors.local_datetime(moved.date(), moved.time(), zone)
+
+
+@transaction.atomic
+def series_move_following(
+    *, appointment: Appointment, start: datetime, by: User, via: str = Appointment.Via.CALENDAR, now=None
+) -> list[Appointment]:
+    """Move this session to `start` and every later booked session of its series by the same shift
+    (on the therapist's wall clock), all or none: one clash refuses the whole move, nothing changed.
+
+    Sessions move in the order that keeps them clear of each other (the last first when moving later).
+    Each is audited; each member is told once, in one message listing the new times.
+    """
+    now = now or timezone.now()
+    zone = appointment.therapist.zone
+    shift = start.astimezone(zone).replace(tzinfo=None) - appointment.start.astimezone(zone).replace(tzinfo=None)
+    sessions = series_following(appointment)
+    targets = []
+    for session in sessions:
+        target = start if session.pk == appointment.pk else _shifted(session.start, shift, zone)
+        if target is None:
+            raise ValidationError(_("Nothing was moved: one of the new times does not exist (clocks change)."))
+        targets.append((session, target))
+    if shift > timedelta(0):
+        targets.reverse()
+    moved, single = [], len(targets) == 1
+    for session, target in targets:
+        try:
+            moved.append(appointment_move(appointment=session, start=target, by=by, via=via, now=now, notify=single))
+        except ValidationError as error:
+            when = date_format(target.astimezone(zone), "D j M Y, H:i")
+            problem = " ".join(error.messages)
+            raise ValidationError(
+                _("Nothing was moved: the session that would move to %(when)s cannot. %(problem)s")
+                % {"when": when, "problem": problem},
+                code="clash",
+            ) from error
+    moved.sort(key=lambda a: a.start)
+    if not single:
+        notifications.on_series_changed(notifications.SERIES_MOVED, moved)
+    return moved
 
 
 @transaction.atomic

@@ -196,3 +196,23 @@ def _two_hours_after(start):
     from datetime import timedelta
 
     return start + timedelta(hours=2)
+
+
+# --- consents -------------------------------------------------------------------------------------
+
+
+def consent_to_video(*people):
+    """Give each member (or every member of each client unit) a live consent to video sessions, as
+    `sessions_app.services.check_telehealth` requires before a video session is booked."""
+    from clients.models import Consent, Member
+
+    members = []
+    for who in people:
+        members.extend([who] if isinstance(who, Member) else list(who.members.all()))
+    for member in members:
+        if not member.consents.filter(kind=Consent.Kind.TELEHEALTH, revoked_at=None).exists():
+            therapist = member.client.primary_therapist
+            Consent.objects.create(
+                client_id=member.client_id, member=member, kind=Consent.Kind.TELEHEALTH, recorded_by=therapist.user
+            )
+    return people[0] if len(people) == 1 else people

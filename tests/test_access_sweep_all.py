@@ -31,6 +31,7 @@ from tests.factories import (
     ReferrerFactory,
     ResourceFactory,
     WorkshopFactory,
+    consent_to_video,
     couple,
     portal_user_for,
     programme,
@@ -74,7 +75,7 @@ def stranger(alice):
 
 @pytest.fixture
 def record(alice):
-    unit = couple(alice)
+    unit = consent_to_video(couple(alice))
     partner_a, partner_b = unit.members.order_by("position")
     portal_user_for(partner_a)
     portal_user_for(partner_b)

@@ -33,6 +33,7 @@ from clients.portal_forms import (
     ProfileForm,
     intake_answers,
 )
+from clients.selectors import consent_withdraw_effects
 from practice import drafts
 from practice.access import role_required
 from practice.audit import audit_record
@@ -176,10 +177,14 @@ def _consents_page(request: HttpRequest, member: Member, form: ConsentGrantForm,
     return render(request, "clients/portal/consents.html", context, status=status)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(User.Role.CLIENT)
 def consent_withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
+    """GET: what withdrawing the consent does; POST: withdraw it."""
     consent = get_portal_consent(request.user, consent_id)
+    if request.method == "GET":
+        context = {"consent": consent, "effects": consent_withdraw_effects(consent), "zone": consent.member.zone}
+        return render(request, "clients/portal/consent_withdraw.html", context)
     try:
         services.consent_revoke(consent=consent, by=request.user)
     except ValidationError:

@@ -352,10 +352,14 @@ def consent_create(request: HttpRequest, client_id: int) -> HttpResponse:
     return redirect("clients:detail", client_id=client.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(THERAPIST)
 def consent_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
+    """GET: what withdrawing the consent does; POST: withdraw it."""
     consent = access.get_consent_for_user(request.user, consent_id)
+    if request.method == "GET":
+        context = {"consent": consent, "client": consent.client, "effects": selectors.consent_withdraw_effects(consent)}
+        return render(request, "clients/consent_revoke.html", context)
     try:
         services.consent_revoke(consent=consent, by=request.user)
     except ValidationError as error:

@@ -10,9 +10,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.access import get_portal_member
 from practice import drafts
@@ -142,14 +143,26 @@ def workshop_register(request: HttpRequest, workshop_id: int) -> HttpResponse:
     return redirect("portal:workshops")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(CLIENT)
 def workshop_cancel(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """GET: what cancelling your place does; POST: cancel it."""
     workshop, member = access.get_portal_workshop(request.user, workshop_id)
     registration = access.get_portal_registration(workshop, member)  # never by a registration id
     if registration is None:
         messages.info(request, _("You were not registered for this workshop."))
         return redirect("portal:workshops")
+    if request.method == "GET":
+        context = {
+            "question": _("Cancel your place at %(workshop)s?") % {"workshop": workshop.title},
+            "effects": [
+                _("Your place goes to someone waiting, if anyone is. You can register again if places are free.")
+            ],
+            "button": _("Cancel my place"),
+            "back_url": reverse("portal:workshops"),
+            "portal": True,
+        }
+        return render(request, "confirm_action.html", context)
     try:
         services.registration_cancel(registration=registration, by=request.user)
     except ValidationError as error:

@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.access import get_client_for_user
 from practice.access import role_required
@@ -66,10 +67,20 @@ def workshop_register(request: HttpRequest, workshop_id: int) -> HttpResponse:
     return redirect("resources:workshop", workshop_id=workshop.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(THERAPIST)
 def registration_cancel(request: HttpRequest, registration_id: int) -> HttpResponse:
+    """GET: what cancelling the registration does; POST: cancel it."""
     registration = access.get_registration_for_user(request.user, registration_id)
+    if request.method == "GET":
+        names = {"name": registration.member.display_name, "workshop": registration.workshop.title}
+        context = {
+            "question": _("Cancel %(name)s's place at %(workshop)s?") % names,
+            "effects": [_("If anyone is waiting, the first in line gets the place.")],
+            "button": _("Cancel the registration"),
+            "back_url": reverse("resources:workshop", args=[registration.workshop_id]),
+        }
+        return render(request, "confirm_action.html", context)
     try:
         services.registration_cancel(registration=registration, by=request.user)
     except ValidationError as error:

@@ -46,6 +46,7 @@ class SlotChoice:
     value: str  # the ISO UTC instant posted back
     local: datetime  # the same instant in the member's zone, for display
     current: bool = False  # the session's own time (moving)
+    chosen: bool = False  # the time chosen before "Choose another time" on the confirm page
 
 
 def _monday(day: date) -> date:
@@ -70,7 +71,9 @@ def _week(raw: str | None, *, zone: zoneinfo.ZoneInfo, rules: BookingRules, defa
     }
 
 
-def _days(*, therapist: Therapist, rules: BookingRules, zone, monday: date, modality: str, moving=None) -> list:
+def _days(
+    *, therapist: Therapist, rules: BookingRules, zone, monday: date, modality: str, moving=None, chosen=None
+) -> list:
     """Free slots of the member's week (Monday to Sunday in the member's zone), grouped by local day."""
     week_start = datetime.combine(monday, time.min, tzinfo=zone)
     week_end = datetime.combine(monday + timedelta(weeks=1), time.min, tzinfo=zone)
@@ -88,7 +91,8 @@ def _days(*, therapist: Therapist, rules: BookingRules, zone, monday: date, moda
         if week_start <= slot.start < week_end:
             local = slot.start.astimezone(zone)
             current = moving is not None and slot.start == moving.start
-            days.setdefault(local.date(), []).append(SlotChoice(slot.start.isoformat(), local, current))
+            choice = SlotChoice(slot.start.isoformat(), local, current, chosen=slot.start == chosen)
+            days.setdefault(local.date(), []).append(choice)
     return sorted(days.items())
 
 
@@ -149,51 +153,78 @@ def _error_status(error: ValidationError) -> int:
 @require_http_methods(["GET", "POST"])
 @role_required(User.Role.CLIENT)
 def book(request: HttpRequest) -> HttpResponse:
+    """GET: a week of free times. POST a time: the confirm page (nothing saved). POST it again with
+    `confirm`: the booking."""
     viewer = _viewer(request)
     if not viewer.client.self_booking:
         return _book_page(request, viewer, closed=True, status=200 if request.method == "GET" else 403)
     if request.method == "GET":
-        return _book_page(request, viewer, modality=request.GET.get("modality"), week=request.GET.get("week"))
+        chosen = _parse_start(request.GET.get("chosen"))
+        return _book_page(
+            request, viewer, modality=request.GET.get("modality"), week=request.GET.get("week"), chosen=chosen
+        )
 
     start, modality = _parse_start(request.POST.get("start")), request.POST.get("modality", "")
     if start is None:
         return _book_page(request, viewer, modality=modality, error=BAD_START, status=400)
     client = viewer.client
-    try:  # a couple's member books a joint session for both; an individual for themselves
+    # A couple's member books a joint session for both; an individual for themselves.
+    choice = {"client": client, "members": list(client.members.all()), "start": start, "modality": modality}
+    try:
+        if "confirm" not in request.POST:
+            preview = services.booking_preview(therapist=client.primary_therapist, by=request.user, **choice)
+            return _confirm_page(request, viewer, preview)
         appointment = services.appointment_book(
-            therapist=client.primary_therapist,
-            client=client,
-            members=list(client.members.all()),
-            start=start,
-            by=request.user,
-            via=Appointment.Via.PORTAL,
-            modality=modality,
+            therapist=client.primary_therapist, by=request.user, via=Appointment.Via.PORTAL, **choice
         )
     except ValidationError as error:
-        return _book_page(
-            request,
-            viewer,
-            modality=modality,
-            week=_week_of(start, viewer.zone),
-            error=error_text(error),
-            status=_error_status(error),
-        )
+        week = _week_of(start, viewer.zone)
+        return _book_page(request, viewer, modality=modality, week=week, error=error, status=_error_status(error))
     when = {"when": _when(appointment.start, viewer.zone)}
     messages.success(request, _("Your session is booked for %(when)s.") % when)
     return redirect("portal:home")
 
 
-def _book_page(request, viewer: Viewer, *, modality=None, week=None, error=None, closed=False, status=200):
+def _confirm_page(request, viewer: Viewer, preview: services.Preview, moving: Appointment | None = None):
+    """The confirm step: therapist, time in the member's zone, place or video, the cancellation rule."""
+    context = {
+        "member": viewer.member,
+        "zone": viewer.zone,
+        "preview": preview,
+        "moving": moving,
+        "joint": viewer.client.is_couple if moving is None else moving.attendances.count() > 1,
+        "start_value": preview.start.isoformat(),
+        "week": _week_of(preview.start, viewer.zone),
+    }
+    return render(request, "sessions_app/booking_confirm.html", context)
+
+
+def _book_page(request, viewer: Viewer, *, modality=None, week=None, error=None, closed=False, status=200, chosen=None):
     therapist = viewer.client.primary_therapist
-    context = {"member": viewer.member, "zone": viewer.zone, "therapist": therapist, "error": error, "closed": closed}
+    consent_missing = isinstance(error, ValidationError) and services.is_consent_refusal(error)
+    if isinstance(error, ValidationError):
+        error = error_text(error)
+    context = {
+        "member": viewer.member,
+        "zone": viewer.zone,
+        "therapist": therapist,
+        "error": error,
+        "closed": closed,
+        "consent_missing": consent_missing,
+    }
     if not closed:
-        chosen = _modality(modality, viewer.rules)
+        chosen, chosen_start = _modality(modality, viewer.rules), chosen
         weeks = _week(week, zone=viewer.zone, rules=viewer.rules)
         offered = [(m, Modality(m).label) for m in viewer.rules.offered_modalities()]
         context.update(weeks, modality=chosen, offered=offered)
         if chosen:
             context["days"] = _days(
-                therapist=therapist, rules=viewer.rules, zone=viewer.zone, monday=weeks["week"], modality=chosen
+                therapist=therapist,
+                rules=viewer.rules,
+                zone=viewer.zone,
+                monday=weeks["week"],
+                modality=chosen,
+                chosen=chosen_start,
             )
     return render(request, "sessions_app/booking.html", context, status=status)
 
@@ -214,7 +245,8 @@ def session_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = get_portal_appointment(request.user, appointment_id)
     viewer = _viewer(request, appointment.therapist)  # the session's own therapist, not always the primary
     if request.method == "GET":
-        return _move_page(request, viewer, appointment, week=request.GET.get("week"))
+        chosen = _parse_start(request.GET.get("chosen"))
+        return _move_page(request, viewer, appointment, week=request.GET.get("week"), chosen=chosen)
     if not viewer.client.self_booking:  # the service refuses it too; say it plainly before reading anything
         return _move_page(request, viewer, appointment, status=403)
 
@@ -223,6 +255,17 @@ def session_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
         return _move_page(request, viewer, appointment, error=BAD_START, status=400)
     old_start = appointment.start
     try:
+        if "confirm" not in request.POST:
+            preview = services.booking_preview(
+                therapist=appointment.therapist,
+                client=viewer.client,
+                members=[],
+                start=start,
+                modality=appointment.modality,
+                by=request.user,
+                moving=appointment,
+            )
+            return _confirm_page(request, viewer, preview, moving=appointment)
         appointment = services.appointment_move(
             appointment=appointment, start=start, by=request.user, via=Appointment.Via.PORTAL
         )
@@ -240,7 +283,7 @@ def session_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     return redirect("portal:home")
 
 
-def _move_page(request, viewer: Viewer, appointment: Appointment, *, week=None, error=None, status=200):
+def _move_page(request, viewer: Viewer, appointment: Appointment, *, week=None, error=None, status=200, chosen=None):
     refusal = _move_refusal(appointment, viewer)
     context = {
         "member": viewer.member,
@@ -260,6 +303,7 @@ def _move_page(request, viewer: Viewer, appointment: Appointment, *, week=None, 
             monday=weeks["week"],
             modality=appointment.modality,
             moving=appointment,
+            chosen=chosen,
         )
         context.update(weeks, days=days)
     return render(request, "sessions_app/session_move.html", context, status=status)

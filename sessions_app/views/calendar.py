@@ -28,6 +28,7 @@ from practice.models import AuditAction, User
 from sessions_app import availability_access, availability_services, calendar_selectors, services
 from sessions_app.access import get_appointment_for_user, get_calendar_therapist
 from sessions_app.forms import (
+    AND_FOLLOWING,
     AppointmentForm,
     BookingRulesForm,
     CancelForm,
@@ -48,6 +49,7 @@ POLICY_PENDING = _(
     "Ask them to acknowledge it in the portal before the joint session."
 )
 DETAIL_TEMPLATE = "sessions_app/appointment_detail.html"
+CANCEL_TEMPLATE = "sessions_app/appointment_cancel.html"
 AVAILABILITY_TEMPLATE = "sessions_app/availability.html"
 
 
@@ -137,6 +139,12 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, NEW_TEMPLATE, {"form": form})
     data = form.cleaned_data
+    length = timedelta(minutes=data["minutes"]) if data["minutes"] else form.rules.session_length
+    warnings = calendar_selectors.booking_warnings(
+        therapist=data["therapist"], start=data["start"], end=data["start"] + length, now=timezone.now()
+    )
+    if warnings and not data["confirm"]:  # nothing is saved until they tick "Book anyway"
+        return render(request, NEW_TEMPLATE, {"form": form, "warnings": warnings})
     try:
         appointment, count = _book(request.user, data)
     except ValidationError as error:
@@ -201,22 +209,33 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
     return render(request, DETAIL_TEMPLATE, context)
 
 
-def _detail_context(request: HttpRequest, appointment: Appointment, move_form: MoveForm | None = None) -> dict:
+def _detail_context(
+    request: HttpRequest, appointment: Appointment, move_form: MoveForm | None = None, warnings=()
+) -> dict:
     zone, now = appointment.therapist.zone, timezone.now()
     local = appointment.start.astimezone(zone)
     booked = appointment.status == Appointment.Status.BOOKED
     user = request.user
+    members = list(appointment.members.order_by("position"))
+    confirmed = dict(
+        appointment.attendances.filter(confirmed_at__isnull=False).values_list("member_id", "confirmed_at")
+    )
+    initial = {"date": local.date(), "start_time": local.time()}
+    series = appointment.series_id is not None
     return {
         "appointment": appointment,
-        "members": list(appointment.members.order_by("position")),
+        "members": members,
+        # Staff see that the session is confirmed; the treating therapists also by whom and when.
+        "confirmed": bool(confirmed),
+        "confirmations": [] if user.is_practice_staff else [(m, confirmed[m.pk]) for m in members if m.pk in confirmed],
+        "warnings": warnings,
         "zone": zone,
         "summary": services.describe(appointment, zone),
         "booked_by": _who(appointment.booked_by),
         "cancelled_by": _who(appointment.cancelled_by) if appointment.cancelled_by_id else "",
         "treating": user.is_therapist and appointment.client.is_treated_by(user.therapist),
         "urgent": has_open_alert(appointment.client),  # that it exists: nothing of what it is about
-        "move_form": move_form or MoveForm(zone=zone, initial={"date": local.date(), "start_time": local.time()}),
-        "cancel_form": CancelForm(),
+        "move_form": move_form or MoveForm(zone=zone, series=series, initial=initial),
         "can_move": booked and appointment.start > now,
         "can_cancel": booked,
         "can_mark": appointment.is_live and appointment.start <= now,
@@ -238,33 +257,66 @@ def _who(user: User) -> str:
 @role_required(THERAPIST, STAFF)
 def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = get_appointment_for_user(request.user, appointment_id)
-    form = MoveForm(request.POST, zone=appointment.therapist.zone)
+    form = MoveForm(request.POST, zone=appointment.therapist.zone, series=appointment.series_id is not None)
     if not form.is_valid():
         return _invalid(request, DETAIL_TEMPLATE, _detail_context(request, appointment, move_form=form))
+    data = form.cleaned_data
+    end = data["start"] + appointment.duration
+    warnings = calendar_selectors.booking_warnings(
+        therapist=appointment.therapist, start=data["start"], end=end, now=timezone.now()
+    )
+    if warnings and not data["confirm"]:  # nothing is moved until they tick "Move anyway"
+        return render(request, DETAIL_TEMPLATE, _detail_context(request, appointment, form, warnings))
     try:
-        moved = services.appointment_move(
-            appointment=appointment, start=form.cleaned_data["start"], by=request.user, via=CALENDAR
-        )
+        moved = _move(request.user, appointment, data)
     except ValidationError as error:
         context = _detail_context(request, appointment, move_form=form)
         return _refused(request, DETAIL_TEMPLATE, context, form, error)
-    messages.success(request, _("Moved: %(session)s.") % {"session": services.describe(moved, moved.therapist.zone)})
+    described = services.describe(moved[0], moved[0].therapist.zone)
+    if len(moved) == 1:
+        messages.success(request, _("Moved: %(session)s.") % {"session": described})
+    else:
+        done = _("Moved %(count)s sessions of the series, the first now %(session)s.")
+        messages.success(request, done % {"count": len(moved), "session": described})
     return redirect("sessions_app:appointment", appointment_id=appointment.pk)
 
 
-@require_POST
+def _move(by: User, appointment: Appointment, data: dict) -> list[Appointment]:
+    if data.get("scope") == AND_FOLLOWING:
+        if data["modality"] and data["modality"] != appointment.modality:
+            raise ValidationError({"modality": _("Change the kind of session one session at a time.")})
+        return services.series_move_following(appointment=appointment, start=data["start"], by=by, via=CALENDAR)
+    moved = services.appointment_move(
+        appointment=appointment, start=data["start"], by=by, via=CALENDAR, modality=data["modality"] or None
+    )
+    return [moved]
+
+
+@require_http_methods(["GET", "POST"])
 @role_required(THERAPIST, STAFF)
 def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """GET: what cancelling would do (who is told, late or not, the series); POST: do it."""
     appointment = get_appointment_for_user(request.user, appointment_id)
-    form = CancelForm(request.POST)
-    late = form.cleaned_data["late"] if form.is_valid() else False
+    data = request.POST if request.method == "POST" else None
+    form = CancelForm(data, series=appointment.series_id is not None)
+    if request.method == "GET" or not form.is_valid():
+        context = calendar_selectors.cancel_page(appointment=appointment, now=timezone.now())
+        return render(
+            request, CANCEL_TEMPLATE, {**context, "form": form}, status=200 if form.is_bound is False else 400
+        )
+    late, following = form.cleaned_data["late"], form.cleaned_data.get("scope") == AND_FOLLOWING
     try:
-        services.appointment_cancel(appointment=appointment, by=request.user, via=CALENDAR, late=late)
+        if following:
+            done = services.series_cancel_following(appointment=appointment, by=request.user, late=late)
+        else:
+            done = [services.appointment_cancel(appointment=appointment, by=request.user, via=CALENDAR, late=late)]
     except ValidationError as error:
         refuse(request, error)
+        return redirect("sessions_app:appointment", appointment_id=appointment.pk)
+    if len(done) > 1:
+        messages.success(request, _("Cancelled %(count)s sessions of the series.") % {"count": len(done)})
     else:
-        done = _("Cancelled (recorded as a late cancellation).") if late else _("Cancelled.")
-        messages.success(request, done)
+        messages.success(request, _("Cancelled (recorded as a late cancellation).") if late else _("Cancelled."))
     return redirect("sessions_app:appointment", appointment_id=appointment.pk)
 
 
@@ -340,27 +392,46 @@ def _save_availability(kind: str, form, *, therapist, by: User) -> str:
     return _("Time off added.")
 
 
-@require_POST
+def _ask_first(request: HttpRequest, question: str, effects: list[str], button: str, back_url: str) -> HttpResponse:
+    """The confirm page of a destructive action: what will happen, and the POST that does it."""
+    context = {"question": question, "effects": effects, "button": button, "back_url": back_url}
+    return render(request, "confirm_action.html", context)
+
+
+@require_http_methods(["GET", "POST"])
 @role_required(THERAPIST)
 def working_hours_delete(request: HttpRequest, block_id: int) -> HttpResponse:
     block = availability_access.get_working_hours_for_user(request.user, block_id)
+    if request.method == "GET":
+        effects = [_("Clients can no longer book these hours online. Sessions already booked stay booked.")]
+        question = _("Remove your working hours %(block)s?") % {"block": block}
+        return _ask_first(request, question, effects, _("Remove them"), reverse("sessions_app:availability"))
     availability_services.working_hours_delete(block=block, by=request.user)
     messages.success(request, _("Working hours removed."))
     return redirect("sessions_app:availability")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(THERAPIST)
 def time_off_delete(request: HttpRequest, time_off_id: int) -> HttpResponse:
     time_off = availability_access.get_time_off_for_user(request.user, time_off_id)
+    if request.method == "GET":
+        start = timezone.localtime(time_off.start)
+        question = _("Remove your time off from %(start)s?") % {"start": f"{start:%d %b %Y %H:%M}"}
+        effects = [_("Clients may book online during it again, within your working hours.")]
+        return _ask_first(request, question, effects, _("Remove it"), reverse("sessions_app:availability"))
     availability_services.time_off_delete(time_off=time_off, by=request.user)
     messages.success(request, _("Time off removed."))
     return redirect("sessions_app:availability")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(THERAPIST)
 def feed_reset(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        effects = [_("Calendar apps subscribed to the old address stop receiving your sessions at once.")]
+        question = _("Give your calendar feed a new address?")
+        return _ask_first(request, question, effects, _("New address"), reverse("sessions_app:schedule"))
     services.calendar_feed_reset(therapist=request.user.therapist, by=request.user)
     messages.success(request, _("Your calendar has a new address. Any address you used before no longer works."))
     return redirect("sessions_app:schedule")

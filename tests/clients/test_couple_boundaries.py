@@ -13,7 +13,7 @@ from clients import services
 from clients.models import Client, Consent, IntakeResponse, Note
 from resources.models import Assignment, Feedback, Registration, StepProgress
 from sessions_app.models import Appointment, Attendance, Modality
-from tests.factories import PASSWORD, WorkshopFactory, programme
+from tests.factories import PASSWORD, WorkshopFactory, consent_to_video, programme
 
 MINE = "MINE-"  # everything of partner A (the one whose request it is), or joint
 THEIRS = "THEIRS-"  # everything of partner B alone: must never be in A's export
@@ -290,6 +290,7 @@ def test_booking_a_joint_session_warns_when_a_partner_has_not_acknowledged(clien
     assert "Not yet acknowledged by" in form and b.display_name in form.split("Not yet acknowledged by")[1][:200]
 
     start = timezone.localdate() + timedelta(days=3)
+    consent_to_video(acknowledged)
     r = client.post(
         reverse("sessions_app:appointment_new"),
         {
@@ -300,6 +301,7 @@ def test_booking_a_joint_session_warns_when_a_partner_has_not_acknowledged(clien
             "start_time": "10:00",
             "modality": "video",
             "repeat": "",
+            "confirm": "on",  # Alice has no working hours set: she books anyway
         },
         follow=True,
     )

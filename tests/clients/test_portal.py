@@ -99,7 +99,8 @@ def test_a_client_account_without_a_member_record_gets_404(client, client_user, 
         ("delete", INTAKE),
         ("put", CONSENTS),
         ("get", ACKNOWLEDGE),
-        ("get", "withdraw"),
+        # GET "withdraw" is its confirm page: tests/sessions_app/test_booking_warnings.py
+        ("put", "withdraw"),
         ("post", PORTAL),
     ],
 )

@@ -131,7 +131,7 @@ METHODS = {  # what each route takes; anything else is refused with 405, even fo
     "resource_file": {"get"},
     "workshop": {"get"},
     "workshop_register": {"post"},
-    "registration_cancel": {"post"},
+    "registration_cancel": GET_POST,  # GET: its confirm page
     "client_assignments": {"get"},
     "assignment_create": GET_POST,
     "assignment": {"get"},
@@ -144,7 +144,7 @@ METHODS = {  # what each route takes; anything else is refused with 405, even fo
     "portal_progress": {"post"},
     "portal_step_progress": {"post"},
     "portal_workshop_register": {"post"},
-    "portal_workshop_cancel": {"post"},
+    "portal_workshop_cancel": GET_POST,  # GET: its confirm page
 }
 
 

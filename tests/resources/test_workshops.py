@@ -221,4 +221,4 @@ def test_anonymous_and_wrong_methods(client, therapist_web, workshop):
 def test_wrong_methods_in_the_portal(web_a, workshop):
     assert web_a.post(PORTAL).status_code == 405
     assert web_a.get(register_url(workshop)).status_code == 405
-    assert web_a.get(cancel_url(workshop)).status_code == 405
+    assert web_a.put(cancel_url(workshop)).status_code == 405  # GET is the confirm page

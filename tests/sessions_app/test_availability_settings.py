@@ -8,6 +8,7 @@ from django.urls import reverse
 from practice.models import AuditAction, AuditEvent
 from sessions_app import services
 from sessions_app.models import BookingRules, Modality, TimeOff, WorkingHours
+from tests.factories import consent_to_video
 
 URL = reverse("sessions_app:availability")
 
@@ -125,7 +126,7 @@ def test_time_off_is_added_in_the_therapists_zone(signed_in, alice):
 
 def test_time_off_over_booked_sessions_warns(monday, client, alice, solo):
     start = datetime(2027, 1, 6, 10, tzinfo=UTC)
-    members = list(solo.members.all())
+    members = list(consent_to_video(solo).members.all())
     services.appointment_book(
         therapist=alice, client=solo, members=members, start=start, by=alice.user, modality=Modality.VIDEO
     )
@@ -187,5 +188,7 @@ def test_delete_refuses_get_staff_and_anonymous(client, alice, staff_user):
     client.force_login(staff_user)
     assert client.post(url).status_code == 404
     client.force_login(alice.user)
-    assert client.get(url).status_code == 405
+    r = client.get(url)  # the confirm page: it asks, and removes nothing
+    assert r.status_code == 200 and "Remove your working hours Monday 09:00–17:00?" in r.content.decode()
+    assert client.put(url).status_code == 405
     assert WorkingHours.objects.count() == 1

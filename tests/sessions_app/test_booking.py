@@ -17,7 +17,7 @@ from django.urls import reverse
 from clients.models import Client, Member
 from sessions_app import services
 from sessions_app.models import Appointment, Attendance, BookingRules, Modality, Room, WorkingHours
-from tests.factories import ClientFactory, portal_user_for
+from tests.factories import ClientFactory, consent_to_video, portal_user_for
 
 BOOK = reverse("portal:book")
 PORTAL = reverse("portal:home")
@@ -65,6 +65,7 @@ def me(solo, workweek):
     open_booking(solo)
     member = solo.members.get()
     portal_user_for(member)
+    consent_to_video(member)  # the member has consented to video sessions (checked by the booking)
     return member
 
 
@@ -81,6 +82,7 @@ def partners(pair, workweek):
     members = list(pair.members.order_by("position"))
     for member in members:
         portal_user_for(member)
+    consent_to_video(*members)
     return members
 
 
@@ -95,6 +97,8 @@ def set_zone(member, zone):
 
 def session(therapist, unit, start, members=None, modality=Modality.VIDEO):
     """A session booked by the therapist in the calendar (not the portal)."""
+    if modality == Modality.VIDEO:
+        consent_to_video(*(members or [unit]))
     return services.appointment_book(
         therapist=therapist,
         client=unit,
@@ -214,7 +218,7 @@ def test_with_booking_closed_the_page_says_so_and_shows_no_slots(client, solo, w
 
 def test_booking_creates_one_session_for_the_member_booked_via_the_portal(web, me):
     set_zone(me, "Europe/Paris")
-    r = web.post(BOOK, {"start": "2027-01-05T10:00:00+00:00", "modality": "video"}, follow=True)
+    r = web.post(BOOK, {"start": "2027-01-05T10:00:00+00:00", "modality": "video", "confirm": "1"}, follow=True)
     assert r.redirect_chain == [(PORTAL, 302)]
     assert "Your session is booked for Tuesday 5 January 2027, 11:00 (Europe/Paris)." in r.content.decode()
     appointment = Appointment.objects.get()
@@ -225,7 +229,7 @@ def test_booking_creates_one_session_for_the_member_booked_via_the_portal(web, m
 
 def test_a_couples_member_books_a_joint_session_for_both(client, partners, room1):
     a, b = partners
-    r = as_member(client, a).post(BOOK, {"start": at(6, 14).isoformat(), "modality": "in_person"})
+    r = as_member(client, a).post(BOOK, {"start": at(6, 14).isoformat(), "modality": "in_person", "confirm": "1"})
     assert r.status_code == 302
     appointment = Appointment.objects.get()
     assert set(appointment.members.all()) == {a, b}
@@ -333,7 +337,7 @@ def test_booking_closed_refuses_cancelling_online(client, solo, alice, workweek)
 
 def test_partner_b_sees_and_cancels_the_joint_session_partner_a_booked(client, partners):
     a, b = partners
-    as_member(client, a).post(BOOK, {"start": at(8, 10).isoformat(), "modality": "video"})
+    as_member(client, a).post(BOOK, {"start": at(8, 10).isoformat(), "modality": "video", "confirm": "1"})
     appointment = Appointment.objects.get()
     as_member(client, b)
     assert cancel_url(appointment) in client.get(PORTAL).content.decode()
@@ -364,7 +368,7 @@ def test_move_in_good_time_changes_the_times_and_the_attendance(web, me, alice):
     appointment = session(alice, me.client, at(8, 10))
     page = web.get(move_url(appointment)).content.decode()
     assert "Week of Monday 4 January 2027" in page and "10:00 (current)" in page
-    r = web.post(move_url(appointment), {"start": at(12, 15).isoformat()}, follow=True)
+    r = web.post(move_url(appointment), {"start": at(12, 15).isoformat(), "confirm": "1"}, follow=True)
     assert r.redirect_chain == [(PORTAL, 302)]
     assert "is moved to Tuesday 12 January 2027, 15:00 (Europe/London)" in r.content.decode()
     appointment.refresh_from_db()

@@ -3,6 +3,7 @@ and its move / cancel / mark actions."""
 
 import re
 from datetime import UTC, datetime
+from datetime import time as dt_time
 
 import pytest
 import time_machine
@@ -12,8 +13,8 @@ from django.urls import reverse
 
 from practice.models import AuditAction, AuditEvent
 from sessions_app import services
-from sessions_app.models import Appointment, Attendance, CalendarFeed, Modality
-from tests.factories import ClientFactory, TherapistFactory, couple, give_totp
+from sessions_app.models import Appointment, Attendance, CalendarFeed, Modality, WorkingHours
+from tests.factories import ClientFactory, TherapistFactory, consent_to_video, couple, give_totp
 
 
 def at(day, hour, minute=0, month=1):
@@ -22,13 +23,27 @@ def at(day, hour, minute=0, month=1):
 
 def book(therapist, unit, start, **kwargs):
     kwargs.setdefault("modality", Modality.VIDEO)
+    if kwargs["modality"] == Modality.VIDEO:
+        consent_to_video(unit)
     return services.appointment_book(
         therapist=therapist, client=unit, members=list(unit.members.all()), start=start, by=therapist.user, **kwargs
     )
 
 
 def new_data(unit, day="2027-01-06", time="10:00", **extra):
-    return {"client": unit.pk, "date": day, "start_time": time, "modality": "video", "repeat": "", **extra}
+    """The booking form's fields; for a video session the unit has consented to video sessions."""
+    data = {"client": unit.pk, "date": day, "start_time": time, "modality": "video", "repeat": "", **extra}
+    if data["modality"] == "video":
+        consent_to_video(unit)
+    return data
+
+
+@pytest.fixture(autouse=True)
+def working_week(alice):
+    """Alice works Monday to Friday, 09:00–17:00 (her zone): bookings there need no "Book anyway"."""
+    return [
+        WorkingHours.objects.create(therapist=alice, weekday=d, start=dt_time(9), end=dt_time(17)) for d in range(5)
+    ]
 
 
 SCHEDULE = reverse("sessions_app:schedule")
@@ -168,7 +183,9 @@ def test_feed_box_offers_an_address_then_shows_it(client, alice):
 def test_feed_reset_changes_the_token_and_is_for_therapists_only(client, alice, staff_user):
     old = services.calendar_feed_reset(therapist=alice, by=alice.user).token
     client.force_login(alice.user)
-    assert client.get(reverse("sessions_app:feed_reset")).status_code == 405
+    r = client.get(reverse("sessions_app:feed_reset"))  # the confirm page: the address is unchanged
+    assert r.status_code == 200 and "stop receiving your sessions" in r.content.decode()
+    assert CalendarFeed.objects.get(therapist=alice).token == old
     client.post(reverse("sessions_app:feed_reset"))
     assert CalendarFeed.objects.get(therapist=alice).token != old
     client.force_login(staff_user)
@@ -381,7 +398,7 @@ def test_anonymous_is_sent_to_sign_in(client, session, name):
     assert r.status_code == 302 and r.url.startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize("name", ["appointment_move", "appointment_cancel", "appointment_mark"])
+@pytest.mark.parametrize("name", ["appointment_move", "appointment_mark"])  # cancel: GET is its confirm page
 def test_actions_refuse_get(client, alice, session, name):
     client.force_login(alice.user)
     assert client.get(url(name, session)).status_code == 405

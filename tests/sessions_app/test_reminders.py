@@ -13,7 +13,7 @@ from outbox.channels import LocmemSMSBackend
 from outbox.models import Notification
 from sessions_app import services
 from sessions_app.models import Appointment, Attendance, Modality
-from tests.factories import couple
+from tests.factories import consent_to_video, couple
 
 START = datetime(2027, 1, 8, 10, 0, tzinfo=UTC)  # Friday 10:00 London
 
@@ -26,6 +26,8 @@ def consent(member, kind=Consent.Kind.REMINDERS_EMAIL):
 
 def book(unit, start=START, **kwargs):
     therapist = unit.primary_therapist
+    if kwargs.get("modality", Modality.VIDEO) == Modality.VIDEO:
+        consent_to_video(unit)
     return services.appointment_book(
         therapist=therapist,
         client=unit,
@@ -128,7 +130,7 @@ def test_a_withdrawn_consent_stops_a_queued_reminder(alice, member, monday, mail
     book(member.client)
     from clients.services import consent_revoke
 
-    consent_revoke(consent=Consent.objects.get(member=member), by=alice.user)
+    consent_revoke(consent=Consent.objects.get(member=member, kind=Consent.Kind.REMINDERS_EMAIL), by=alice.user)
     with time_machine.travel(START - timedelta(hours=1), tick=False):
         deliver()
     assert not mailoutbox
