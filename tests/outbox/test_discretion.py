@@ -18,6 +18,8 @@ import time_machine
 
 from clients import services as clients
 from clients.models import Concern, Consent
+from documents import services as documents
+from documents.models import DocumentVersion
 from outbox import services as outbox
 from outbox.models import Notification
 from referrals import services as referrals
@@ -123,6 +125,8 @@ def _busy_day() -> dict:
     taken = resources.registration_create(workshop=evening, member=ada, by=ada.user)
     resources.registration_create(workshop=evening, member=bea, by=bea.user)  # waiting list
     resources.registration_cancel(registration=taken, by=ada.user)  # Bea is promoted
+    treatment = DocumentVersion.objects.get(template__kind="treatment")
+    documents.signature_request(version=treatment, member=ada, by=alice.user)
     return {"members": [ada, bea, member]}
 
 
@@ -162,4 +166,9 @@ def test_discreet_members_get_no_word_of_therapy_or_sex(day):
             everything = message.subject + message.text + message.html + message.sms
             assert not re.search(r"therap|sex", everything, re.IGNORECASE), (row.kind, message.subject)
             checked.add(row.kind)
-    assert {"appointment_booked", "appointment_reminder", "workshop_waitlist_promoted"} <= checked
+    assert {
+        "appointment_booked",
+        "appointment_reminder",
+        "workshop_waitlist_promoted",
+        "documents_sign_request",
+    } <= checked

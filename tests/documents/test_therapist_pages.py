@@ -1,0 +1,86 @@
+"""The therapist's side: the client page's panel, requests to sign, paper consents, publishing."""
+
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from documents.models import DocumentVersion, Signature
+from outbox.models import Notification
+from tests.documents.conftest import current, sign
+
+
+def test_the_client_page_shows_who_signed_which_version_and_who_must_sign_again(client, signed_pair, alice):
+    unit, jordan, _sam = signed_pair
+    old = current("treatment")
+    sign(old, jordan)
+    client.force_login(alice.user)
+    page = client.get(reverse("clients:detail", args=[unit.pk])).content.decode()
+    assert "Signed documents" in page and "Sam: " in page and "not signed" in page
+    client.post(reverse("documents:publish", args=[old.template.pk]), {"body": "v2", "effective_date": "2026-01-01"})
+    page = client.get(reverse("documents:client", args=[unit.pk])).content.decode()
+    assert f"signed version {old.number} only: must sign again" in page
+
+
+def test_a_request_to_sign_is_queued_without_the_document_for_a_discreet_member(client, signed_pair, alice, deliver):
+    unit, jordan, _sam = signed_pair
+    jordan.discreet_wording = True
+    jordan.save()
+    client.force_login(alice.user)
+    version = current("telehealth")
+    r = client.post(reverse("documents:request", args=[unit.pk]), {"member": jordan.pk, "version": version.pk})
+    assert r.status_code == 302
+    row = Notification.objects.get(kind="documents_sign_request", member=jordan)
+    deliver()
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert "You have a document to read and sign in your portal." in sent.body
+    assert "Telehealth" not in sent.body + sent.subject and "therap" not in sent.body.lower()
+    assert row.reference == unit.reference
+
+
+def test_a_request_to_a_member_of_another_unit_is_refused(client, signed_pair, alice, solo):
+    unit, _jordan, _sam = signed_pair
+    client.force_login(alice.user)
+    other = solo.members.get()
+    r = client.post(
+        reverse("documents:request", args=[unit.pk]), {"member": other.pk, "version": current("treatment").pk}
+    )
+    assert r.status_code == 400
+    assert not Notification.objects.filter(kind="documents_sign_request").exists()
+
+
+def test_a_paper_consent_with_its_scan_closes_the_gap_and_the_scan_downloads(client, signed_pair, alice):
+    unit, _jordan, sam = signed_pair
+    client.force_login(alice.user)
+    version = current("treatment")
+    scan = SimpleUploadedFile("Sam Okafor consent.pdf", b"%PDF-1.4 paper", content_type="application/pdf")
+    data = {"member": sam.pk, "version": version.pk, "signed_on": "2026-01-05", "scan": scan}
+    r = client.post(reverse("documents:paper", args=[unit.pk]), data)
+    assert r.status_code == 302
+    signature = Signature.objects.get(member=sam)
+    assert signature.method == "paper" and signature.recorded_by == alice.user and signature.ip is None
+    assert "Okafor" not in signature.scan.name  # a random name, nothing of the person
+    r = client.get(reverse("documents:signature_scan", args=[signature.pk]))
+    assert r.status_code == 200 and b"".join(r.streaming_content) == b"%PDF-1.4 paper"
+    assert r["Content-Disposition"].startswith("attachment;") and r["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_scan_that_is_not_a_pdf_or_an_image_is_refused_and_the_form_kept(client, signed_pair, alice):
+    unit, _jordan, sam = signed_pair
+    client.force_login(alice.user)
+    fake = SimpleUploadedFile("consent.pdf", b"<html><script>x</script>", content_type="application/pdf")
+    data = {"member": sam.pk, "version": current("treatment").pk, "signed_on": "2026-01-05", "scan": fake}
+    r = client.post(reverse("documents:paper", args=[unit.pk]), data)
+    assert r.status_code == 400 and "not a PDF, JPEG or PNG" in r.content.decode()
+    assert 'value="2026-01-05"' in r.content.decode()
+    assert not Signature.objects.exists()
+
+
+def test_publishing_an_empty_text_is_refused_and_a_version_is_published_otherwise(client, alice):
+    template = current("privacy").template
+    client.force_login(alice.user)
+    url = reverse("documents:publish", args=[template.pk])
+    assert client.post(url, {"body": "  ", "effective_date": "2026-01-01"}).status_code == 400
+    assert client.post(url, {"body": "# New\n\nText.", "effective_date": "2026-01-01"}).status_code == 302
+    newest = DocumentVersion.objects.filter(template=template).order_by("-number").first()
+    assert newest.number == 2 and newest.body == "# New\n\nText." and newest.published_by == alice.user
