@@ -5,16 +5,20 @@ Not entitled and missing look the same (404). Rules:
 - a signature (and its signed copy and scan) is for the member who signed it (portal) and for the
   therapists treating the unit; never the other partner, another therapist, staff or a stranger;
 - in the portal a member signs only the current version of an active document for their unit, for
-  themselves: the member always comes from the signed-in user, never from the URL.
+  themselves: the member always comes from the signed-in user, never from the URL;
+- a shared handout follows the client record like a resource's assignment: the treating therapists
+  (never staff), and in the portal only while it is shared, for the whole unit or for that member
+  alone (the other partner never reaches a handout shared with one member).
 """
 
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from clients.access import get_client_for_user, get_portal_member
 from clients.models import Member
 from documents.gates import current_versions
-from documents.models import DocumentTemplate, DocumentVersion, Signature
+from documents.models import DocumentTemplate, DocumentVersion, SharedFile, Signature
 from practice.models import User
 
 SIGNATURE_RELATED = ("version__template", "member", "client", "recorded_by__therapist")
@@ -51,3 +55,22 @@ def get_portal_version_to_sign(user: User, version_id: int) -> tuple[Member, Doc
     if current_versions([version.template])[version.template_id].pk != version.pk:
         raise Http404
     return member, version
+
+
+def get_shared_file_for_user(user: User, shared_id: int) -> SharedFile:
+    """A handout of a unit `user` treats, shared or unshared (clinical access: staff are refused)."""
+    shared = get_object_or_404(SharedFile.objects.select_related("client", "member"), pk=shared_id)
+    get_client_for_user(user, shared.client_id)
+    return shared
+
+
+def portal_shared_files(member: Member) -> QuerySet[SharedFile]:
+    """What the member may see: their unit's handouts still shared, for everyone or for them."""
+    return SharedFile.objects.filter(
+        Q(member__isnull=True) | Q(member=member), client_id=member.client_id, withdrawn_at__isnull=True
+    )
+
+
+def get_portal_shared_file(user: User, shared_id: int) -> SharedFile:
+    member = get_portal_member(user)
+    return get_object_or_404(portal_shared_files(member), pk=shared_id)

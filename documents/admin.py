@@ -1,10 +1,10 @@
 """Templates are edited here; a version is added here (published through the service) and never
-changed; signatures are listed read-only, without their encrypted fields."""
+changed; signatures and shared files are listed read-only (no encrypted field, no file)."""
 
 from django.contrib import admin
 
 from documents import services
-from documents.models import DocumentTemplate, DocumentVersion, Signature
+from documents.models import DocumentTemplate, DocumentVersion, SharedFile, Signature
 from practice.admin_support import ReadOnlyAdmin
 
 
@@ -41,3 +41,9 @@ class SignatureAdmin(ReadOnlyAdmin):
     list_display = ["pk", "version", "client", "member", "method", "signed_at", "withdrawn_at"]
     list_filter = ["method"]
     fields = ["version", "client", "member", "method", "signed_at", "recorded_by", "withdrawn_at", "withdrawn_by"]
+
+
+@admin.register(SharedFile)
+class SharedFileAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "client", "member", "shared_by", "shared_at", "withdrawn_at"]
+    fields = ["client", "member", "title", "shared_by", "shared_at", "withdrawn_at", "withdrawn_by"]

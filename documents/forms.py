@@ -5,13 +5,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from documents.models import SCAN_EXTENSIONS, DocumentVersion
+from documents.models import HANDOUT_EXTENSIONS, SCAN_EXTENSIONS, DocumentVersion
 from documents.releases import referrers_for
 from documents.selectors import applicable_versions
 
 SCAN_MAX_BYTES = 10 * 1024 * 1024
 # What each allowed type starts with: a file named .pdf that is not a PDF is refused.
 SCAN_SIGNATURES = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+MAGIC = {"pdf": b"%PDF-", "jpg": b"\xff\xd8\xff", "jpeg": b"\xff\xd8\xff", "png": b"\x89PNG\r\n\x1a\n"}
+HANDOUT_MAX_BYTES = 10 * 1024 * 1024
+TEXT_MAX_BYTES = 1024 * 1024
 
 
 class SignForm(forms.Form):
@@ -91,3 +94,60 @@ class PaperConsentForm(_UnitForm):
 
     def referrer_name(self) -> str:
         return self.referrers.get(self.cleaned_data.get("referrer"), "")
+
+
+def _extension(upload) -> str:
+    return upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+
+
+def _is_plain_text(upload) -> bool:
+    """UTF-8 text with no NUL byte: a binary file renamed .txt is refused."""
+    data = upload.read(TEXT_MAX_BYTES + 1)
+    upload.seek(0)
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class HandoutForm(forms.Form):
+    """A file shared read-only in the portal: PDF, JPEG, PNG or plain text; its content must match its
+    name (a file named .pdf that is not a PDF is refused)."""
+
+    title = forms.CharField(
+        label=_("Title"), max_length=200, help_text=_("Shown to the client: practice wording, no clinical detail.")
+    )
+    member = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Shared with"), empty_label=_("The whole unit")
+    )
+    file = forms.FileField(label=_("File (PDF, JPEG, PNG or plain text; up to 10 MB, text up to 1 MB)"))
+
+    def __init__(self, *args, client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = client.members.order_by("position")
+        self.fields["member"].label_from_instance = lambda m: f"{m.full_name} only"
+        if not client.is_couple:
+            self.fields["member"].empty_label = _("The client")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        extension = _extension(upload)
+        if extension not in HANDOUT_EXTENSIONS:
+            raise ValidationError(_("Share a PDF, JPEG, PNG or plain text (.txt) file."))
+        limit = TEXT_MAX_BYTES if extension == "txt" else HANDOUT_MAX_BYTES
+        if upload.size > limit:
+            raise ValidationError(
+                _("The file is larger than %(size)s.") % {"size": "1 MB" if extension == "txt" else "10 MB"}
+            )
+        if extension == "txt":
+            if not _is_plain_text(upload):
+                raise ValidationError(_("This file is not plain text."))
+            return upload
+        head = upload.read(8)
+        upload.seek(0)
+        if not head.startswith(MAGIC[extension]):
+            raise ValidationError(_("This file is not the %(kind)s its name says.") % {"kind": extension.upper()})
+        return upload

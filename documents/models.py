@@ -123,6 +123,7 @@ class Signature(TimeStampedModel):
     class Method(models.TextChoices):
         PORTAL = "portal", _("Signed in the portal")
         PAPER = "paper", _("Recorded by the therapist from a paper copy")
+        RECORDED = "recorded", _("Recorded by the therapist")  # a consent given before signed documents
 
     version = models.ForeignKey(DocumentVersion, models.PROTECT, related_name="signatures")
     client = models.ForeignKey("clients.Client", models.CASCADE, related_name="signatures")
@@ -143,6 +144,9 @@ class Signature(TimeStampedModel):
     referrer_name = EncryptedCharField(max_length=300, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    # The one-click `clients.Consent` this signature was made from (documents 0004), kept so the
+    # migration can be reversed and so withdrawing the signature withdraws that record too.
+    migrated_from_consent_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-signed_at", "-pk"]
@@ -166,3 +170,47 @@ class Signature(TimeStampedModel):
     @property
     def is_live(self) -> bool:
         return self.withdrawn_at is None
+
+
+HANDOUT_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "txt"]
+
+
+def handout_path(instance, filename: str) -> str:
+    """A random name: nothing of the person, the title or the original file name is in the path."""
+    extension = os.path.splitext(filename)[1].lower()[:6]
+    return f"handouts/{timezone.now():%Y}/{uuid.uuid4().hex}{extension}"
+
+
+class SharedFile(TimeStampedModel):
+    """A handout or worksheet a therapist shares read-only with one member (`member`) or the whole unit
+    (`member` empty). Unsharing sets withdrawn_at: the client no longer sees it, the record stays.
+
+    The title is practice text (plain, shown to the client); the file lives under MEDIA_ROOT with a
+    random name and is served only through `documents.access`.
+    """
+
+    client = models.ForeignKey("clients.Client", models.CASCADE, related_name="shared_files")
+    member = models.ForeignKey("clients.Member", models.CASCADE, null=True, blank=True, related_name="shared_files")
+    title = models.CharField(max_length=200)
+    file = models.FileField(
+        upload_to=handout_path, validators=[FileExtensionValidator(HANDOUT_EXTENSIONS)], max_length=200
+    )
+    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    shared_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-shared_at", "-pk"]
+        indexes = [models.Index(fields=["client", "member"], name="shared_file_client_member")]
+
+    def __str__(self) -> str:
+        return f"Shared file {self.pk}"
+
+    @property
+    def is_shared(self) -> bool:
+        return self.withdrawn_at is None
+
+    @property
+    def extension(self) -> str:
+        return os.path.splitext(self.file.name)[1].lower()

@@ -26,10 +26,15 @@ def _refusing_fetcher():
 
 def how_signed(signature: Signature) -> str:
     when = date_format(signature.signed_at.astimezone(signature.member.zone), "j F Y")
+    therapist = getattr(signature.recorded_by, "therapist", None)
+    who = therapist.display_name if therapist else "the practice"
     if signature.method == Signature.Method.PAPER:
-        therapist = getattr(signature.recorded_by, "therapist", None)
-        who = therapist.display_name if therapist else "the practice"
         return f"Recorded by {who} from a paper copy signed on {when}."
+    if signature.method == Signature.Method.RECORDED:
+        return (
+            f"Consent given on {when} and recorded by {who} before the practice kept signed documents: "
+            "no signed copy or typed name is on file."
+        )
     return (
         "Signed in the practice's portal by typing their name and ticking “I have read and agree” "
         f"on {when} from IP {signature.ip or 'unknown'}."

@@ -3,8 +3,9 @@
 from dataclasses import dataclass, field
 
 from clients.models import Client, Member
+from documents.access import portal_shared_files
 from documents.gates import current_versions
-from documents.models import DocumentTemplate, DocumentVersion, Signature
+from documents.models import DocumentTemplate, DocumentVersion, SharedFile, Signature
 from documents.releases import referrers_for
 
 
@@ -54,7 +55,16 @@ def member_signatures(*, member: Member) -> list[Signature]:
 
 
 def portal_documents(*, member: Member) -> dict:
-    return {"to_sign": documents_to_sign(member=member), "signed": member_signatures(member=member)}
+    return {
+        "to_sign": documents_to_sign(member=member),
+        "signed": member_signatures(member=member),
+        "shared": list(portal_shared_files(member).select_related("shared_by__therapist")),
+    }
+
+
+def client_handouts(client: Client) -> list[SharedFile]:
+    """Every handout of the unit for its therapist, shared or no longer, newest first."""
+    return list(client.shared_files.select_related("member", "shared_by__therapist"))
 
 
 @dataclass

@@ -13,10 +13,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Member
+from clients import services as client_services
+from clients.models import Client, Consent, Member
 from documents import messages
 from documents.gates import current_versions
-from documents.models import DocumentTemplate, DocumentVersion, Signature
+from documents.models import DocumentTemplate, DocumentVersion, SharedFile, Signature
 from outbox import services as outbox
 from outbox.models import Notification
 from practice.audit import audit_record
@@ -38,6 +39,9 @@ FUTURE_DATE = _("The date of signing cannot be in the future.")
 ALREADY_WITHDRAWN = _("This signature was already withdrawn.")
 NOT_WITHDRAWABLE = _("This document cannot be withdrawn in the portal: please talk with your therapist.")
 NO_EMAIL = _("This member has no email address or does not accept email: ask them in person or by phone.")
+NOT_TREATING_SHARE = _("Only a therapist treating this client can share files with them.")
+NOT_IN_UNIT = _("Choose a member of this client, or the whole unit.")
+ALREADY_UNSHARED = _("This file is no longer shared.")
 USER_AGENT_LIMIT = 500
 
 
@@ -121,7 +125,19 @@ def document_sign(
         referrer_id=referrer_id,
         referrer_name=referrer_name,
     )
-    return _saved(signature, by)
+    signature = _saved(signature, by)
+    _acknowledge_couple_policy(signature, member, by)
+    return signature
+
+
+def _acknowledge_couple_policy(signature: Signature, member: Member, by: User) -> None:
+    """Signing the couple confidentiality policy is also the partner's acknowledgement of the unit's
+    chosen policy (the one the client page and the booking form look at)."""
+    if signature.version.template.kind != DocumentTemplate.Kind.COUPLE_POLICY:
+        return
+    client = member.client
+    if client.is_couple and client.confidentiality_policy:
+        client_services.policy_acknowledge(member=member, by=by)
 
 
 def _saved(signature: Signature, by: User) -> Signature:
@@ -189,7 +205,18 @@ def signature_withdraw(*, signature: Signature, by: User) -> Signature:
     signature.withdrawn_by = by
     signature.save(update_fields=["withdrawn_at", "withdrawn_by", "updated_at"])
     audit_record(actor=by, action=AuditAction.SIGNATURE_WITHDRAWN, target=signature)
+    _withdraw_source_consent(signature, by)
     return signature
+
+
+def _withdraw_source_consent(signature: Signature, by: User) -> None:
+    """A signature made from an old one-click consent (documents 0004) takes that record with it, so
+    nothing that still reads the old records sees a consent the person has withdrawn."""
+    if signature.migrated_from_consent_id is None:
+        return
+    consent = Consent.objects.filter(pk=signature.migrated_from_consent_id, revoked_at=None).first()
+    if consent is not None:
+        client_services.consent_revoke(consent=consent, by=by)
 
 
 @transaction.atomic
@@ -207,3 +234,36 @@ def signature_request(*, version: DocumentVersion, member: Member, by: User) -> 
     )
     audit_record(actor=by, action=AuditAction.SIGNATURE_REQUESTED, target=member, client_id=member.client_id)
     return notification
+
+
+# --- Shared handouts ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def handout_share(*, client: Client, member: Member | None, title: str, file, by: User) -> SharedFile:
+    """Share a file read-only with one member (`member`) or the whole unit (None). A treating
+    therapist only; the file's type and size are checked by the form (magic bytes included)."""
+    if not by.is_therapist or not client.is_treated_by(by.therapist):
+        raise ValidationError(NOT_TREATING_SHARE)
+    if member is not None and member.client_id != client.pk:
+        raise ValidationError({"member": NOT_IN_UNIT})
+    shared = SharedFile(client=client, member=member, title=" ".join(title.split()), file=file, shared_by=by)
+    shared.full_clean()
+    shared.save()
+    audit_record(actor=by, action=AuditAction.CREATE, target=shared)
+    return shared
+
+
+@transaction.atomic
+def handout_unshare(*, shared: SharedFile, by: User) -> SharedFile:
+    """Take a handout out of the portal at once (the record and the file stay for the therapist)."""
+    shared = SharedFile.objects.select_for_update().select_related("client").get(pk=shared.pk)
+    if not by.is_therapist or not shared.client.is_treated_by(by.therapist):
+        raise ValidationError(NOT_TREATING_SHARE)
+    if shared.withdrawn_at is not None:
+        raise ValidationError(ALREADY_UNSHARED)
+    shared.withdrawn_at = timezone.now()
+    shared.withdrawn_by = by
+    shared.save(update_fields=["withdrawn_at", "withdrawn_by", "updated_at"])
+    audit_record(actor=by, action=AuditAction.UPDATE, target=shared)
+    return shared

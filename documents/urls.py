@@ -15,4 +15,8 @@ urlpatterns = [
     path("documents/clients/<int:client_id>/paper/", views.paper_consent, name="paper"),
     path("documents/signatures/<int:signature_id>/pdf/", views.signature_pdf, name="signature_pdf"),
     path("documents/signatures/<int:signature_id>/scan/", views.signature_scan, name="signature_scan"),
+    path("documents/signatures/<int:signature_id>/withdraw/", views.signature_withdraw, name="signature_withdraw"),
+    path("documents/clients/<int:client_id>/handouts/", views.handouts, name="handouts"),
+    path("documents/handouts/<int:shared_id>/", views.handout_file, name="handout_file"),
+    path("documents/handouts/<int:shared_id>/unshare/", views.handout_unshare, name="handout_unshare"),
 ]

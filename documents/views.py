@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clients.access import get_client_for_user, get_portal_member
 from documents import access, selectors, services
-from documents.forms import PaperConsentForm, PublishForm, RequestForm, SignForm
+from documents.forms import HandoutForm, PaperConsentForm, PublishForm, RequestForm, SignForm
 from documents.pdf import signed_copy_pdf
 from documents.releases import referrers_for
 from documents.rendering import render_markdown
@@ -113,6 +113,23 @@ def portal_withdraw(request: HttpRequest, signature_id: int) -> HttpResponse:
             _("Withdrawn: %(document)s. This took effect straight away.") % {"document": signature.version.label},
         )
     return redirect("portal:documents")
+
+
+@require_GET
+@role_required(CLIENT)
+def portal_handout(request: HttpRequest, shared_id: int) -> HttpResponse:
+    return _handout_response(request, access.get_portal_shared_file(request.user, shared_id))
+
+
+def _handout_response(request: HttpRequest, shared) -> HttpResponse:
+    """The file as a download (never shown as a page of this site), each download audited."""
+    try:
+        handle = shared.file.open("rb")
+    except (FileNotFoundError, OSError, ValueError) as exc:
+        raise Http404 from exc
+    audit_record(actor=request.user, action=AuditAction.EXPORT, target=shared)
+    content_type = mimetypes.guess_type(shared.file.name)[0] or "application/octet-stream"
+    return _attachment(FileResponse(handle, content_type=content_type), f"handout-{shared.pk}{shared.extension}")
 
 
 @require_GET
@@ -239,3 +256,68 @@ def signature_scan(request: HttpRequest, signature_id: int) -> HttpResponse:
     audit_record(actor=request.user, action=AuditAction.EXPORT, target=signature)
     response = FileResponse(handle, content_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
     return _attachment(response, f"scan-{signature.pk}{os.path.splitext(name)[1]}")
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(THERAPIST)
+def signature_withdraw(request: HttpRequest, signature_id: int) -> HttpResponse:
+    """The therapist withdraws a signature (the person told them so): a confirmation page, then POST."""
+    signature = access.get_signature_for_user(request.user, signature_id)
+    if not signature.is_live:
+        raise Http404
+    if request.method == "GET":
+        return render(
+            request, "documents/signature_withdraw.html", {"signature": signature, "client": signature.client}
+        )
+    try:
+        services.signature_withdraw(signature=signature, by=request.user)
+    except ValidationError as error:
+        refuse(request, error)
+    else:
+        messages.success(
+            request,
+            _("Withdrawn: %(document)s for %(name)s. This took effect straight away.")
+            % {"document": signature.version.label, "name": signature.member.display_name},
+        )
+    return redirect("documents:client", client_id=signature.client_id)
+
+
+# --- Shared handouts, the therapist's side --------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(THERAPIST)
+def handouts(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_user(request.user, client_id)
+    form = HandoutForm(request.POST or None, request.FILES or None, client=client)
+    context = {"client": client, "form": form, "handouts": selectors.client_handouts(client)}
+    if request.method == "GET":
+        return render(request, "documents/handouts.html", context)
+    if not form.is_valid():
+        return invalid(request, "documents/handouts.html", context)
+    try:
+        shared = services.handout_share(client=client, by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        apply_errors(form, error)
+        return invalid(request, "documents/handouts.html", context)
+    messages.success(request, _("Shared: %(title)s. It is in their portal now.") % {"title": shared.title})
+    return redirect("documents:handouts", client_id=client.pk)
+
+
+@require_GET
+@role_required(THERAPIST)
+def handout_file(request: HttpRequest, shared_id: int) -> HttpResponse:
+    return _handout_response(request, access.get_shared_file_for_user(request.user, shared_id))
+
+
+@require_POST
+@role_required(THERAPIST)
+def handout_unshare(request: HttpRequest, shared_id: int) -> HttpResponse:
+    shared = access.get_shared_file_for_user(request.user, shared_id)
+    try:
+        services.handout_unshare(shared=shared, by=request.user)
+    except ValidationError as error:
+        refuse(request, error)
+    else:
+        messages.success(request, _("No longer shared: %(title)s.") % {"title": shared.title})
+    return redirect("documents:handouts", client_id=shared.client_id)
