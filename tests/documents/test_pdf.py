@@ -94,3 +94,20 @@ def test_raw_html_and_images_in_a_document_stay_text(signed_pair, alice):
     html = render_markdown(version.body)
     assert "<img" not in html and "<script" not in html and "&lt;script&gt;" in html
     assert "Plain text." in _text(signed_copy_pdf(sign(version, jordan)))
+
+
+def test_a_consent_recorded_before_signed_documents_says_so_on_its_copy(signed_pair, alice):
+    from documents.models import Signature
+
+    unit, jordan, _sam = signed_pair
+    signature = Signature.objects.create(
+        version=current("treatment"),
+        client=unit,
+        member=jordan,
+        signed_name=jordan.full_name,
+        recorded_by=alice.user,
+        method=Signature.Method.RECORDED,
+    )
+    text = _text(signed_copy_pdf(signature))
+    assert "Jordan Lee" in text and f"recorded by {alice.display_name} before the practice kept signed documents" in text
+    assert "no signed copy or typed name is on file" in text and "from IP" not in text

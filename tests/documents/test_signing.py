@@ -214,3 +214,33 @@ def test_a_couple_policy_is_not_offered_to_an_individual(client, alice):
     portal_user_for(member)
     client.force_login(member.user)
     assert client.get(reverse("portal:document_sign", args=[current("couple_policy").pk])).status_code == 404
+
+
+def test_signing_the_couple_policy_acknowledges_the_units_policy_for_that_partner_only(client, signed_pair):
+    unit, jordan, sam = signed_pair
+    assert unit.confidentiality_policy and not jordan.has_acknowledged_policy
+    client.force_login(jordan.user)
+    r = _post_sign(client, current("couple_policy"), "Jordan Lee")
+    assert r.status_code == 302
+    jordan.refresh_from_db()
+    sam.refresh_from_db()
+    assert jordan.has_acknowledged_policy and jordan.policy_acknowledged == unit.confidentiality_policy
+    assert jordan.policy_acknowledged_version == unit.policy_version
+    assert not sam.has_acknowledged_policy
+    assert AuditEvent.objects.filter(action=AuditAction.UPDATE, target_type="clients.member", target_id=str(jordan.pk))
+
+
+def test_signing_another_document_acknowledges_nothing(signed_pair):
+    _unit, jordan, _sam = signed_pair
+    sign(current("treatment"), jordan)
+    jordan.refresh_from_db()
+    assert not jordan.has_acknowledged_policy
+
+
+def test_a_couple_with_no_policy_chosen_still_signs_the_policy_document(signed_pair):
+    unit, jordan, _sam = signed_pair
+    type(unit).objects.filter(pk=unit.pk).update(confidentiality_policy="")
+    jordan.refresh_from_db()
+    signature = sign(current("couple_policy"), jordan)
+    jordan.refresh_from_db()
+    assert signature.is_live and not jordan.has_acknowledged_policy

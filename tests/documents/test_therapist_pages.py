@@ -84,3 +84,63 @@ def test_publishing_an_empty_text_is_refused_and_a_version_is_published_otherwis
     assert client.post(url, {"body": "# New\n\nText.", "effective_date": "2026-01-01"}).status_code == 302
     newest = DocumentVersion.objects.filter(template=template).order_by("-number").first()
     assert newest.number == 2 and newest.body == "# New\n\nText." and newest.published_by == alice.user
+
+
+def test_the_therapist_withdraws_a_signature_after_a_confirmation_and_the_gate_closes(client, signed_pair, alice):
+    from documents.gates import missing_signatures
+    from practice.models import AuditAction, AuditEvent
+
+    unit, jordan, _sam = signed_pair
+    signature = sign(current("telehealth"), jordan)
+    client.force_login(alice.user)
+    page = client.get(reverse("documents:client", args=[unit.pk])).content.decode()
+    url = reverse("documents:signature_withdraw", args=[signature.pk])
+    assert url in page
+    confirm = client.get(url).content.decode()
+    assert "Withdraw this signature" in confirm and "required before a video session" in confirm
+    signature.refresh_from_db()
+    assert signature.is_live  # the page alone changes nothing
+    r = client.post(url, follow=True)
+    assert "Withdrawn: Telehealth consent (version 1) for Jordan" in r.content.decode()
+    signature.refresh_from_db()
+    assert signature.withdrawn_at is not None and signature.withdrawn_by == alice.user
+    assert AuditEvent.objects.filter(action=AuditAction.SIGNATURE_WITHDRAWN, actor=alice.user).exists()
+    assert [m.member for m in missing_signatures(client=unit, members=[jordan], purpose="video")] == [jordan]
+    assert client.get(url).status_code == 404  # nothing left to withdraw
+    assert client.post(url).status_code == 404
+
+
+def test_other_therapists_staff_and_the_client_cannot_use_the_therapists_withdrawal(
+    client, signed_pair, charlie, staff_user
+):
+    _unit, jordan, _sam = signed_pair
+    signature = sign(current("treatment"), jordan)
+    url = reverse("documents:signature_withdraw", args=[signature.pk])
+    for user in (charlie.user, staff_user, jordan.user):
+        client.force_login(user)
+        assert client.get(url).status_code == 404 and client.post(url).status_code == 404
+    signature.refresh_from_db()
+    assert signature.is_live
+
+
+def test_withdrawing_a_signature_made_from_an_old_consent_withdraws_that_consent_too(client, signed_pair, alice):
+    from clients.models import Consent
+    from clients.services import consent_is_active
+    from documents.models import Signature
+
+    unit, jordan, _sam = signed_pair
+    consent = Consent.objects.create(client=unit, member=jordan, kind="telehealth", recorded_by=alice.user)
+    signature = Signature.objects.create(
+        version=current("telehealth"),
+        client=unit,
+        member=jordan,
+        signed_name=jordan.full_name,
+        recorded_by=alice.user,
+        method=Signature.Method.RECORDED,
+        migrated_from_consent_id=consent.pk,
+    )
+    client.force_login(alice.user)
+    client.post(reverse("documents:signature_withdraw", args=[signature.pk]))
+    assert not consent_is_active(member=jordan, kind="telehealth")
+    pdf = client.get(reverse("documents:signature_pdf", args=[signature.pk]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
