@@ -115,7 +115,15 @@ def record(alice):
         signed_on=timezone.localdate() - timedelta(days=1),
         scan=SimpleUploadedFile("scan.pdf", b"%PDF-1.4 test", content_type="application/pdf"),
     )
+    handout = document_services.handout_share(
+        client=unit,
+        member=partner_b,
+        title="A worksheet",
+        file=SimpleUploadedFile("sheet.pdf", b"%PDF-1.4 handout", content_type="application/pdf"),
+        by=alice.user,
+    )
     return {
+        "handout": handout,
         "document": treatment,
         "version": signature.version,
         "signature": signature,
@@ -229,6 +237,11 @@ REGISTRY = {
     "portal:document_sign": lambda r: {"version_id": r["version"].pk},
     "portal:signature_withdraw": lambda r: {"signature_id": r["signature"].pk},
     "portal:signature_pdf": lambda r: {"signature_id": r["signature"].pk},
+    "documents:signature_withdraw": lambda r: {"signature_id": r["signature"].pk},
+    "documents:handouts": _unit,
+    "documents:handout_file": lambda r: {"shared_id": r["handout"].pk},
+    "documents:handout_unshare": lambda r: {"shared_id": r["handout"].pk},
+    "portal:handout": lambda r: {"shared_id": r["handout"].pk},
 }
 
 # Where an actor is legitimately entitled (so they are not an outsider there), with the reason.

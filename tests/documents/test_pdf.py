@@ -109,5 +109,7 @@ def test_a_consent_recorded_before_signed_documents_says_so_on_its_copy(signed_p
         method=Signature.Method.RECORDED,
     )
     text = _text(signed_copy_pdf(signature))
-    assert "Jordan Lee" in text and f"recorded by {alice.display_name} before the practice kept signed documents" in text
+    assert (
+        "Jordan Lee" in text and f"recorded by {alice.display_name} before the practice kept signed documents" in text
+    )
     assert "no signed copy or typed name is on file" in text and "from IP" not in text
