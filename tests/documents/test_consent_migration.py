@@ -112,7 +112,7 @@ def test_old_consents_become_recorded_signatures_and_the_reverse_removes_only_th
 
 @pytest.mark.django_db(transaction=True)
 def test_a_consent_already_signed_as_a_document_is_not_converted_twice(alice, old_records):
-    unit, jordan, sam, referrer, made = old_records
+    _unit, jordan, _sam, _referrer, _made = old_records
     try:
         _migrate(BEFORE)
         own = sign(current("treatment"), jordan)  # Jordan signed the document before the migration ran
