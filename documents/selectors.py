@@ -58,7 +58,7 @@ def portal_documents(*, member: Member) -> dict:
     return {
         "to_sign": documents_to_sign(member=member),
         "signed": member_signatures(member=member),
-        "shared": list(portal_shared_files(member).select_related("shared_by__therapist")),
+        "shared": list(portal_shared_files(member)),
     }
 
 
