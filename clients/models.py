@@ -391,8 +391,13 @@ class Consent(TimeStampedModel):
         THERAPIST = "therapist", _("Recorded by the therapist")
         PORTAL = "portal", _("Given in the portal")
 
-    # Kinds a client may give or withdraw in the portal; treatment and releases are recorded in session.
-    PORTAL_KINDS = (Kind.TELEHEALTH, Kind.REMINDERS_EMAIL, Kind.REMINDERS_SMS)
+    # Kinds now given as signed documents (the `documents` app, a floor above): never recorded here
+    # anew. The old records stay as history; documents 0004 made a signature of each.
+    DOCUMENT_KINDS = (Kind.TREATMENT, Kind.TELEHEALTH, Kind.RELEASE)
+    # Kinds a client may give or withdraw on the portal's consents page.
+    PORTAL_KINDS = (Kind.REMINDERS_EMAIL, Kind.REMINDERS_SMS)
+    # Kinds a therapist still records on the client page.
+    THERAPIST_KINDS = (Kind.REMINDERS_EMAIL, Kind.REMINDERS_SMS, Kind.COUPLE_EXPORT)
 
     client = models.ForeignKey(Client, models.CASCADE, related_name="consents")
     member = models.ForeignKey(Member, models.CASCADE, related_name="consents")
@@ -428,6 +433,11 @@ class Consent(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def is_document_kind(self) -> bool:
+        """Given (and withdrawn) as a signed document now: see the client's documents."""
+        return self.kind in self.DOCUMENT_KINDS
 
 
 class RiskAlert(TimeStampedModel):

@@ -90,6 +90,7 @@ def seed_demo() -> list[DemoAccount]:
             TOTP.activate(user, account.totp_secret)
             RecoveryCodes.activate(user)
     _seed_clients()
+    _seed_signatures()
     _seed_schedule()
     from devdata.resources import seed_resources
 
@@ -102,7 +103,7 @@ def seed_demo() -> list[DemoAccount]:
 
 def _seed_clients() -> None:
     """A demo couple (the demo client is one partner) and an individual, with a little history."""
-    from clients.models import Client, Concern, Consent, Goal, Member, Note
+    from clients.models import Client, Concern, Goal, Member, Note
     from clients.services import _refresh_search_tokens
 
     therapist = Therapist.objects.get(user__email="therapist@demo.practice")
@@ -148,7 +149,6 @@ def _seed_clients() -> None:
                 user=portal_user if email == portal_user.contact_email else None,
             )
             _refresh_search_tokens(member)
-            Consent.objects.create(client=unit, member=member, kind=Consent.Kind.TREATMENT, recorded_by=therapist.user)
         Goal.objects.create(
             client=unit,
             created_by=therapist,
@@ -169,6 +169,43 @@ def _seed_clients() -> None:
             signed_at=timezone.now(),
             body="Demo intake note: presenting concerns discussed; goals agreed; next session booked.",
         )
+
+
+def _seed_signatures() -> None:
+    """What the demo units need to be seen: everyone's informed consent and telehealth consent (both
+    units have video sessions). The demo client signed in the portal; the others' consents were
+    recorded by the therapist. The other documents are left to sign, so the portal shows some."""
+    from clients.models import Member
+    from documents import services as documents
+    from documents.gates import current_versions
+    from documents.models import DocumentTemplate, Signature
+
+    therapist = Therapist.objects.get(user__email="therapist@demo.practice")
+    templates = DocumentTemplate.objects.filter(kind__in=["treatment", "telehealth"], active=True)
+    versions = current_versions(templates).values()
+    for member in Member.objects.filter(client__reference__in=["C-DEMCPL", "C-DEMIND"]).select_related("user"):
+        for version in versions:
+            if Signature.objects.filter(version=version, member=member, withdrawn_at=None).exists():
+                continue
+            if member.user_id is not None:
+                documents.document_sign(
+                    version=version,
+                    member=member,
+                    by=member.user,
+                    typed_name=member.full_name,
+                    agreed=True,
+                    ip="127.0.0.1",
+                    user_agent="Demo data",
+                )
+                continue
+            Signature.objects.create(
+                version=version,
+                client_id=member.client_id,
+                member=member,
+                signed_name=member.full_name,
+                recorded_by=therapist.user,
+                method=Signature.Method.RECORDED,
+            )
 
 
 def _seed_schedule() -> None:

@@ -24,3 +24,15 @@ class FrontdeskConfig(AppConfig):
         register_client_panel(
             Panel(name="referral_letters", context=lambda client: {"referral_letters": letters_for_client(client)})
         )
+
+        from documents.releases import register_referrer_source
+
+        register_referrer_source(_referrers_of)
+
+
+def _referrers_of(client) -> list[tuple[int, str]]:
+    """The professionals who referred this unit: whom a release of information may name."""
+    from referrals.models import Referrer
+
+    referrers = Referrer.objects.filter(referrals__client=client).distinct().order_by("name")
+    return [(r.pk, f"{r.name}, {r.organisation}" if r.organisation else r.name) for r in referrers]

@@ -1,4 +1,4 @@
-"""The portal home: the client's sessions, questionnaire, goals and consents."""
+"""The portal home: the client's sessions, questionnaire, documents to sign, goals and consents."""
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from clients.access import get_portal_member
 from clients.selectors import portal_summary
+from documents.selectors import documents_to_sign
 from practice.access import role_required
 from practice.audit import audit_record
 from practice.models import AuditAction, User
@@ -31,5 +32,6 @@ def portal(request: HttpRequest) -> HttpResponse:
         **member_appointments(member=member),
         **portal_home(member=member),
         "zone": member.zone,
+        "documents_to_sign": len(documents_to_sign(member=member)),
     }
     return render(request, "frontdesk/portal.html", context)

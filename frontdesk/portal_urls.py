@@ -7,6 +7,7 @@ only place that puts them together, with the portal home that composes them.
 from django.urls import path
 
 from clients.portal_urls import urlpatterns as clients_portal
+from documents.portal_urls import urlpatterns as documents_portal
 from frontdesk import portal
 from resources.portal_urls import urlpatterns as resources_portal
 from sessions_app.portal_urls import urlpatterns as sessions_portal
@@ -16,6 +17,7 @@ app_name = "portal"
 urlpatterns = [
     path("portal/", portal.portal, name="home"),
     *clients_portal,
+    *documents_portal,
     *sessions_portal,
     *resources_portal,
 ]

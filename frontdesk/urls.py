@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("clients/", include("clients.urls")),
+    path("", include("documents.urls")),
     path("", include("frontdesk.portal_urls")),
     path("", include("sessions_app.urls")),
     path("", include("referrals.urls")),

@@ -171,6 +171,10 @@ class AuditAction(models.TextChoices):
     ALERT_ACKNOWLEDGED = "alert_acknowledged", _("Risk alert acknowledged")
     DRAFT_KEPT = "draft_kept", _("Unsent work kept after sign-out")
     DRAFT_RESTORED = "draft_restored", _("Kept work offered back")
+    DOCUMENT_PUBLISHED = "document_published", _("Document version published")
+    SIGNED = "signed", _("Document signed")
+    SIGNATURE_WITHDRAWN = "signature_withdrawn", _("Signature withdrawn")
+    SIGNATURE_REQUESTED = "signature_requested", _("Signature requested")
 
 
 class AuditEvent(models.Model):

@@ -14,6 +14,7 @@ ours) and static files.
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 from django.utils import timezone
@@ -21,6 +22,8 @@ from django.utils import timezone
 from clients import services as client_services
 from clients.alerts import risk_alert_raise
 from clients.models import Consent, Goal, IntakeResponse, Note, RiskAlert
+from documents import services as document_services
+from documents.models import DocumentTemplate
 from referrals import services as referral_services
 from resources import services as resource_services
 from sessions_app import services as session_services
@@ -107,7 +110,26 @@ def record(alice):
         modality=Modality.VIDEO,
     )
     far = datetime(2099, 1, 1, tzinfo=UTC)
+    treatment = DocumentTemplate.objects.get(kind="treatment")
+    signature = document_services.paper_consent_record(
+        version=treatment.versions.order_by("-number").first(),
+        member=partner_b,
+        by=alice.user,
+        signed_on=timezone.localdate() - timedelta(days=1),
+        scan=SimpleUploadedFile("scan.pdf", b"%PDF-1.4 test", content_type="application/pdf"),
+    )
+    handout = document_services.handout_share(
+        client=unit,
+        member=partner_b,
+        title="A worksheet",
+        file=SimpleUploadedFile("sheet.pdf", b"%PDF-1.4 handout", content_type="application/pdf"),
+        by=alice.user,
+    )
     return {
+        "handout": handout,
+        "document": treatment,
+        "version": signature.version,
+        "signature": signature,
         "unit": unit,
         "partner_b": partner_b,
         "alert": alert,
@@ -211,6 +233,21 @@ REGISTRY = {
     "portal:step_progress": lambda r: {"assignment_id": r["staged"].pk, "step_id": r["step"].pk},
     "portal:workshop_register": _workshop,
     "portal:workshop_cancel": _workshop,
+    "documents:template": lambda r: {"template_id": r["document"].pk},
+    "documents:publish": lambda r: {"template_id": r["document"].pk},
+    "documents:client": _unit,
+    "documents:request": _unit,
+    "documents:paper": _unit,
+    "documents:signature_pdf": lambda r: {"signature_id": r["signature"].pk},
+    "documents:signature_scan": lambda r: {"signature_id": r["signature"].pk},
+    "portal:document_sign": lambda r: {"version_id": r["version"].pk},
+    "portal:signature_withdraw": lambda r: {"signature_id": r["signature"].pk},
+    "portal:signature_pdf": lambda r: {"signature_id": r["signature"].pk},
+    "documents:signature_withdraw": lambda r: {"signature_id": r["signature"].pk},
+    "documents:handouts": _unit,
+    "documents:handout_file": lambda r: {"shared_id": r["handout"].pk},
+    "documents:handout_unshare": lambda r: {"shared_id": r["handout"].pk},
+    "portal:handout": lambda r: {"shared_id": r["handout"].pk},
 }
 
 # Where an actor is legitimately entitled (so they are not an outsider there), with the reason.
@@ -228,14 +265,18 @@ ENTITLED = {
         "referrals:decline",
         "referrals:refer_on",
     },
-    "charlie": {  # the library and the workshops are shared by every therapist
+    "charlie": {  # the library, the workshops and the practice's documents are shared by every therapist
+        "documents:template",
+        "documents:publish",
         "resources:resource",
         "resources:resource_edit",
         "resources:resource_file",
         "resources:workshop",
         "resources:workshop_register",
     },
-    "stranger": {  # any client may register themselves for a workshop, or cancel their own registration
+    "stranger": {  # any client may register themselves for a workshop, or cancel their own registration,
+        # and signs the practice's documents for themselves (the member is always the signed-in one)
+        "portal:document_sign",
         "portal:workshop_register",
         "portal:workshop_cancel",
     },
@@ -260,7 +301,14 @@ def test_every_id_route_is_in_the_registry():
 
 def test_the_walk_reaches_every_app_and_skips_admin_and_allauth():
     names = set(id_routes())
-    assert {n.split(":")[0] for n in names} == {"clients", "portal", "sessions_app", "referrals", "resources"}
+    assert {n.split(":")[0] for n in names} == {
+        "clients",
+        "documents",
+        "portal",
+        "sessions_app",
+        "referrals",
+        "resources",
+    }
     assert not any(n.startswith(("admin:", "account_", "mfa_")) for n in names)
 
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from clients import services
 from clients.models import IntakeResponse
+from documents.models import DocumentVersion
 from practice import backup as backups
 from tests.clients.test_plaintext_sweep import raw_database_text
 from tests.factories import PASSWORD, couple
@@ -45,6 +46,12 @@ def practice(alice):
         assert browser.session.get("_auth_user_id") == str(member.user.pk)
         sessions.append(browser.session.session_key)
         IntakeResponse.objects.create(member=member, concerns_in_own_words=f"{WORDS}{index}", status="submitted")
+        browser.post(  # each signs the informed consent in the portal, typing their name
+            reverse("portal:document_sign", args=[DocumentVersion.objects.get(template__kind="treatment").pk]),
+            {"typed_name": member.full_name, "agreed": "on"},
+            HTTP_USER_AGENT=f"{WORDS}-browser",
+        )
+        assert member.signatures.count() == 1
     return {"unit": unit, "sessions": sessions}
 
 

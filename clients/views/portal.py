@@ -40,6 +40,10 @@ from practice.audit import audit_record
 from practice.forms_support import refuse
 from practice.models import AuditAction, User
 
+SIGNED_IN_DOCUMENTS = gettext_lazy(
+    "Consent to treatment, to video sessions and to sharing information is a document you read and sign: "
+    "you will find it under Documents."
+)
 INTAKE_ALREADY_SENT = gettext_lazy(
     "Your questionnaire was already sent to your therapist, so it can no longer be changed."
 )
@@ -147,6 +151,9 @@ def consents(request: HttpRequest) -> HttpResponse:
     member = get_portal_member(request.user)
     if request.method == "GET":
         return _consents_page(request, member, ConsentGrantForm(member=member))
+    if request.POST.get("kind") in Consent.DOCUMENT_KINDS:
+        messages.info(request, SIGNED_IN_DOCUMENTS)
+        return redirect("portal:documents")
 
     form = ConsentGrantForm(request.POST, member=member)
     if form.is_valid():
@@ -182,6 +189,9 @@ def _consents_page(request: HttpRequest, member: Member, form: ConsentGrantForm,
 def consent_withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
     """GET: what withdrawing the consent does; POST: withdraw it."""
     consent = get_portal_consent(request.user, consent_id)
+    if consent.is_document_kind:  # withdrawing the signature takes this old record with it
+        messages.info(request, _("This consent is kept with your signed documents now: you can withdraw it there."))
+        return redirect("portal:documents")
     if request.method == "GET":
         context = {"consent": consent, "effects": consent_withdraw_effects(consent), "zone": consent.member.zone}
         return render(request, "clients/portal/consent_withdraw.html", context)

@@ -10,12 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients import access, selectors, services
 from clients.drafts import ADDENDUM, NOTE, NOTE_NEW
 from clients.forms import AddendumForm, ClientFilterForm, ClientForm, ConsentForm, GoalForm, MemberForm, NoteForm
-from clients.models import Client, Concern
+from clients.models import Client, Concern, Consent
 from practice import drafts
 from practice.access import role_required
 from practice.audit import audit_record
@@ -333,11 +334,28 @@ def addendum_add(request: HttpRequest, note_id: int) -> HttpResponse:
 # --- Consents -------------------------------------------------------------------------------------
 
 
+MOVED_TO_DOCUMENTS = gettext_lazy(
+    "Consent to treatment, to video sessions and to releasing information is a signed document now: "
+    "ask for a signature or record a signed paper copy under the client's signed documents."
+)
+
+
+def _consent_form(data, client: Client) -> ConsentForm:
+    """Only the kinds still recorded here (reminders, the couple's export): treatment, telehealth and
+    releases are signed documents, so the referrer (which only a release names) is not asked for."""
+    form = ConsentForm(data, client=client)
+    kind = form.fields["kind"]
+    kind.choices = [(k.value, k.label) for k in Consent.THERAPIST_KINDS]
+    kind.error_messages["invalid_choice"] = MOVED_TO_DOCUMENTS
+    del form.fields["referrer"]
+    return form
+
+
 @require_http_methods(["GET", "POST"])
 @role_required(THERAPIST)
 def consent_create(request: HttpRequest, client_id: int) -> HttpResponse:
     client = access.get_client_for_user(request.user, client_id)
-    form = ConsentForm(request.POST or None, client=client)
+    form = _consent_form(request.POST or None, client)
     context = {"form": form, "client": client}
     if request.method == "GET":
         return render(request, "clients/consent_form.html", context)
@@ -357,6 +375,9 @@ def consent_create(request: HttpRequest, client_id: int) -> HttpResponse:
 def consent_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
     """GET: what withdrawing the consent does; POST: withdraw it."""
     consent = access.get_consent_for_user(request.user, consent_id)
+    if consent.is_document_kind:  # its signature is withdrawn, and takes this record with it
+        messages.info(request, _("Withdraw this consent from the signed documents: it is kept there now."))
+        return redirect("clients:detail", client_id=consent.client_id)
     if request.method == "GET":
         context = {"consent": consent, "client": consent.client, "effects": selectors.consent_withdraw_effects(consent)}
         return render(request, "clients/consent_revoke.html", context)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "practice",
     "outbox",
     "clients",
+    "documents",
     "sessions_app",
     "referrals",
     "resources",
@@ -368,6 +369,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint narrates every step of every signed copy (and the URLs it refused) at INFO.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
         # The development server's request lines ("GET /r/confirm/<token>/") go through the filter too.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

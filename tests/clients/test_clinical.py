@@ -177,11 +177,11 @@ def test_only_the_author_signs(client, alice, charlie, draft):
 def test_record_and_withdraw_a_consent(client, alice, solo):
     member = solo.members.get()
     client.force_login(alice.user)
-    client.post(reverse("clients:consent_create", args=[solo.pk]), {"member": member.pk, "kind": "treatment"})
+    client.post(reverse("clients:consent_create", args=[solo.pk]), {"member": member.pk, "kind": "reminders_email"})
     consent = Consent.objects.get()
     assert (consent.member, consent.kind, consent.recorded_by, consent.revoked_at) == (
         member,
-        "treatment",
+        "reminders_email",
         alice.user,
         None,
     )
@@ -192,17 +192,37 @@ def test_record_and_withdraw_a_consent(client, alice, solo):
     assert "already withdrawn" in r.content.decode()
 
 
-def test_a_release_names_its_referrer(client, alice, solo):
+def test_the_consent_form_offers_only_the_kinds_still_recorded_here(client, alice, solo):
+    client.force_login(alice.user)
+    page = client.get(reverse("clients:consent_create", args=[solo.pk])).content.decode()
+    assert 'value="reminders_email"' in page and 'value="couple_export"' in page
+    assert 'value="treatment"' not in page and 'value="telehealth"' not in page and 'value="release"' not in page
+    assert reverse("documents:paper", args=[solo.pk]) in page  # where those are recorded now
+    assert 'name="referrer"' not in page
+
+
+@pytest.mark.parametrize("kind", ["treatment", "telehealth", "release"])
+def test_treatment_telehealth_and_releases_are_signed_documents_now(client, alice, solo, kind):
     member = solo.members.get()
     client.force_login(alice.user)
-    r = client.post(reverse("clients:consent_create", args=[solo.pk]), {"member": member.pk, "kind": "release"})
-    assert r.status_code == 400 and "Name the referrer" in r.content.decode()
     referrer = Referrer.objects.create(kind="psychiatrist", name="Dr Who", email="who@example.org")
-    client.post(
-        reverse("clients:consent_create", args=[solo.pk]),
-        {"member": member.pk, "kind": "release", "referrer": referrer.pk},
+    r = client.post(
+        reverse("clients:consent_create", args=[solo.pk]), {"member": member.pk, "kind": kind, "referrer": referrer.pk}
     )
-    assert Consent.objects.get().referrer == referrer
+    assert r.status_code == 400 and "signed document now" in r.content.decode()
+    assert not Consent.objects.exists()
+
+
+def test_an_old_treatment_consent_is_withdrawn_from_the_signed_documents(client, alice, solo):
+    member = solo.members.get()
+    consent = Consent.objects.create(client=solo, member=member, kind="treatment", recorded_by=alice.user)
+    client.force_login(alice.user)
+    page = client.get(reverse("clients:detail", args=[solo.pk])).content.decode()
+    assert reverse("clients:consent_revoke", args=[consent.pk]) not in page and "In signed documents" in page
+    r = client.post(reverse("clients:consent_revoke", args=[consent.pk]), follow=True)
+    assert "Withdraw this consent from the signed documents" in r.content.decode()
+    consent.refresh_from_db()
+    assert consent.revoked_at is None
 
 
 def test_the_same_consent_twice_is_refused(client, alice, solo):

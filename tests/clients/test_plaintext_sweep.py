@@ -66,6 +66,17 @@ def test_no_marker_reaches_the_raw_database(alice):
     alert = RiskAlert(client=unit, member=unit.members.first(), source="intake", source_id="1")
     fill(alert, 0)
     alert.save()
+    from documents.models import DocumentTemplate, Signature
+
+    signature = Signature(
+        version=DocumentTemplate.objects.get(kind="release").versions.first(),
+        client=unit,
+        member=unit.members.first(),
+        recorded_by=alice.user,
+        referrer_id=1,
+    )
+    fill(signature, 0)
+    signature.save()
 
     raw = raw_database_text()
     assert unit.reference in raw  # plain columns are readable here, so the sweep can see a leak

@@ -51,7 +51,7 @@ def withdraw_url(consent):
     return reverse("portal:consent_withdraw", args=[consent.pk])
 
 
-def give(member, kind=Consent.Kind.TELEHEALTH):
+def give(member, kind=Consent.Kind.REMINDERS_EMAIL):
     return services.consent_grant(member=member, kind=kind, by=member.user, source=Consent.Source.PORTAL)
 
 
@@ -275,38 +275,62 @@ def test_consents_list_active_and_withdrawn_in_the_members_time_zone(web_a, part
 
 
 def test_a_client_gives_a_portal_consent(web_a, partner_a):
-    r = web_a.post(CONSENTS, {"kind": "telehealth"})
+    r = web_a.post(CONSENTS, {"kind": "reminders_email"})
     assert r.status_code == 302
     consent = Consent.objects.get(member=partner_a)
-    assert (consent.kind, consent.source, consent.recorded_by) == ("telehealth", "portal", partner_a.user)
+    assert (consent.kind, consent.source, consent.recorded_by) == ("reminders_email", "portal", partner_a.user)
     assert consent.is_active
     assert AuditEvent.objects.filter(action=AuditAction.CREATE, target_type="clients.consent").exists()
 
 
-@pytest.mark.parametrize(("kind", "error"), [("treatment", "given with your therapist"), ("bogus", "valid choice")])
-def test_kinds_not_given_in_the_portal_are_refused(web_a, partner_a, kind, error):
-    r = web_a.post(CONSENTS, {"kind": kind})
+def test_the_consents_page_offers_reminders_only_and_points_to_documents(web_a):
+    page = web_a.get(CONSENTS).content.decode()
+    assert 'value="reminders_email"' in page and 'value="reminders_sms"' in page
+    assert 'value="telehealth"' not in page and 'value="treatment"' not in page
+    assert reverse("portal:documents") in page
+
+
+@pytest.mark.parametrize("kind", ["treatment", "telehealth", "release"])
+def test_document_kinds_posted_here_lead_to_the_documents(web_a, partner_a, kind):
+    r = web_a.post(CONSENTS, {"kind": kind}, follow=True)
+    assert r.redirect_chain[-1][0] == reverse("portal:documents")
+    assert "a document you read and sign" in r.content.decode()
+    assert not Consent.objects.filter(member=partner_a).exists()
+
+
+def test_unknown_kinds_are_refused(web_a, partner_a):
+    r = web_a.post(CONSENTS, {"kind": "bogus"})
     assert r.status_code == 400
-    assert error in r.content.decode()
+    assert "valid choice" in r.content.decode()
     assert not Consent.objects.filter(member=partner_a).exists()
 
 
 def test_giving_a_consent_twice_is_refused(web_a, partner_a):
     give(partner_a)
-    r = web_a.post(CONSENTS, {"kind": "telehealth"})
+    r = web_a.post(CONSENTS, {"kind": "reminders_email"})
     assert r.status_code == 400 and "already given" in r.content.decode()
     assert Consent.objects.filter(member=partner_a).count() == 1
 
 
 def test_withdrawing_takes_effect_at_once(web_a, partner_a):
-    consent = give(partner_a, kind="treatment")
+    consent = give(partner_a)
     r = web_a.post(withdraw_url(consent), follow=True)
     assert "Consent withdrawn" in r.content.decode()
     consent.refresh_from_db()
     assert consent.revoked_at is not None
-    assert not services.consent_is_active(member=partner_a, kind="treatment")
+    assert not services.consent_is_active(member=partner_a, kind="reminders_email")
     r = web_a.post(withdraw_url(consent), follow=True)
     assert "already withdrawn" in r.content.decode()
+
+
+def test_an_old_treatment_consent_is_withdrawn_under_documents(web_a, partner_a):
+    consent = give(partner_a, kind="treatment")
+    page = web_a.get(CONSENTS).content.decode()
+    assert withdraw_url(consent) not in page
+    r = web_a.post(withdraw_url(consent), follow=True)
+    assert r.redirect_chain[-1][0] == reverse("portal:documents")
+    consent.refresh_from_db()
+    assert consent.revoked_at is None and services.consent_is_active(member=partner_a, kind="treatment")
 
 
 # --- Couple's confidentiality policy --------------------------------------------------------------

@@ -49,3 +49,19 @@ def test_demo_totp_prints_current_codes(db, capsys):
     for account in DEMO_ACCOUNTS:
         if account.totp_secret:
             assert f"{account.email:<26} {current_code(account.totp_secret)}" in out
+
+
+def test_every_demo_member_has_signed_what_booking_and_video_sessions_need(db):
+    from clients.models import Client
+    from documents.gates import missing_signatures
+    from documents.models import Signature
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: no second signature
+    for unit in Client.objects.filter(reference__in=["C-DEMCPL", "C-DEMIND"]):
+        members = list(unit.members.all())
+        assert missing_signatures(client=unit, members=members, purpose="booking") == []
+        assert missing_signatures(client=unit, members=members, purpose="video") == []
+    assert Signature.objects.count() == 3 * 2  # three demo members, informed consent and telehealth
+    demo_client = User.objects.by_address("client@demo.practice").get()
+    assert set(Signature.objects.filter(member__user=demo_client).values_list("method", flat=True)) == {"portal"}

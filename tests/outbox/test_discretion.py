@@ -18,6 +18,8 @@ import time_machine
 
 from clients import services as clients
 from clients.models import Concern, Consent
+from documents import services as documents
+from documents.models import DocumentVersion
 from outbox import services as outbox
 from outbox.models import Notification
 from referrals import services as referrals
@@ -130,6 +132,8 @@ def _busy_day() -> dict:
     taken = resources.registration_create(workshop=evening, member=ada, by=ada.user)
     resources.registration_create(workshop=evening, member=bea, by=bea.user)  # waiting list
     resources.registration_cancel(registration=taken, by=ada.user)  # Bea is promoted
+    treatment = DocumentVersion.objects.get(template__kind="treatment")
+    documents.signature_request(version=treatment, member=ada, by=alice.user)
     return {"members": [ada, bea, member]}
 
 
@@ -170,4 +174,9 @@ def test_discreet_members_get_no_word_of_therapy_or_sex(day):
             words = re.sub(r"https?://[^\s\"'<]+", "", everything)  # a signed link's letters are not words
             assert not re.search(r"therap|sex", words, re.IGNORECASE), (row.kind, message.subject)
             checked.add(row.kind)
-    assert {"appointment_booked", "appointment_reminder", "workshop_waitlist_promoted"} <= checked
+    assert {
+        "appointment_booked",
+        "appointment_reminder",
+        "workshop_waitlist_promoted",
+        "documents_sign_request",
+    } <= checked

@@ -307,11 +307,14 @@ def test_usual_phone_formats_are_accepted(client, db, phone):
 
 
 def test_the_release_choice_tells_two_referrers_of_the_same_name_apart(client, alice, solo):
-    from tests.factories import ReferrerFactory
+    """A release is recorded as a signed document now (the paper consent form names the referrer)."""
+    from tests.factories import ReferralFactory, ReferrerFactory
 
-    ReferrerFactory(name="Dr Sam Lee", organisation="North Clinic", kind="physician")
-    ReferrerFactory(name="Dr Sam Lee", organisation="St Mary's", kind="clergy")
+    for organisation in ("North Clinic", "St Mary's"):
+        referrer = ReferrerFactory(name="Dr Sam Lee", organisation=organisation, kind="physician")
+        ReferralFactory(referrer=referrer, client=solo)
     client.force_login(alice.user)
-    page = client.get(reverse("clients:consent_create", args=[solo.pk])).content.decode()
-    assert "Dr Sam Lee · North Clinic · Physician" in page
-    assert "Dr Sam Lee · St Mary&#x27;s · Clergy" in page
+    page = client.get(reverse("documents:paper", args=[solo.pk])).content.decode()
+    assert "Dr Sam Lee, North Clinic" in page
+    assert "Dr Sam Lee, St Mary&#x27;s" in page
+    assert 'name="referrer"' not in client.get(reverse("clients:consent_create", args=[solo.pk])).content.decode()

@@ -1,0 +1,123 @@
+"""What the practice may not do until the right people have signed: the gate functions.
+
+`missing_signatures` answers, in words, what is missing for one purpose; `require_signatures` raises
+a `ValidationError` with those words (and how to sign) for a service to refuse with. Services above
+this floor call them, e.g. in `sessions_app` booking::
+
+    from documents.gates import require_signatures
+    require_signatures(client=client, members=members, purpose="booking")
+    if modality == Modality.VIDEO:
+        require_signatures(client=client, members=members, purpose="video")
+
+and `referrals` before a letter: `require_signatures(client=..., members=[...], purpose="release",
+referrer_id=referrer.pk)`.
+
+Only the current version of each active, required document counts: a signature of an older version
+(superseded by a newer one) or a withdrawn one does not. A document signed by "each member" needs
+every attending member's own signature; one signed by "one member" is satisfied by any member of
+the unit. Three queries whatever the number of documents or members.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from clients.models import Client, Member
+from documents.models import DocumentTemplate, DocumentVersion, Signature
+
+PURPOSES = (
+    DocumentTemplate.RequiredBefore.BOOKING,
+    DocumentTemplate.RequiredBefore.VIDEO,
+    DocumentTemplate.RequiredBefore.RELEASE,
+)
+HOW_TO_SIGN = _(
+    "Each person can read and sign it in their portal under Documents, or the therapist can record a signed "
+    "paper copy on the client page."
+)
+
+
+@dataclass(frozen=True)
+class Missing:
+    """One signature the gate lacks: `member` is None for a unit-level document nobody signed."""
+
+    version: DocumentVersion
+    member: Member | None
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def current_versions(templates: Iterable[DocumentTemplate]) -> dict[int, DocumentVersion]:
+    """The newest published version of each template (templates with none are left out). One query."""
+    ids = [t.pk for t in templates]
+    newest: dict[int, DocumentVersion] = {}
+    for version in DocumentVersion.objects.filter(template_id__in=ids).select_related("template").order_by("-number"):
+        newest.setdefault(version.template_id, version)
+    return newest
+
+
+def required_versions(*, client: Client, purpose: str) -> list[DocumentVersion]:
+    """The current versions of the active documents required before `purpose` for this unit."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    templates = [
+        t for t in DocumentTemplate.objects.filter(active=True, required_before=purpose) if t.applies_to(client)
+    ]
+    versions = current_versions(templates)
+    return [versions[t.pk] for t in templates if t.pk in versions]
+
+
+def missing_signatures(
+    *, client: Client, members: Iterable[Member], purpose: str, referrer_id: int | None = None
+) -> list[Missing]:
+    """What is missing before `purpose` ("booking", "video" or "release") for these attending
+    `members` of `client`, one entry per member and document, in words ("Jordan has not signed the
+    Telehealth consent (version 2)."). Empty when the gate is open. For a release, `referrer_id`
+    names the referrer the letter goes to: only a signature naming that referrer counts."""
+    members = list(members)
+    versions = required_versions(client=client, purpose=purpose)
+    if not versions:
+        return []
+    live = Signature.objects.filter(client=client, version__in=versions, withdrawn_at__isnull=True)
+    if purpose == DocumentTemplate.RequiredBefore.RELEASE and referrer_id is not None:
+        live = live.filter(referrer_id=referrer_id)
+    signed = set(live.values_list("version_id", "member_id"))
+    signed_versions = {version_id for version_id, _member in signed}
+
+    missing = []
+    for version in versions:
+        if version.template.signers == DocumentTemplate.Signers.ONE:
+            if version.pk not in signed_versions:
+                missing.append(Missing(version, None, _unit_text(members, version)))
+            continue
+        for member in members:
+            if (version.pk, member.pk) not in signed:
+                text = _("%(name)s has not signed the %(document)s.") % {
+                    "name": member.display_name,
+                    "document": version.label,
+                }
+                missing.append(Missing(version, member, text))
+    return missing
+
+
+def require_signatures(
+    *, client: Client, members: Iterable[Member], purpose: str, referrer_id: int | None = None
+) -> None:
+    """Raise ValidationError naming everything missing (and how to sign) unless the gate is open."""
+    missing = missing_signatures(client=client, members=members, purpose=purpose, referrer_id=referrer_id)
+    if missing:
+        raise ValidationError([m.text for m in missing] + [HOW_TO_SIGN], code="signature_missing")
+
+
+def _unit_text(members: list[Member], version: DocumentVersion) -> str:
+    if len(members) == 1:
+        return _("%(name)s has not signed the %(document)s.") % {
+            "name": members[0].display_name,
+            "document": version.label,
+        }
+    return _("Nobody in this unit has signed the %(document)s (one member's signature is enough).") % {
+        "document": version.label
+    }
