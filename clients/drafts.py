@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from clients import access
 from clients.models import IntakeResponse
+from clients.services import INTAKE_FIELDS, NOTE_FIELDS
 from practice.drafts import register_draft_form
 from practice.models import User
 
@@ -17,22 +18,6 @@ NOTE_NEW = "clients.note_new"
 NOTE = "clients.note"
 ADDENDUM = "clients.addendum"
 INTAKE = "clients.intake"
-
-NOTE_FIELDS = ["kind", "appointment", "session_date", "about_member", "joint_use", "body"]
-INTAKE_FIELDS = [
-    "concerns",
-    "concerns_in_own_words",
-    "hopes",
-    "relationship_history",
-    "sexual_history",
-    "medical_conditions",
-    "medications",
-    "prior_therapy",
-    "risk_self_harm",
-    "risk_harm_to_others",
-    "risk_unsafe_at_home",
-    "risk_details",
-]
 
 
 def may_write_note_for(user: User, ident: str) -> bool:

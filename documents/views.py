@@ -122,14 +122,18 @@ def portal_handout(request: HttpRequest, shared_id: int) -> HttpResponse:
 
 
 def _handout_response(request: HttpRequest, shared) -> HttpResponse:
-    """The file as a download (never shown as a page of this site), each download audited."""
+    return _file_download(request, shared.file, target=shared, filename=f"handout-{shared.pk}{shared.extension}")
+
+
+def _file_download(request: HttpRequest, stored, *, target, filename: str) -> HttpResponse:
+    """A stored file (a scan, a handout) as a download, never shown as a page; each download audited."""
     try:
-        handle = shared.file.open("rb")
+        handle = stored.open("rb")
     except (FileNotFoundError, OSError, ValueError) as exc:
         raise Http404 from exc
-    audit_record(actor=request.user, action=AuditAction.EXPORT, target=shared)
-    content_type = mimetypes.guess_type(shared.file.name)[0] or "application/octet-stream"
-    return _attachment(FileResponse(handle, content_type=content_type), f"handout-{shared.pk}{shared.extension}")
+    audit_record(actor=request.user, action=AuditAction.EXPORT, target=target)
+    content_type = mimetypes.guess_type(stored.name)[0] or "application/octet-stream"
+    return _attachment(FileResponse(handle, content_type=content_type), filename)
 
 
 @require_GET
@@ -248,14 +252,8 @@ def signature_scan(request: HttpRequest, signature_id: int) -> HttpResponse:
     signature = access.get_signature_for_user(request.user, signature_id)
     if not signature.scan:
         raise Http404
-    try:
-        handle = signature.scan.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404 from exc
-    name = os.path.basename(signature.scan.name)
-    audit_record(actor=request.user, action=AuditAction.EXPORT, target=signature)
-    response = FileResponse(handle, content_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
-    return _attachment(response, f"scan-{signature.pk}{os.path.splitext(name)[1]}")
+    extension = os.path.splitext(signature.scan.name)[1]
+    return _file_download(request, signature.scan, target=signature, filename=f"scan-{signature.pk}{extension}")
 
 
 @require_http_methods(["GET", "POST"])
