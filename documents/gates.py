@@ -1,16 +1,11 @@
 """What the practice may not do until the right people have signed: the gate functions.
 
 `missing_signatures` answers, in words, what is missing for one purpose; `require_signatures` raises
-a `ValidationError` with those words (and how to sign) for a service to refuse with. Services above
-this floor call them, e.g. in `sessions_app` booking::
-
-    from documents.gates import require_signatures
-    require_signatures(client=client, members=members, purpose="booking")
-    if modality == Modality.VIDEO:
-        require_signatures(client=client, members=members, purpose="video")
-
-and `referrals` before a letter: `require_signatures(client=..., members=[...], purpose="release",
-referrer_id=referrer.pk)`.
+a `ValidationError` with those words (and how to sign) for a service to refuse with;
+`signed_members` answers who has signed. Services above this floor call them:
+`sessions_app.services.check_signatures` before booking ("booking", and "video" for a video session,
+in one call: `missing_signatures(..., purposes=("booking", "video"))`), and `referrals.selectors`
+before a letter back (`signed_members(..., purpose="release", referrer_id=referral.referrer_id)`).
 
 Only the current version of each active, required document counts: a signature of an older version
 (superseded by a newer one) or a withdrawn one does not. A document signed by "each member" needs
