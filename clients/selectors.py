@@ -280,49 +280,20 @@ def risk_alert_page(*, alert: RiskAlert, user: User) -> dict:
     }
 
 
-# --- Consents that gate what may be booked ---------------------------------------------------------
-# The one place that answers "has this member consented to X": issue 17 replaces consents with signed
-# documents, and only these two functions need to change then.
-
-
-def members_without_live_consent(members, kind: str) -> list[Member]:
-    """The members (in the order given) who have no live consent of `kind`. One query."""
-    members = list(members)
-    if not members:
-        return []
-    live = set(
-        Consent.objects.filter(member__in=members, kind=kind, revoked_at=None, referrer=None).values_list(
-            "member_id", flat=True
-        )
-    )
-    return [member for member in members if member.pk not in live]
-
-
-def has_live_consent(member: Member, kind: str) -> bool:
-    return not members_without_live_consent([member], kind)
+# --- Consents --------------------------------------------------------------------------------------
+# What may be booked is gated by signed documents since issue 17 (`documents.gates`), not by these
+# one-click records; what is left here is said on the withdrawal page of the records still kept.
 
 
 def consent_withdraw_effects(consent: Consent, *, now: datetime | None = None) -> list[str]:
-    """What withdrawing this consent does, said before it is done (the confirm page)."""
-    now = now or timezone.now()
+    """What withdrawing this consent does, said before it is done (the confirm page). The kinds now
+    given as signed documents (treatment, telehealth, release) are withdrawn from the documents
+    pages, which say what that stops; their old records never reach this page."""
     kind = consent.kind
-    if kind == Consent.Kind.TELEHEALTH:
-        booked = consent.member.appointments.filter(modality="video", status="booked", start__gt=now).count()
-        effects = [
-            "Video sessions already booked stay booked, but no new video session can be booked, and no "
-            "session moved to video or to another time by video, until consent is given again."
-        ]
-        if booked:
-            effects.append(
-                f"{booked} video session(s) are booked from now on: change them to in person or cancel them."
-            )
-        return effects
     if kind == Consent.Kind.REMINDERS_EMAIL:
         return ["Reminders and appointment messages by email stop at once, including those already planned."]
     if kind == Consent.Kind.REMINDERS_SMS:
         return ["Reminders and appointment messages by SMS stop at once, including those already planned."]
-    if kind == Consent.Kind.RELEASE:
-        return [f"No more information may be shared with {consent.referrer}: letters to them stop."]
     if kind == Consent.Kind.COUPLE_EXPORT:
         return ["The whole couple's record can no longer be exported on this partner's consent."]
     return ["It is recorded at once. Talk together about what it means for the sessions."]

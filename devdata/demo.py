@@ -232,12 +232,7 @@ def _seed_schedule() -> None:
             Consent.objects.create(
                 client=couple, member=member, kind=Consent.Kind.REMINDERS_EMAIL, recorded_by=therapist.user
             )
-    individual = Client.objects.get(reference="C-DEMIND")
-    for member in [*couple.members.all(), *individual.members.all()]:  # video sessions need their consent
-        if not Consent.objects.filter(member=member, kind=Consent.Kind.TELEHEALTH, revoked_at=None).exists():
-            Consent.objects.create(
-                client=member.client, member=member, kind=Consent.Kind.TELEHEALTH, recorded_by=therapist.user
-            )
+    individual = Client.objects.get(reference="C-DEMIND")  # both signed what booking and video need
     if Appointment.objects.filter(therapist=therapist).exists():
         return
     zone = therapist.zone

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from clients.models import Client, Concern, Consent
+from clients.models import Client, Concern
 from practice.models import Therapist
 from referrals.models import Referral, ReferralEvent, Referrer
 
@@ -131,15 +131,29 @@ def _advance(referral: Referral, status: str, therapist: Therapist | None) -> No
         ReferralEvent.objects.create(
             referral=referral, action=ReferralEvent.Action.ACCEPTED, by=therapist.user, therapist=therapist
         )
-        member = unit.members.all()[0]
-        if not Consent.objects.filter(
-            member=member, kind=Consent.Kind.RELEASE, referrer=referral.referrer, revoked_at=None
-        ).exists():
-            Consent.objects.create(
-                client=unit,
-                member=member,
-                kind=Consent.Kind.RELEASE,
-                referrer=referral.referrer,
-                recorded_by=therapist.user,
-            )
+        _release(unit.members.all()[0], referral, therapist)
     referral.save(update_fields=["status", "client", "assigned_therapist", "updated_at"])
+
+
+def _release(member, referral: Referral, therapist) -> None:
+    """The first partner signed (on paper) the release of information naming the referrer, so a
+    letter back can be written (`documents.gates`, purpose "release")."""
+    from documents.gates import current_versions
+    from documents.models import DocumentTemplate, Signature
+
+    template = DocumentTemplate.objects.filter(kind=DocumentTemplate.Kind.RELEASE, active=True).first()
+    version = current_versions([template]).get(template.pk) if template else None
+    if version is None:
+        return
+    live = Signature.objects.filter(version=version, member=member, referrer_id=referral.referrer_id, withdrawn_at=None)
+    if not live.exists():
+        Signature.objects.create(
+            version=version,
+            client_id=member.client_id,
+            member=member,
+            signed_name=member.full_name,
+            recorded_by=therapist.user,
+            method=Signature.Method.RECORDED,
+            referrer_id=referral.referrer_id,
+            referrer_name=referral.referrer.name,
+        )

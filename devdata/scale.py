@@ -247,13 +247,44 @@ def add_units(therapists: list, units: int, *, rng: random.Random) -> dict[str, 
     therapist_user = {t.pk: t.user_id for t in therapists}
     Consent.objects.bulk_create(
         (
-            Consent(client=m.client, member=m, kind=kind, recorded_by_id=therapist_user[m.client.primary_therapist_id])
+            Consent(
+                client=m.client,
+                member=m,
+                kind=Consent.Kind.REMINDERS_EMAIL,
+                recorded_by_id=therapist_user[m.client.primary_therapist_id],
+            )
             for m in members
-            for kind in (Consent.Kind.TREATMENT, Consent.Kind.REMINDERS_EMAIL)
         ),
         batch_size=BATCH,
     )
-    return {"units": len(clients), "members": len(members), "search_tokens": len(tokens)}
+    signatures = _sign_for_booking_and_video(members, therapist_user)
+    return {"units": len(clients), "members": len(members), "search_tokens": len(tokens), "signatures": signatures}
+
+
+def _sign_for_booking_and_video(members: list, therapist_user: dict[int, int]) -> int:
+    """Every member has signed the informed consent and the telehealth consent (the documents
+    booking and video sessions need, `documents.gates`), recorded by their therapist from paper:
+    the scale data must be bookable. One insert per batch."""
+    from documents.gates import current_versions
+    from documents.models import DocumentTemplate, Signature
+
+    templates = DocumentTemplate.objects.filter(active=True, required_before__in=["booking", "video"])
+    versions = list(current_versions(templates).values())
+    rows = [
+        Signature(
+            version=version,
+            client_id=m.client_id,
+            member=m,
+            signed_name=f"{m.first_name} {m.last_name}",
+            recorded_by_id=therapist_user[m.client.primary_therapist_id],
+            method=Signature.Method.PAPER,
+        )
+        for m in members
+        for version in versions
+        if version.template.applies_to(m.client)
+    ]
+    Signature.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
 
 
 def _weekdays(start: date, step: int):

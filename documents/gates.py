@@ -1,31 +1,28 @@
 """What the practice may not do until the right people have signed: the gate functions.
 
 `missing_signatures` answers, in words, what is missing for one purpose; `require_signatures` raises
-a `ValidationError` with those words (and how to sign) for a service to refuse with. Services above
-this floor call them, e.g. in `sessions_app` booking::
-
-    from documents.gates import require_signatures
-    require_signatures(client=client, members=members, purpose="booking")
-    if modality == Modality.VIDEO:
-        require_signatures(client=client, members=members, purpose="video")
-
-and `referrals` before a letter: `require_signatures(client=..., members=[...], purpose="release",
-referrer_id=referrer.pk)`.
+a `ValidationError` with those words (and how to sign) for a service to refuse with;
+`signed_members` answers who has signed. Services above this floor call them:
+`sessions_app.services.check_signatures` before booking ("booking", and "video" for a video session,
+in one call: `missing_signatures(..., purposes=("booking", "video"))`), and `referrals.selectors`
+before a letter back (`signed_members(..., purpose="release", referrer_id=referral.referrer_id)`).
 
 Only the current version of each active, required document counts: a signature of an older version
 (superseded by a newer one) or a withdrawn one does not. A document signed by "each member" needs
 every attending member's own signature; one signed by "one member" is satisfied by any member of
-the unit. Three queries whatever the number of documents or members.
+the unit. One query whatever the number of documents, members or purposes (`missing_signatures`
+accepts several purposes at once, as booking a video session asks both).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db.models import F, FilteredRelation, Q
 from django.utils.translation import gettext as _
 
 from clients.models import Client, Member
-from documents.models import DocumentTemplate, DocumentVersion, Signature
+from documents.models import DocumentTemplate, DocumentVersion
 
 PURPOSES = (
     DocumentTemplate.RequiredBefore.BOOKING,
@@ -59,32 +56,62 @@ def current_versions(templates: Iterable[DocumentTemplate]) -> dict[int, Documen
     return newest
 
 
+def _gate_rows(*, client: Client, purposes: tuple[str, ...], referrer_id: int | None):
+    """Every version of the active documents required before `purposes`, newest first within each
+    document, each row joined to one live signature of this unit (`signer_id`, None for none). One
+    query: a version signed by two members comes twice, a version nobody signed once."""
+    live = Q(signatures__client=client, signatures__withdrawn_at__isnull=True)
+    if referrer_id is not None:
+        live &= Q(signatures__referrer_id=referrer_id)
+    return (
+        DocumentVersion.objects.filter(template__active=True, template__required_before__in=purposes)
+        .annotate(live=FilteredRelation("signatures", condition=live), signer_id=F("live__member_id"))
+        .select_related("template")
+        .order_by("template__order", "template__title", "template_id", "-number")
+    )
+
+
+def _required_and_signed(
+    *, client: Client, purposes: tuple[str, ...], referrer_id: int | None
+) -> tuple[list[DocumentVersion], set[tuple[int, int]]]:
+    """(the current version of each required document that applies to this unit, the live
+    (version id, member id) signatures of those versions). One query."""
+    for purpose in purposes:
+        if purpose not in PURPOSES:
+            raise ValueError(f"unknown purpose {purpose!r}")
+    newest: dict[int, DocumentVersion] = {}
+    signed: set[tuple[int, int]] = set()
+    for row in _gate_rows(client=client, purposes=purposes, referrer_id=referrer_id):
+        if not row.template.applies_to(client):
+            continue
+        version = newest.setdefault(row.template_id, row)
+        if version.pk == row.pk and row.signer_id is not None:
+            signed.add((row.pk, row.signer_id))
+    return list(newest.values()), signed
+
+
 def required_versions(*, client: Client, purpose: str) -> list[DocumentVersion]:
     """The current versions of the active documents required before `purpose` for this unit."""
-    if purpose not in PURPOSES:
-        raise ValueError(f"unknown purpose {purpose!r}")
-    templates = [
-        t for t in DocumentTemplate.objects.filter(active=True, required_before=purpose) if t.applies_to(client)
-    ]
-    versions = current_versions(templates)
-    return [versions[t.pk] for t in templates if t.pk in versions]
+    versions, _signed = _required_and_signed(client=client, purposes=(purpose,), referrer_id=None)
+    return versions
 
 
 def missing_signatures(
-    *, client: Client, members: Iterable[Member], purpose: str, referrer_id: int | None = None
+    *,
+    client: Client,
+    members: Iterable[Member],
+    purpose: str | None = None,
+    purposes: Iterable[str] = (),
+    referrer_id: int | None = None,
 ) -> list[Missing]:
-    """What is missing before `purpose` ("booking", "video" or "release") for these attending
-    `members` of `client`, one entry per member and document, in words ("Jordan has not signed the
-    Telehealth consent (version 2)."). Empty when the gate is open. For a release, `referrer_id`
-    names the referrer the letter goes to: only a signature naming that referrer counts."""
+    """What is missing before `purpose` ("booking", "video" or "release"; or several at once:
+    `purposes`) for these attending `members` of `client`, one entry per member and document, in
+    words ("Jordan has not signed the Telehealth consent (version 2)."). Empty when the gate is open.
+    For a release, `referrer_id` names the referrer the letter goes to: only a signature naming that
+    referrer counts. One query, whatever the number of documents, members and purposes."""
     members = list(members)
-    versions = required_versions(client=client, purpose=purpose)
-    if not versions:
-        return []
-    live = Signature.objects.filter(client=client, version__in=versions, withdrawn_at__isnull=True)
-    if purpose == DocumentTemplate.RequiredBefore.RELEASE and referrer_id is not None:
-        live = live.filter(referrer_id=referrer_id)
-    signed = set(live.values_list("version_id", "member_id"))
+    wanted = tuple(purposes) + ((purpose,) if purpose else ())
+    versions, signed = _required_and_signed(client=client, purposes=wanted, referrer_id=referrer_id)
     signed_versions = {version_id for version_id, _member in signed}
 
     missing = []
@@ -101,6 +128,30 @@ def missing_signatures(
                 }
                 missing.append(Missing(version, member, text))
     return missing
+
+
+def signed_members(
+    *, client: Client, members: Iterable[Member], purpose: str, referrer_id: int | None = None
+) -> list[Member]:
+    """The members (in the order given) who have signed everything required before `purpose` (a
+    document one member signs for the unit counts for all). Nobody when no document is required for
+    it: for a release this answers "who released information to this referrer", and a practice
+    without a release document has no one who did. One query."""
+    members = list(members)
+    versions, signed = _required_and_signed(client=client, purposes=(purpose,), referrer_id=referrer_id)
+    if not versions:
+        return []
+    signed_versions = {version_id for version_id, _member in signed}
+
+    def covered(member: Member) -> bool:
+        return all(
+            version.pk in signed_versions
+            if version.template.signers == DocumentTemplate.Signers.ONE
+            else (version.pk, member.pk) in signed
+            for version in versions
+        )
+
+    return [member for member in members if covered(member)]
 
 
 def require_signatures(

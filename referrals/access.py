@@ -4,8 +4,8 @@ Not entitled and missing look the same (404), so ids cannot be probed. Rules:
 - staff and therapists of the practice triage referrals;
 - once a referral became a client unit, therapists reach it only if they treat that unit (its
   reason is clinical text about that client); staff still reach it (they triaged it);
-- a letter back to the referrer: only a therapist treating the unit, and only while a member of
-  the unit has an active release-of-information consent naming that referrer;
+- a letter back to the referrer: only a therapist treating the unit (the page then says whether a
+  signed release of information naming that referrer lets the letter go, `referrals.services.letter_send`);
 - clients and anonymous users never reach a referral.
 """
 
@@ -13,7 +13,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from practice.models import User
-from referrals import selectors
 from referrals.models import Referral
 
 RELATED = ("referrer", "preferred_therapist", "assigned_therapist", "client", "client__primary_therapist")
@@ -34,7 +33,7 @@ def get_referral_for_user(user: User, referral_id: int) -> Referral:
 
 
 def get_referral_for_letter(user: User, referral_id: int) -> Referral:
-    """Return the referral if `user` may write to its referrer now, else raise Http404."""
+    """Return the referral if `user` treats the unit it became, else raise Http404."""
     referral = get_object_or_404(Referral.objects.select_related(*RELATED), pk=referral_id)
 
     if not user.is_therapist:
@@ -42,7 +41,5 @@ def get_referral_for_letter(user: User, referral_id: int) -> Referral:
     if referral.client_id is None:
         raise Http404
     if not referral.client.is_treated_by(user.therapist):
-        raise Http404
-    if not selectors.letter_allowed(referral):
         raise Http404
     return referral

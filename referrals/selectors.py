@@ -9,9 +9,12 @@ from django.utils import timezone
 
 from clients.concern_links import intensive_digests
 from clients.models import Client
-from clients.services import consent_is_active
+from documents.gates import missing_signatures, signed_members
 from practice.models import User
 from referrals.models import Referral, ReferralConcern, ReferralLetter, Referrer
+
+RELEASE = "release"  # the purpose of `documents.gates` a letter back needs
+NO_RELEASE_DOCUMENT = "The practice has no release of information document in use: publish one before writing back."
 
 URGENCY_RANK = Case(
     When(urgency=Referral.Urgency.URGENT, then=Value(0)),
@@ -66,12 +69,31 @@ def referral_queue(*, user: User, status: str = "open", urgency: str = "", refer
 
 
 def released_members(referral: Referral) -> tuple[list, list]:
-    """(members who released information to the referrer, every member of the resulting unit)."""
+    """(members who released information to the referrer, every member of the resulting unit).
+
+    A member released information when they have a live signature of the current release of
+    information document naming this referrer (`documents.gates`, purpose "release"). One query
+    for the members, one for the signatures.
+    """
     if referral.client_id is None:
         return [], []
     members = list(referral.client.members.order_by("position"))
-    released = [m for m in members if consent_is_active(member=m, kind="release", referrer=referral.referrer)]
+    released = signed_members(
+        client=referral.client, members=members, purpose=RELEASE, referrer_id=referral.referrer_id
+    )
     return released, members
+
+
+def release_missing(referral: Referral) -> list[str]:
+    """Why no letter may go back to this referrer yet, in words (who has not signed the release
+    naming them); empty when a member released information."""
+    released, members = released_members(referral)
+    if released or referral.client_id is None:
+        return []
+    missing = missing_signatures(
+        client=referral.client, members=members, purpose=RELEASE, referrer_id=referral.referrer_id
+    )
+    return [m.text for m in missing] or [NO_RELEASE_DOCUMENT]
 
 
 def letter_allowed(referral: Referral) -> bool:
@@ -136,6 +158,7 @@ def referral_page(*, referral: Referral, user: User) -> dict:
         "other_referrals": from_referrer,
         "treats_client": treats_client,
         "can_write_letter": treats_client and letter_allowed(referral),
+        "release_missing": release_missing(referral) if treats_client else [],
     }
 
 

@@ -223,6 +223,11 @@ def letter_kinds(referral: Referral) -> list[tuple[str, str]]:
     return [(k, k.label) for k in ReferralLetter.CLINICAL_KINDS]
 
 
+NO_RELEASE = _("No letter may go to %(name)s: nobody in this unit has signed a release of information naming them.")
+RELEASE_HOW = _(
+    "They can sign it in their portal under Documents, or you can record a signed paper copy on the client's "
+    "documents page."
+)
 PARTIAL_RELEASE = _(
     "Only %(names)s released information to this referrer: confirm that the letter speaks of them alone."
 )
@@ -232,7 +237,8 @@ PARTIAL_RELEASE = _(
 def letter_send(
     *, referral: Referral, by: User, kind: str, body: str, token: str, speaks_of_released_only: bool = False
 ) -> ReferralLetter:
-    """Store the letter (encrypted) and queue it. Only with a live release consent to this referrer.
+    """Store the letter (encrypted) and queue it. Only under a signed release of information naming
+    this referrer (`documents.gates`, purpose "release"); the refusal says who has not signed it.
 
     Clergy get the fixed non-clinical acknowledgement whatever was typed. The same `token` twice
     (a double submit) returns the first letter. For a couple where only one partner released
@@ -241,8 +247,11 @@ def letter_send(
     """
     therapist = by.therapist
     referral = _lock(referral)
-    if not selectors.letter_allowed(referral):
-        raise ValidationError(_("There is no active consent to write to this referrer."))
+    missing = selectors.release_missing(referral)
+    if missing:
+        raise ValidationError(
+            [NO_RELEASE % {"name": referral.referrer.name}, *missing, RELEASE_HOW], code="release_missing"
+        )
     key = f"{referral.pk}:{token}"
     existing = ReferralLetter.objects.filter(key=key).first()
     if existing is not None:

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from clients.models import Client, Consent, Member
-from clients.selectors import members_without_live_consent
+from clients.models import Client, Member
+from documents.gates import Missing, missing_signatures
 from practice.audit import audit_record
 from practice.models import AuditAction, Therapist, User
 from sessions_app import notifications, selectors
@@ -68,43 +68,68 @@ def _check_members(client: Client, members: list[Member]) -> None:
         raise ValidationError({"members": _("Only members of this client can attend.")})
 
 
-NO_TELEHEALTH_CONSENT = "telehealth_consent"
+SIGNATURE_MISSING = "signature_missing"
+BOOKING, VIDEO = "booking", "video"  # the purposes of `documents.gates` that booking asks
+THERAPIST_HOW = _(
+    "They can read and sign it in their portal under Documents, or you can record a signed paper copy on the "
+    "client's documents page."
+)
+STAFF_HOW = _(
+    "They can read and sign it in their portal under Documents, or their therapist can record a signed paper copy."
+)
 
 
-def _names(members: list[Member]) -> str:
-    names = [m.display_name for m in members]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + _(" and ") + names[-1]
+def _portal_line(missing: Missing, by: User | None, video: bool) -> str:
+    """One missing signature as the member booking in the portal reads it: what they sign and where."""
+    words = {"document": missing.version.label}
+    if missing.member is None:
+        return _("One of you needs to sign the %(document)s under Documents first.") % words
+    if missing.member.user_id is not None and missing.member.user_id == getattr(by, "pk", None):
+        if video:
+            return _("To book a video session, first read and sign the %(document)s under Documents.") % words
+        return _("Before booking, please read and sign the %(document)s under Documents.") % words
+    return (
+        _(
+            "A joint session needs you both to sign the %(document)s, and your partner has not signed it yet. "
+            "They can sign it in their own portal under Documents."
+        )
+        % words
+    )
 
 
-def check_telehealth(*, members: list[Member], by: User | None, for_client: bool) -> None:
-    """A video session needs every attending member's live consent to video sessions.
+def check_signatures(
+    *, client: Client, members: list[Member], by: User | None, for_client: bool, purposes: tuple[str, ...]
+) -> None:
+    """The documents the attending members must have signed (`documents.gates`): the informed
+    consent before any booking, each attending member's telehealth consent before a video session.
 
-    The one gate for every road to a video session (portal, calendar, series, a move to video). The
-    message says who has not consented and where they can give it.
+    The one gate for every road to a session (portal, calendar, series, a move to video). The message
+    says who has not signed what and where to sign it; the pages add the link (`is_signature_refusal`).
+    One query, whatever was asked.
     """
-    missing = members_without_live_consent(members, Consent.Kind.TELEHEALTH)
+    missing = missing_signatures(client=client, members=members, purposes=purposes)
     if not missing:
         return
-    if not for_client:
-        verb = _("has") if len(missing) == 1 else _("have")
-        message = _(
-            "%(names)s %(verb)s not given consent to video sessions. They can give it in the portal under "
-            "Consents, or you can record it on the client page."
-        ) % {"names": _names(missing), "verb": verb}
-    elif any(m.user_id == getattr(by, "pk", None) for m in missing):
-        message = _("To book a video session, first give your consent to video sessions under Consents.")
+    video = VIDEO in purposes
+    if for_client:
+        lines = list(dict.fromkeys(_portal_line(m, by, video) for m in missing))
     else:
-        message = _(
-            "A joint video session needs you both to consent to video sessions, and your partner has not given "
-            "it yet. They can give it in the portal under Consents."
-        )
-    raise ValidationError({"modality": ValidationError(message, code=NO_TELEHEALTH_CONSENT)})
+        lines = [m.text for m in missing] + [THERAPIST_HOW if by is not None and by.is_therapist else STAFF_HOW]
+    # A video refusal goes next to the kind of session; a missing informed consent above the form.
+    only_video = all(m.version.template.required_before == VIDEO for m in missing)
+    field = "modality" if only_video else NON_FIELD_ERRORS
+    raise ValidationError({field: [ValidationError(line, code=SIGNATURE_MISSING) for line in lines]})
 
 
-def is_consent_refusal(error: ValidationError) -> bool:
-    """Whether a booking was refused for a missing consent to video sessions (the page links to Consents)."""
-    errors = getattr(error, "error_dict", {}).get("modality", [])
-    return any(getattr(e, "code", None) == NO_TELEHEALTH_CONSENT for e in errors)
+def check_telehealth(*, client: Client, members: list[Member], by: User | None, for_client: bool) -> None:
+    """A video session needs every attending member's signed telehealth consent."""
+    check_signatures(client=client, members=members, by=by, for_client=for_client, purposes=(VIDEO,))
+
+
+def is_signature_refusal(error: ValidationError) -> bool:
+    """Whether a booking was refused for a missing signature (the page links to where to sign)."""
+    groups = getattr(error, "error_dict", {}).values()
+    return any(getattr(e, "code", None) == SIGNATURE_MISSING for errors in groups for e in errors)
 
 
 def _clashes(*, therapist, start, end, room, members, ignore=None, buffer=timedelta(0)) -> Appointment | None:
@@ -234,8 +259,9 @@ def appointment_book(
     _check_members(client, members)
     if for_client:
         _check_client_rules(rules=rules, client=client, modality=modality, start=start, therapist=therapist)
-    if modality == Modality.VIDEO:
-        check_telehealth(members=members, by=by, for_client=for_client)
+    if series is None:  # a series asked once for all its dates (`series_create`)
+        purposes = (BOOKING, VIDEO) if modality == Modality.VIDEO else (BOOKING,)
+        check_signatures(client=client, members=members, by=by, for_client=for_client, purposes=purposes)
     room, video_link = _place(rules=rules, modality=modality, room=room, start=start, end=end)
     clash = _clashes(
         therapist=therapist,
@@ -298,8 +324,9 @@ def series_create(
         therapist=therapist, client=client, frequency=frequency, local_time=local.time(), time_zone=zone.key
     )
     starts = _occurrences(local, series.step, count=count, until=until)
-    if modality == Modality.VIDEO:  # once for the series, not once per refused date
-        check_telehealth(members=members, by=by, for_client=False)
+    _check_members(client, members)
+    purposes = (BOOKING, VIDEO) if modality == Modality.VIDEO else (BOOKING,)  # once, not once per date
+    check_signatures(client=client, members=members, by=by, for_client=False, purposes=purposes)
     series.save()
     refused = []
     for start in starts:
@@ -413,8 +440,8 @@ def appointment_move(
             therapist=therapist,
             ignore=appointment.pk,
         )
-    if modality == Modality.VIDEO:
-        check_telehealth(members=members, by=by, for_client=for_client)
+    if modality == Modality.VIDEO:  # booked under the informed consent already: only video is asked
+        check_telehealth(client=appointment.client, members=members, by=by, for_client=for_client)
     room, link = _move_place(appointment=appointment, rules=rules, modality=modality, start=start, end=end)
     clash = _clashes(
         therapist=therapist,
@@ -484,8 +511,11 @@ def booking_preview(
         end = start + rules.session_length
     ignore = moving.pk if moving else None
     _check_client_rules(rules=rules, client=client, modality=modality, start=start, therapist=therapist, ignore=ignore)
-    if modality == Modality.VIDEO:
-        check_telehealth(members=members, by=by, for_client=True)
+    if moving is None:
+        purposes = (BOOKING, VIDEO) if modality == Modality.VIDEO else (BOOKING,)
+        check_signatures(client=client, members=members, by=by, for_client=True, purposes=purposes)
+    elif modality == Modality.VIDEO:
+        check_telehealth(client=client, members=members, by=by, for_client=True)
     if moving is not None:
         room, _link = _move_place(appointment=moving, rules=rules, modality=modality, start=start, end=end)
     else:

@@ -46,7 +46,12 @@ def has_totp(user: User) -> bool:
 
 
 class ClientFactory(factory.django.DjangoModelFactory):
-    """An individual unit with one member. Use `couple()` for two."""
+    """An individual unit with one member. Use `couple()` for two.
+
+    Its members have signed the informed consent (an active client has: booking asks for it), as
+    recorded by the therapist; `ClientFactory(with_members__signed=False)` (or `couple(t, signed=False)`)
+    gives members who have signed nothing, for the gates' own tests.
+    """
 
     class Meta:
         model = "clients.Client"
@@ -61,7 +66,7 @@ class ClientFactory(factory.django.DjangoModelFactory):
         if create and extracted is not False:
             count = 2 if obj.kind == "couple" else 1
             for position in range(1, count + 1):
-                MemberFactory(client=obj, position=position)
+                MemberFactory(client=obj, position=position, signed=kwargs.get("signed", True))
 
 
 class MemberFactory(factory.django.DjangoModelFactory):
@@ -82,10 +87,23 @@ class MemberFactory(factory.django.DjangoModelFactory):
         if create:
             _refresh_search_tokens(obj)
 
+    @factory.post_generation
+    def signed(obj, create, extracted, **kwargs):
+        """The informed consent, signed (`signed=False`: nothing signed)."""
+        if create and extracted is not False:
+            sign_documents(obj, fresh=True)
 
-def couple(therapist, **kwargs):
-    """A couple unit of `therapist` with two members and the limited-secrets policy."""
-    return ClientFactory(kind="couple", primary_therapist=therapist, confidentiality_policy="limited_secrets", **kwargs)
+
+def couple(therapist, signed: bool = True, **kwargs):
+    """A couple unit of `therapist` with two members and the limited-secrets policy; both partners
+    have signed the informed consent unless `signed=False`."""
+    return ClientFactory(
+        kind="couple",
+        primary_therapist=therapist,
+        confidentiality_policy="limited_secrets",
+        with_members__signed=signed,
+        **kwargs,
+    )
 
 
 def portal_user_for(member):
@@ -198,21 +216,49 @@ def _two_hours_after(start):
     return start + timedelta(hours=2)
 
 
-# --- consents -------------------------------------------------------------------------------------
+# --- signed documents -----------------------------------------------------------------------------
 
 
-def consent_to_video(*people):
-    """Give each member (or every member of each client unit) a live consent to video sessions, as
-    `sessions_app.services.check_telehealth` requires before a video session is booked."""
-    from clients.models import Consent, Member
+def _members_of(people) -> list:
+    from clients.models import Member
 
     members = []
     for who in people:
-        members.extend([who] if isinstance(who, Member) else list(who.members.all()))
-    for member in members:
-        if not member.consents.filter(kind=Consent.Kind.TELEHEALTH, revoked_at=None).exists():
-            therapist = member.client.primary_therapist
-            Consent.objects.create(
-                client_id=member.client_id, member=member, kind=Consent.Kind.TELEHEALTH, recorded_by=therapist.user
+        members.extend([who] if isinstance(who, Member) else list(who.members.order_by("position")))
+    return members
+
+
+def sign_documents(*people, purposes=("booking",), fresh: bool = False):
+    """Each member (or every member of each client unit) signs the current version of every active
+    document required before `purposes` ("booking": the informed consent; "video": the telehealth
+    consent), as a paper copy recorded by the unit's therapist (`documents.gates` counts it like a
+    portal signature). Already signed: nothing new. `fresh`: the member is new, skip that check.
+    Releases name a referrer: tests/referrals/conftest.py `grant_release`. Returns what it was given."""
+    from documents.models import DocumentVersion, Signature
+
+    newest = {}
+    rows = DocumentVersion.objects.filter(template__active=True, template__required_before__in=purposes)
+    for version in rows.select_related("template").order_by("template_id", "-number"):
+        newest.setdefault(version.template_id, version)
+    for member in _members_of(people):
+        for version in newest.values():
+            if not version.template.applies_to(member.client):
+                continue
+            live = Signature.objects.filter(version=version, member=member, withdrawn_at=None, referrer_id=None)
+            if not fresh and live.exists():
+                continue
+            Signature.objects.create(
+                version=version,
+                client_id=member.client_id,
+                member=member,
+                signed_name=member.full_name,
+                recorded_by=member.client.primary_therapist.user,
+                method=Signature.Method.PAPER,
             )
     return people[0] if len(people) == 1 else people
+
+
+def sign_for_video(*people):
+    """Each member (or every member of each unit) has signed the informed consent and the telehealth
+    consent, as `sessions_app.services.check_signatures` requires before a video session is booked."""
+    return sign_documents(*people, purposes=("booking", "video"))

@@ -19,7 +19,6 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 from django.utils import timezone
 
-from clients import services as client_services
 from clients.alerts import risk_alert_raise
 from clients.models import Consent, Goal, IntakeResponse, Note, RiskAlert
 from documents import services as document_services
@@ -34,11 +33,13 @@ from tests.factories import (
     ReferrerFactory,
     ResourceFactory,
     WorkshopFactory,
-    consent_to_video,
     couple,
     portal_user_for,
     programme,
+    sign_documents,
+    sign_for_video,
 )
+from tests.referrals.conftest import grant_release
 
 SIGN_IN = "/accounts/login/"
 
@@ -78,7 +79,7 @@ def stranger(alice):
 
 @pytest.fixture
 def record(alice):
-    unit = consent_to_video(couple(alice))
+    unit = couple(alice, signed=False)
     partner_a, partner_b = unit.members.order_by("position")
     portal_user_for(partner_a)
     portal_user_for(partner_b)
@@ -98,7 +99,18 @@ def record(alice):
         referral=referral, by=alice.user, therapist=alice, base_url="http://testserver/"
     )
     first = referral.client.members.order_by("position").first()
-    client_services.consent_grant(member=first, kind="release", by=alice.user, referrer=referral.referrer)
+    grant_release(referral, alice.user, members=[first])
+
+    treatment = DocumentTemplate.objects.get(kind="treatment")
+    signature = document_services.paper_consent_record(  # partner B's informed consent, from paper
+        version=treatment.versions.order_by("-number").first(),
+        member=partner_b,
+        by=alice.user,
+        signed_on=timezone.localdate() - timedelta(days=1),
+        scan=SimpleUploadedFile("scan.pdf", b"%PDF-1.4 test", content_type="application/pdf"),
+    )
+    sign_for_video(partner_a)
+    sign_documents(partner_b, purposes=("video",))
 
     start = (timezone.now() + timedelta(days=21)).replace(hour=10, minute=0, second=0, microsecond=0)
     appointment = session_services.appointment_book(
@@ -110,14 +122,6 @@ def record(alice):
         modality=Modality.VIDEO,
     )
     far = datetime(2099, 1, 1, tzinfo=UTC)
-    treatment = DocumentTemplate.objects.get(kind="treatment")
-    signature = document_services.paper_consent_record(
-        version=treatment.versions.order_by("-number").first(),
-        member=partner_b,
-        by=alice.user,
-        signed_on=timezone.localdate() - timedelta(days=1),
-        scan=SimpleUploadedFile("scan.pdf", b"%PDF-1.4 test", content_type="application/pdf"),
-    )
     handout = document_services.handout_share(
         client=unit,
         member=partner_b,

@@ -26,7 +26,7 @@ from referrals.models import Referral, ReferralEvent, Referrer
 from sessions_app import notifications
 from sessions_app import services as session_services
 from sessions_app.models import Appointment, Attendance, Modality, WorkingHours
-from tests.factories import ClientFactory, UserFactory, consent_to_video, couple, portal_user_for
+from tests.factories import ClientFactory, UserFactory, couple, portal_user_for, sign_for_video
 from tests.referrals.conftest import form_data
 
 # One place for the settings every property here shares: few examples, so the suite stays fast.
@@ -274,7 +274,7 @@ def test_invitation_link_with_any_path(client, invited, uidb64, token, method):
 @pytest.fixture
 def booked(alice, member):
     start = (timezone.now() + timedelta(days=10)).replace(hour=10, minute=0, second=0, microsecond=0)
-    consent_to_video(member.client)
+    sign_for_video(member.client)
     return session_services.appointment_book(
         therapist=alice,
         client=member.client,

@@ -1,10 +1,12 @@
-"""Letters back to the referrer, from the therapist treating the client, only under a live release
-consent naming that referrer (`referrals.access.get_referral_for_letter`)."""
+"""Letters back to the referrer, from the therapist treating the client (`referrals.access`), only
+under a signed release of information naming that referrer: without one the page says who has not
+signed it and links to the client's documents page, where a paper copy is recorded."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -26,11 +28,11 @@ def letter(request: HttpRequest, referral_id: int) -> HttpResponse:
     kind = request.GET.get("kind") if request.GET.get("kind") in dict(kinds) else kinds[0][0]
     draft = services.letter_draft(referral=referral, kind=kind, therapist=therapist)
     released, members = selectors.released_members(referral)
-    partial = ", ".join(m.display_name for m in released) if len(released) < len(members) else ""
+    partial = ", ".join(m.display_name for m in released) if released and len(released) < len(members) else ""
     if request.method == "GET":
         form = LetterForm(kinds=kinds, editable=editable, partial=partial, initial={"kind": kind, "body": draft})
         audit_record(actor=request.user, action=AuditAction.VIEW, target=referral)
-        return _page(request, referral, form, kinds, draft)
+        return _page(request, referral, form, kinds, draft, blocked=not released)
 
     form = LetterForm(request.POST, kinds=kinds, editable=editable, partial=partial)
     if form.is_valid():
@@ -52,8 +54,13 @@ def letter(request: HttpRequest, referral_id: int) -> HttpResponse:
     return _page(request, referral, form, kinds, draft, status=400)
 
 
-def _page(request, referral, form, kinds, draft, *, status: int = 200) -> HttpResponse:
+def _page(request, referral, form, kinds, draft, *, status: int = 200, blocked: bool = False) -> HttpResponse:
+    """The letter form; `blocked` (nobody released information yet): what is missing and where to
+    record it, without the form."""
     context = {
+        "blocked": blocked,
+        "release_missing": selectors.release_missing(referral),
+        "sign_url": reverse("documents:client", args=[referral.client_id]),
         "referral": referral,
         "client": referral.client,
         "form": form,

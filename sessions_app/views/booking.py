@@ -201,7 +201,7 @@ def _confirm_page(request, viewer: Viewer, preview: services.Preview, moving: Ap
 
 def _book_page(request, viewer: Viewer, *, modality=None, week=None, error=None, closed=False, status=200, chosen=None):
     therapist = viewer.client.primary_therapist
-    consent_missing = isinstance(error, ValidationError) and services.is_consent_refusal(error)
+    signature_missing = isinstance(error, ValidationError) and services.is_signature_refusal(error)
     if isinstance(error, ValidationError):
         error = error_text(error)
     context = {
@@ -210,7 +210,7 @@ def _book_page(request, viewer: Viewer, *, modality=None, week=None, error=None,
         "therapist": therapist,
         "error": error,
         "closed": closed,
-        "consent_missing": consent_missing,
+        "signature_missing": signature_missing,
     }
     if not closed:
         chosen, chosen_start = _modality(modality, viewer.rules), chosen
@@ -275,7 +275,7 @@ def session_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
             viewer,
             appointment,
             week=_week_of(start, viewer.zone),
-            error=error_text(error),
+            error=error,
             status=_error_status(error),
         )
     moved = {"old": _when(old_start, viewer.zone), "new": _when(appointment.start, viewer.zone)}
@@ -285,7 +285,11 @@ def session_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 def _move_page(request, viewer: Viewer, appointment: Appointment, *, week=None, error=None, status=200, chosen=None):
     refusal = _move_refusal(appointment, viewer)
+    signature_missing = isinstance(error, ValidationError) and services.is_signature_refusal(error)
+    if isinstance(error, ValidationError):
+        error = error_text(error)
     context = {
+        "signature_missing": signature_missing,
         "member": viewer.member,
         "zone": viewer.zone,
         "appointment": appointment,

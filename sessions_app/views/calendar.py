@@ -53,8 +53,12 @@ CANCEL_TEMPLATE = "sessions_app/appointment_cancel.html"
 AVAILABILITY_TEMPLATE = "sessions_app/availability.html"
 
 
-def _refused(request, template: str, context: dict, form, error: ValidationError) -> HttpResponse:
-    """A service said no. A field's problem goes next to the field; a clash goes to the top."""
+def _refused(request, template: str, context: dict, form, error: ValidationError, client=None) -> HttpResponse:
+    """A service said no. A field's problem goes next to the field; a clash goes to the top. A missing
+    signature offers the treating therapist the client's documents page, where it is recorded."""
+    treating = client is not None and request.user.is_therapist and client.is_treated_by(request.user.therapist)
+    if treating and services.is_signature_refusal(error):
+        context = {**context, "sign_url": reverse("documents:client", args=[client.pk])}
     if hasattr(error, "error_dict"):
         _apply_errors(form, error)
         return _invalid(request, template, context)
@@ -148,7 +152,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
     try:
         appointment, count = _book(request.user, data)
     except ValidationError as error:
-        return _refused(request, NEW_TEMPLATE, {"form": form}, form, error)
+        return _refused(request, NEW_TEMPLATE, {"form": form}, form, error, client=data["client"])
 
     described = services.describe(appointment, data["therapist"].zone)
     pending = policy_unacknowledged(data["client"], data["members"]) if len(data["members"]) > 1 else []
@@ -271,7 +275,7 @@ def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
         moved = _move(request.user, appointment, data)
     except ValidationError as error:
         context = _detail_context(request, appointment, move_form=form)
-        return _refused(request, DETAIL_TEMPLATE, context, form, error)
+        return _refused(request, DETAIL_TEMPLATE, context, form, error, client=appointment.client)
     described = services.describe(moved[0], moved[0].therapist.zone)
     if len(moved) == 1:
         messages.success(request, _("Moved: %(session)s.") % {"session": described})

@@ -13,7 +13,7 @@ from clients import services
 from clients.models import Client, Consent, IntakeResponse, Note
 from resources.models import Assignment, Feedback, Registration, StepProgress
 from sessions_app.models import Appointment, Attendance, Modality
-from tests.factories import PASSWORD, WorkshopFactory, consent_to_video, programme
+from tests.factories import PASSWORD, WorkshopFactory, programme, sign_for_video
 
 MINE = "MINE-"  # everything of partner A (the one whose request it is), or joint
 THEIRS = "THEIRS-"  # everything of partner B alone: must never be in A's export
@@ -226,17 +226,17 @@ def test_one_partners_release_lets_the_letter_speak_of_that_partner_alone(client
 
 
 def test_a_letter_about_both_needs_both_releases_still_live_when_sent(client, alice, couple_referral):
-    from clients import services as client_services
+    from documents.models import Signature
     from outbox import services as outbox
     from outbox.models import Notification
-    from tests.referrals.conftest import grant_release
+    from tests.referrals.conftest import grant_release, withdraw_release
 
     _first, second = couple_referral.client.members.order_by("position")
     grant_release(couple_referral, alice.user)
     client.force_login(alice.user)
     assert _send_letter(client, couple_referral).status_code == 302  # both released: no confirmation
-    second_release = Consent.objects.get(member=second, kind="release")
-    client_services.consent_revoke(consent=second_release, by=alice.user)
+    second_release = Signature.objects.get(member=second, version__template__kind="release")
+    withdraw_release(second_release, alice.user)
     notification = Notification.objects.get(kind="referral_letter")
     assert outbox._BUILDERS["referral_letter"](notification) is None  # no longer sent: it speaks of both
 
@@ -290,7 +290,7 @@ def test_booking_a_joint_session_warns_when_a_partner_has_not_acknowledged(clien
     assert "Not yet acknowledged by" in form and b.display_name in form.split("Not yet acknowledged by")[1][:200]
 
     start = timezone.localdate() + timedelta(days=3)
-    consent_to_video(acknowledged)
+    sign_for_video(acknowledged)
     r = client.post(
         reverse("sessions_app:appointment_new"),
         {

@@ -62,6 +62,10 @@ def test_every_demo_member_has_signed_what_booking_and_video_sessions_need(db):
         members = list(unit.members.all())
         assert missing_signatures(client=unit, members=members, purpose="booking") == []
         assert missing_signatures(client=unit, members=members, purpose="video") == []
-    assert Signature.objects.count() == 3 * 2  # three demo members, informed consent and telehealth
+    # three demo members, informed consent and telehealth; and the release naming the demo referrer
+    assert Signature.objects.exclude(version__template__kind="release").count() == 3 * 2
+    release = Signature.objects.get(version__template__kind="release")
+    assert release.referrer_id is not None and release.method == "recorded"
     demo_client = User.objects.by_address("client@demo.practice").get()
-    assert set(Signature.objects.filter(member__user=demo_client).values_list("method", flat=True)) == {"portal"}
+    signed_in_portal = Signature.objects.filter(member__user=demo_client).exclude(version__template__kind="release")
+    assert set(signed_in_portal.values_list("method", flat=True)) == {"portal"}

@@ -15,7 +15,7 @@ def current(kind: str):
 @pytest.fixture
 def signed_pair(alice):
     """Alice's couple, both partners with portal accounts; names Jordan Lee and Sam Okafor."""
-    unit = couple(alice)
+    unit = couple(alice, signed=False)
     jordan, sam = unit.members.order_by("position")
     for member, (first, last) in ((jordan, ("Jordan", "Lee")), (sam, ("Sam", "Okafor"))):
         member.first_name, member.last_name = first, last

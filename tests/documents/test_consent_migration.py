@@ -44,7 +44,7 @@ def _starter_set() -> None:
 def old_records(alice):
     """A couple (Jordan Lee, Sam Okafor) with consents of every kind, as the old pages recorded them."""
     _starter_set()
-    unit = couple(alice)
+    unit = couple(alice, signed=False)
     jordan, sam = unit.members.order_by("position")
     for member, (first, last) in ((jordan, ("Jordan", "Lee")), (sam, ("Sam", "Okafor"))):
         member.first_name, member.last_name = first, last

@@ -24,7 +24,7 @@ def _text(pdf: bytes) -> str:
 @pytest.fixture
 def other_signature(alice):
     """Another client's signature of the same document, with markers everywhere."""
-    member = ClientFactory(primary_therapist=alice).members.get()
+    member = ClientFactory(primary_therapist=alice, with_members__signed=False).members.get()
     member.first_name, member.last_name = OTHER, "Markerson"
     member.save()
     portal_user_for(member)

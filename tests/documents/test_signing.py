@@ -176,7 +176,8 @@ def outsider(request, signed_pair, alice):
         elif who == "staff":
             browser.force_login(request.getfixturevalue("staff_user"))
         else:
-            browser.force_login(portal_user_for(ClientFactory(primary_therapist=alice).members.get()))
+            stranger = ClientFactory(primary_therapist=alice, with_members__signed=False).members.get()
+            browser.force_login(portal_user_for(stranger))
 
     return login
 
@@ -210,7 +211,7 @@ def test_the_partner_cannot_sign_a_unit_document_already_signed_for_the_unit_twi
 
 
 def test_a_couple_policy_is_not_offered_to_an_individual(client, alice):
-    member = ClientFactory(primary_therapist=alice).members.get()
+    member = ClientFactory(primary_therapist=alice, with_members__signed=False).members.get()
     portal_user_for(member)
     client.force_login(member.user)
     assert client.get(reverse("portal:document_sign", args=[current("couple_policy").pk])).status_code == 404

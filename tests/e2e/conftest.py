@@ -78,3 +78,17 @@ def sign_in(page, email: str, password: str, totp_secret: str | None = None) -> 
     if totp_secret:
         page.get_by_label("Code", exact=True).fill(current_code(totp_secret))
         page.locator("form button[type=submit]").first.click()
+
+
+@pytest.fixture(autouse=True)
+def starter_documents(request):
+    """The starter set of consent documents, as documents 0002 loads it: every journey here is a
+    transactional test, and an earlier one's flush empties the table the gates read."""
+    if "live_server" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("documents.migrations.0002_starter_documents").load(apps, None)

@@ -12,7 +12,7 @@ from resources.services import assignment_create
 from sessions_app import services
 from sessions_app.models import Appointment, Modality, WorkingHours
 from tests.e2e.conftest import sign_in
-from tests.factories import PASSWORD, consent_to_video, couple, portal_user_for, programme
+from tests.factories import PASSWORD, couple, portal_user_for, programme, sign_for_video
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def jordan(alice):
     """One partner of Alice's couple, with a portal account and online booking open."""
     for weekday in range(7):
         WorkingHours.objects.create(therapist=alice, weekday=weekday, start=time(9), end=time(17))
-    unit = consent_to_video(couple(alice))  # both partners have consented to video sessions
+    unit = sign_for_video(couple(alice))  # both partners have consented to video sessions
     Client.objects.filter(pk=unit.pk).update(self_booking=True)
     member = unit.members.order_by("position").first()
     member.first_name, member.preferred_name = "Jordan", "Jordan"

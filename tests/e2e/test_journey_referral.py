@@ -1,11 +1,12 @@
 """Journey 3 in a real Chromium: a urologist refers a couple from a phone; the acknowledgement is in
-the outbox; a therapist triages it and turns it into a client; once the release consent is recorded,
-the urologist hears back (and not before)."""
+the outbox; a therapist triages it and turns it into a client; once a release of information naming
+the urologist is recorded (a signed paper copy, scanned), the urologist hears back (and not before)."""
 
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import Client
 from outbox import services as outbox
@@ -62,17 +63,21 @@ def test_from_a_phone_referral_to_a_word_back(phone, page, shoot, alice, mailout
     shoot(page, "referral-triage-page")
     page.get_by_role("button", name="Accept and create the client").click()
     page.get_by_text("Accepted: client").wait_for()
-    assert page.get_by_role("link", name="Write to the referrer").count() == 0  # no consent yet
+    assert page.get_by_role("link", name="Write to the referrer").count() == 0  # no release signed yet
 
-    page.get_by_role("link", name=re.compile(r"^C-")).click()
-    page.get_by_role("link", name="Record consent").click()
-    page.get_by_label("Given by").select_option(index=1)
-    page.get_by_label("Kind").select_option("release")
+    # No letter yet: the referral page says nobody signed a release naming Dr Reid, and where to record one.
+    page.get_by_role("link", name="Record or request a release").click()
+    page.get_by_role("link", name="Record a paper consent").click()
+    page.get_by_label("Who").select_option(index=1)  # Robin, the first partner
+    page.get_by_label("Document").select_option(label="Release of information to a referrer (version 1)")
+    page.get_by_label("Signed on").fill(timezone.localdate().isoformat())
     # The choice names organisation and kind too, so two referrers of one name can be told apart.
     reid = page.locator("#id_referrer option", has_text="Dr Tom Reid").get_attribute("value")
-    page.get_by_label("Referrer").select_option(reid)
-    page.get_by_role("button", name="Record consent").click()
-    page.get_by_text("Consent recorded.").wait_for()
+    page.get_by_label("Releases to").select_option(reid)
+    scan = {"name": "release.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 signed release"}
+    page.locator("#id_scan").set_input_files(scan)
+    page.get_by_role("button", name="Record", exact=True).click()
+    page.get_by_text("Paper copy recorded.").wait_for()
 
     page.goto(reverse("referrals:detail", args=[referral.pk]))
     page.get_by_role("link", name="Write to the referrer").click()

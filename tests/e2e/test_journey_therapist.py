@@ -9,14 +9,14 @@ from clients.models import Note
 from sessions_app import services
 from sessions_app.models import Modality
 from tests.e2e.conftest import sign_in
-from tests.factories import PASSWORD, consent_to_video, couple
+from tests.factories import PASSWORD, couple, sign_for_video
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_therapists_morning(page, shoot, alice):
     alice.display_name = "Dr Alice Moreau"
     alice.save(update_fields=["display_name"])
-    unit = consent_to_video(couple(alice))
+    unit = sign_for_video(couple(alice))
     now = timezone.now()
     start = now + timedelta(minutes=2) if now.astimezone(alice.zone).hour < 23 else now - timedelta(minutes=5)
     session = services.appointment_book(

@@ -27,6 +27,7 @@ from resources import services as resources
 from sessions_app import services as sessions
 from sessions_app.models import Appointment, BookingRules, Room, Series
 from tests.factories import ResourceFactory, TherapistFactory, WorkshopFactory, couple, portal_user_for
+from tests.referrals.conftest import grant_release
 
 NOW = datetime(2027, 1, 4, 9, tzinfo=UTC)  # a Monday
 CLINICAL = "MARKER-CLINICAL-arousal-difficulty"
@@ -123,7 +124,7 @@ def _busy_day() -> dict:
         referral=referral, by=alice.user, therapist=alice, base_url="http://testserver/"
     )
     member = referral.client.members.get()
-    clients.consent_grant(member=member, kind=Consent.Kind.RELEASE, referrer=referral.referrer, by=alice.user)
+    grant_release(referral, alice.user, members=[member])
     referrals.letter_send(referral=referral, by=alice.user, kind="first_seen", body=CLINICAL, token="t" * 32)
 
     reading = ResourceFactory()
@@ -132,8 +133,8 @@ def _busy_day() -> dict:
     taken = resources.registration_create(workshop=evening, member=ada, by=ada.user)
     resources.registration_create(workshop=evening, member=bea, by=bea.user)  # waiting list
     resources.registration_cancel(registration=taken, by=ada.user)  # Bea is promoted
-    treatment = DocumentVersion.objects.get(template__kind="treatment")
-    documents.signature_request(version=treatment, member=ada, by=alice.user)
+    privacy = DocumentVersion.objects.get(template__kind="privacy")  # Ada signed the informed consent already
+    documents.signature_request(version=privacy, member=ada, by=alice.user)
     return {"members": [ada, bea, member]}
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from clients import services as client_services
+from documents.models import DocumentTemplate, Signature
 from referrals import services
 from tests.factories import ReferralFactory, ReferrerFactory
 
@@ -54,12 +54,29 @@ def accepted(alice):
 
 
 def grant_release(referral, by, *, members=None):
-    """Record a release-of-information consent to the referral's referrer from every member (or
-    from `members`); returns the first one's consent. One partner's release alone is in
+    """Each member (or `members`) has signed the current release of information naming the
+    referral's referrer, recorded by `by` from a paper copy (what `documents.gates` counts for a
+    letter back); returns the first signature. One partner's release alone is in
     tests/clients/test_couple_boundaries.py."""
     members = members or list(referral.client.members.order_by("position"))
-    consents = [
-        client_services.consent_grant(member=member, kind="release", by=by, referrer=referral.referrer)
+    version = DocumentTemplate.objects.get(kind="release").versions.order_by("-number").first()
+    signatures = [
+        Signature.objects.create(
+            version=version,
+            client_id=member.client_id,
+            member=member,
+            signed_name=member.full_name,
+            recorded_by=by,
+            method=Signature.Method.PAPER,
+            referrer_id=referral.referrer_id,
+            referrer_name=referral.referrer.name,
+        )
         for member in members
     ]
-    return consents[0]
+    return signatures[0]
+
+
+def withdraw_release(signature, by):
+    from documents.services import signature_withdraw
+
+    return signature_withdraw(signature=signature, by=by)

@@ -2,16 +2,16 @@
 non-clinical text only; the letter is encrypted at rest and read at send time."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from clients import services as client_services
 from outbox import services as outbox
 from outbox.models import Notification
 from practice.models import AuditAction, AuditEvent
 from referrals import services
 from referrals.models import ReferralEvent, ReferralLetter
 from tests.factories import ReferralFactory, ReferrerFactory
-from tests.referrals.conftest import grant_release
+from tests.referrals.conftest import grant_release, withdraw_release
 
 CLINICAL = "MARKER-CLINICAL-medication-adjusted-progress-good"
 
@@ -26,19 +26,32 @@ def send(client, referral, **data):
     return client.post(letter_url(referral), payload)
 
 
-def test_without_consent_there_is_no_letter_page_and_no_button(client, alice, accepted):
+def test_without_a_signed_release_the_letter_page_says_who_must_sign_and_where(client, alice, accepted):
     client.force_login(alice.user)
-    assert client.get(letter_url(accepted)).status_code == 404
-    assert client.post(letter_url(accepted), {"kind": "received", "body": "x", "token": "a" * 32}).status_code == 404
-    assert letter_url(accepted) not in client.get(reverse("referrals:detail", args=[accepted.pk])).content.decode()
+    page = client.get(letter_url(accepted))
+    body = page.content.decode()
+    first, second = accepted.client.members.order_by("position")
+    assert page.status_code == 200 and 'name="body"' not in body  # no form to type into yet
+    assert f"No letter may go to {accepted.referrer.name} yet" in body
+    assert f"{first.display_name} has not signed the Release of information" in body
+    assert f"{second.display_name} has not signed the Release of information" in body
+    assert reverse("documents:client", args=[accepted.client_id]) in body
+    refused = client.post(letter_url(accepted), {"kind": "received", "body": "KEEP-THIS-TEXT", "token": "a" * 32})
+    assert refused.status_code == 400 and "KEEP-THIS-TEXT" in refused.content.decode()
+    assert "nobody in this unit has signed a release of information" in refused.content.decode()
+    detail = client.get(reverse("referrals:detail", args=[accepted.pk])).content.decode()
+    assert letter_url(accepted) not in detail and reverse("documents:client", args=[accepted.client_id]) in detail
     assert not ReferralLetter.objects.exists()
 
 
-def test_consent_to_another_referrer_does_not_count(client, alice, accepted):
-    member = accepted.client.members.first()
-    client_services.consent_grant(member=member, kind="release", by=alice.user, referrer=ReferrerFactory())
+def test_a_release_naming_another_referrer_does_not_count(client, alice, accepted):
+    other = ReferralFactory(referrer=ReferrerFactory())
+    other.client = accepted.client
+    grant_release(other, alice.user, members=[accepted.client.members.first()])
     client.force_login(alice.user)
-    assert client.get(letter_url(accepted)).status_code == 404
+    page = client.get(letter_url(accepted))
+    assert page.status_code == 200 and "release-missing" in page.content.decode()
+    assert not ReferralLetter.objects.exists()
 
 
 def test_with_consent_the_therapist_edits_and_sends_a_letter(client, alice, accepted):
@@ -87,10 +100,10 @@ def test_the_letter_is_delivered_through_the_outbox(
 
 
 def test_a_consent_withdrawn_before_sending_stops_the_letter(client, alice, accepted, mailoutbox):
-    consent = grant_release(accepted, alice.user)
+    signature = grant_release(accepted, alice.user)
     client.force_login(alice.user)
     send(client, accepted)
-    client_services.consent_revoke(consent=consent, by=alice.user)
+    withdraw_release(signature, alice.user)
     notification = Notification.objects.get(kind="referral_letter")
     assert outbox._BUILDERS["referral_letter"](notification) is None
     outbox.notifications_dispatch()
@@ -165,7 +178,7 @@ def test_the_service_forces_the_clergy_text(alice, clergy_accepted):
 
 
 def test_the_service_refuses_without_consent(alice, accepted):
-    with pytest.raises(Exception, match="no active consent"):
+    with pytest.raises(ValidationError, match="nobody in this unit has signed a release of information"):
         services.letter_send(referral=accepted, by=alice.user, kind="received", body="x", token="c" * 32)
 
 

@@ -5,12 +5,11 @@ then every encrypted field of every referral model is filled with the marker as 
 added later is covered without editing this test.
 """
 
-from clients.services import consent_grant
 from practice.fields import encrypted_fields
 from referrals import services
 from referrals.models import Referral, ReferralEvent, ReferralLetter
 from tests.clients.test_plaintext_sweep import MARKER, fill, raw_database_text
-from tests.referrals.conftest import form_data
+from tests.referrals.conftest import form_data, grant_release
 
 MODELS = [Referral, ReferralEvent, ReferralLetter]
 
@@ -32,7 +31,7 @@ def test_no_referral_marker_reaches_the_raw_database(client, alice):
     first = Referral.objects.get()
     services.referral_mark_contacted(referral=first, by=alice.user, note=f"{MARKER}-contacted")
     first, _problems = services.referral_accept(referral=first, by=alice.user, therapist=alice, base_url="http://x/")
-    consent_grant(member=first.client.members.first(), kind="release", by=alice.user, referrer=first.referrer)
+    grant_release(first, alice.user, members=[first.client.members.first()])
     services.letter_send(
         referral=first,
         by=alice.user,

@@ -8,7 +8,7 @@ from django.urls import reverse
 from practice.models import AuditAction, AuditEvent
 from sessions_app import services
 from sessions_app.models import BookingRules, Modality, TimeOff, WorkingHours
-from tests.factories import consent_to_video
+from tests.factories import sign_for_video
 
 URL = reverse("sessions_app:availability")
 
@@ -126,7 +126,7 @@ def test_time_off_is_added_in_the_therapists_zone(signed_in, alice):
 
 def test_time_off_over_booked_sessions_warns(monday, client, alice, solo):
     start = datetime(2027, 1, 6, 10, tzinfo=UTC)
-    members = list(consent_to_video(solo).members.all())
+    members = list(sign_for_video(solo).members.all())
     services.appointment_book(
         therapist=alice, client=solo, members=members, start=start, by=alice.user, modality=Modality.VIDEO
     )

@@ -17,7 +17,7 @@ from django.urls import reverse
 from clients.models import Client, Member
 from sessions_app import services
 from sessions_app.models import Appointment, Attendance, BookingRules, Modality, Room, WorkingHours
-from tests.factories import ClientFactory, consent_to_video, portal_user_for
+from tests.factories import ClientFactory, portal_user_for, sign_for_video
 
 BOOK = reverse("portal:book")
 PORTAL = reverse("portal:home")
@@ -65,7 +65,7 @@ def me(solo, workweek):
     open_booking(solo)
     member = solo.members.get()
     portal_user_for(member)
-    consent_to_video(member)  # the member has consented to video sessions (checked by the booking)
+    sign_for_video(member)  # the member has consented to video sessions (checked by the booking)
     return member
 
 
@@ -82,7 +82,7 @@ def partners(pair, workweek):
     members = list(pair.members.order_by("position"))
     for member in members:
         portal_user_for(member)
-    consent_to_video(*members)
+    sign_for_video(*members)
     return members
 
 
@@ -98,7 +98,7 @@ def set_zone(member, zone):
 def session(therapist, unit, start, members=None, modality=Modality.VIDEO):
     """A session booked by the therapist in the calendar (not the portal)."""
     if modality == Modality.VIDEO:
-        consent_to_video(*(members or [unit]))
+        sign_for_video(*(members or [unit]))
     return services.appointment_book(
         therapist=therapist,
         client=unit,

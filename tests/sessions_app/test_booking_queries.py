@@ -15,7 +15,7 @@ from clients.models import Consent
 from outbox.models import Notification
 from sessions_app import notifications, services
 from sessions_app.models import Appointment, BookingRules, Modality
-from tests.factories import ClientFactory, consent_to_video, couple
+from tests.factories import ClientFactory, couple, sign_for_video
 from tests.sessions_app.test_availability_scale import scan_conditions
 
 START = datetime(2027, 1, 8, 10, 0, tzinfo=UTC)  # Friday 10:00 London, four days after `monday`
@@ -45,7 +45,7 @@ def with_email_reminders(unit):
         Consent.objects.create(
             client=unit, member=member, kind=Consent.Kind.REMINDERS_EMAIL, recorded_by=unit.primary_therapist.user
         )
-    return consent_to_video(unit)
+    return sign_for_video(unit)
 
 
 def book(unit, start=START, members=None, **kwargs):
@@ -81,7 +81,7 @@ def test_a_video_booking_makes_eight_queries_and_queues_the_same_messages(alice,
     members = list(unit.members.all())  # as the form gives them
     with counted() as queries:
         book(unit, members=members)
-    # lock + rules, the members' consent to video sessions, clashes (therapist and members, one UNION),
+    # lock + rules, the signed documents (one query), clashes (therapist and members, one UNION),
     # session, attendance, audit, members with their consents, the messages
     assert len(queries) == 8 <= BOOKING_BUDGET, queries.queries
     assert queued() == expected_booking_rows(unit)
@@ -92,7 +92,7 @@ def test_an_in_person_booking_that_picks_the_room_makes_as_many(alice, pair, roo
     members = list(with_email_reminders(pair).members.all())
     with counted() as queries:
         appointment = book(pair, members=members, modality=Modality.IN_PERSON)
-    assert len(queries) == 8, queries.queries
+    assert len(queries) == 9 <= BOOKING_BUDGET, queries.queries  # the signed documents, and the free room
     assert appointment.room == room
 
 
@@ -110,7 +110,7 @@ def test_moving_and_cancelling_make_a_fixed_number_of_queries(alice, pair, monda
         services.appointment_move(
             appointment=appointment, start=START + timedelta(hours=2), by=alice.user, via="calendar"
         )
-    assert len(queries) == 11, queries.queries  # the consent to video sessions is checked again
+    assert len(queries) == 11, queries.queries  # the telehealth signatures are checked again
     assert Notification.objects.filter(kind="appointment_moved", status="pending").count() == 2
     with counted() as queries:
         services.appointment_cancel(appointment=appointment, by=alice.user, via="calendar")
@@ -131,13 +131,13 @@ def test_a_late_cancellation_by_the_client_queues_the_therapists_notice_in_the_s
 
 def test_the_rules_read_with_the_lock_are_the_saved_ones(alice, solo, monday):
     BookingRules.objects.create(therapist=alice, session_minutes=50)
-    assert book(consent_to_video(solo)).end == START + timedelta(minutes=50)
+    assert book(sign_for_video(solo)).end == START + timedelta(minutes=50)
 
 
 def test_the_therapists_own_session_is_named_before_a_room_clash_that_starts_earlier(alice, solo, room, monday):
     other = ClientFactory()
     book(other, start=START - timedelta(minutes=30), modality=Modality.IN_PERSON, room=room)
-    own = book(consent_to_video(ClientFactory(primary_therapist=alice)), start=START + timedelta(minutes=30))
+    own = book(sign_for_video(ClientFactory(primary_therapist=alice)), start=START + timedelta(minutes=30))
     with pytest.raises(ValidationError, match=rf"clashes with Session {own.client.reference} on Fri 8 Jan 2027, 10:30"):
         book(solo, modality=Modality.IN_PERSON, room=room)
 
@@ -149,7 +149,7 @@ def test_every_check_constraint_is_evaluated_without_a_query():
 
 def test_an_end_before_the_start_is_refused_with_the_constraints_message(alice, solo, monday):
     with pytest.raises(ValidationError) as refused:
-        book(consent_to_video(solo), minutes=-30)
+        book(sign_for_video(solo), minutes=-30)
     assert refused.value.message_dict == {"__all__": ["Constraint “appointment_end_after_start” is violated."]}
     assert not Appointment.objects.exists()
 

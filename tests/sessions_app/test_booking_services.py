@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from practice.models import AuditAction, AuditEvent
 from sessions_app import services
 from sessions_app.models import Appointment, Attendance, BookingRules, Modality, Room
-from tests.factories import ClientFactory, TherapistFactory, consent_to_video
+from tests.factories import ClientFactory, TherapistFactory, sign_for_video
 
 
 def at(day, hour, minute=0, month=1):
@@ -19,7 +19,7 @@ def at(day, hour, minute=0, month=1):
 def book(therapist, unit, start, **kwargs):
     kwargs.setdefault("modality", Modality.VIDEO)
     if kwargs["modality"] == Modality.VIDEO:
-        consent_to_video(unit)
+        sign_for_video(unit)
     return services.appointment_book(
         therapist=therapist, client=unit, members=list(unit.members.all()), start=start, by=therapist.user, **kwargs
     )
@@ -108,7 +108,7 @@ def test_an_overlapping_insert_through_the_orm_meets_the_database(alice, solo, m
 def portal_book(unit, start, modality=Modality.VIDEO):
     member = unit.members.first()
     if modality == Modality.VIDEO:
-        consent_to_video(unit)
+        sign_for_video(unit)
     return services.appointment_book(
         therapist=unit.primary_therapist,
         client=unit,
@@ -150,7 +150,7 @@ def test_the_portal_keeps_the_buffer(alice, hours, bookable, monday):
 def test_a_weekly_series_keeps_its_local_hour_across_daylight_saving(alice, solo):
     series = services.series_create(
         therapist=alice,
-        client=consent_to_video(solo),
+        client=sign_for_video(solo),
         members=list(solo.members.all()),
         first_start=at(15, 10, month=3),
         frequency="weekly",
@@ -167,7 +167,7 @@ def test_a_weekly_series_keeps_its_local_hour_across_daylight_saving(alice, solo
 def test_a_fortnightly_series_until_a_date(alice, solo):
     series = services.series_create(
         therapist=alice,
-        client=consent_to_video(solo),
+        client=sign_for_video(solo),
         members=list(solo.members.all()),
         first_start=at(4, 14),
         by=alice.user,
@@ -184,7 +184,7 @@ def test_a_series_with_a_clash_creates_nothing_and_says_where(alice, solo):
     with pytest.raises(ValidationError, match=r"No sessions were created\. Mon 18 Jan 2027"):
         services.series_create(
             therapist=alice,
-            client=consent_to_video(solo),
+            client=sign_for_video(solo),
             members=list(solo.members.all()),
             first_start=at(4, 14),
             by=alice.user,

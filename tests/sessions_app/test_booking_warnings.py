@@ -19,13 +19,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients.models import Client, Consent, Member, Note
-from clients.services import consent_revoke
+from documents.models import Signature
+from documents.services import signature_withdraw
 from outbox.models import Notification
 from practice.models import AuditAction, AuditEvent
 from resources import services as resource_services
 from sessions_app import notifications, services
 from sessions_app.models import Appointment, Modality, TimeOff, WorkingHours
-from tests.factories import ClientFactory, WorkshopFactory, consent_to_video, couple, portal_user_for
+from tests.factories import ClientFactory, WorkshopFactory, couple, portal_user_for, sign_for_video
 
 BOOK = reverse("portal:book")
 NEW = reverse("sessions_app:appointment_new")
@@ -87,7 +88,7 @@ def book(unit, start, modality=Modality.VIDEO, **kwargs):
 @pytest.fixture
 def me(solo):
     """Alice's individual client, booking open, consented to video sessions, in New York."""
-    open_booking(consent_to_video(solo))
+    open_booking(sign_for_video(solo))
     member = member_of(solo)
     Member.objects.filter(pk=member.pk).update(time_zone="America/New_York")
     member.refresh_from_db()
@@ -161,7 +162,11 @@ def test_a_move_into_the_late_window_warns_before_confirming(client, me):
     assert LATE_WORDING in r.content.decode()
 
 
-# --- the consent to video sessions ----------------------------------------------------------------
+# --- the signed telehealth consent (documents.gates) ------------------------------------------------
+
+
+def telehealth_signature(member):
+    return Signature.objects.get(member=member, version__template__kind="telehealth", withdrawn_at=None)
 
 
 def test_the_portal_refuses_a_video_session_without_consent_and_says_where_to_give_it(client, solo):
@@ -170,8 +175,8 @@ def test_the_portal_refuses_a_video_session_without_consent_and_says_where_to_gi
     r = signed_in(client, member).post(BOOK, {"start": at(12, 15).isoformat(), "modality": "video", "confirm": "1"})
     body = r.content.decode()
     assert r.status_code == 400 and not Appointment.objects.exists()
-    assert "To book a video session, first give your consent to video sessions under Consents." in body
-    assert f'href="{reverse("portal:consents")}"' in body
+    assert "To book a video session, first read and sign the Telehealth consent (version 1) under Documents." in body
+    assert f'href="{reverse("portal:documents")}"' in body
     # the confirm page is not shown either
     r = client.post(BOOK, {"start": at(12, 15).isoformat(), "modality": "video"})
     assert r.status_code == 400 and "Confirm booking" not in r.content.decode()
@@ -180,45 +185,46 @@ def test_the_portal_refuses_a_video_session_without_consent_and_says_where_to_gi
 def test_a_withdrawn_consent_refuses_again_and_a_given_one_allows(client, solo, alice):
     open_booking(solo)
     member = member_of(solo)
-    consent_to_video(member)
-    consent_revoke(consent=Consent.objects.get(member=member, kind="telehealth"), by=alice.user)
+    sign_for_video(member)
+    signature_withdraw(signature=telehealth_signature(member), by=alice.user)
     web = signed_in(client, member)
     data = {"start": at(12, 15).isoformat(), "modality": "video", "confirm": "1"}
     assert web.post(BOOK, data).status_code == 400
-    consent_to_video(member)
+    sign_for_video(member)
     assert web.post(BOOK, data).status_code == 302 and Appointment.objects.count() == 1
 
 
 def test_a_joint_video_session_needs_both_partners(client, alice):
     pair = open_booking(couple(alice))
     a, b = member_of(pair, 1), member_of(pair, 2)
-    consent_to_video(a)
+    sign_for_video(a)
     data = {"start": at(12, 15).isoformat(), "modality": "video", "confirm": "1"}
     r = signed_in(client, a).post(BOOK, data)
-    assert r.status_code == 400 and "your partner has not given it yet" in r.content.decode()
+    assert r.status_code == 400 and "your partner has not signed it yet" in r.content.decode()
     assert not Appointment.objects.exists()
-    consent_to_video(b)
+    sign_for_video(b)
     assert signed_in(client, a).post(BOOK, data).status_code == 302
 
 
 def test_the_calendar_refuses_a_video_session_without_consent_naming_who(client, alice, pair):
     a, b = pair.members.order_by("position")
-    consent_to_video(a)
+    sign_for_video(a)
     client.force_login(alice.user)
     data = {"client": pair.pk, "date": "2027-01-12", "start_time": "10:00", "modality": "video", "repeat": ""}
     r = client.post(NEW, data)
     body = r.content.decode()
     assert r.status_code == 400 and not Appointment.objects.exists()
-    assert f"{b.display_name} has not given consent to video sessions." in body
-    assert "They can give it in the portal under Consents, or you can record it on the client page." in body
-    consent_to_video(b)
+    assert f"{b.display_name} has not signed the Telehealth consent (version 1)." in body
+    assert "They can read and sign it in their portal under Documents" in body
+    assert reverse("documents:client", args=[pair.pk]) in body
+    sign_for_video(b)
     assert client.post(NEW, data).status_code == 302
 
 
 def test_every_road_to_a_video_session_is_gated(alice, solo, room):
-    with pytest.raises(ValidationError, match="has not given consent to video sessions"):
+    with pytest.raises(ValidationError, match="has not signed the Telehealth consent"):
         book(solo, at(12, 10))
-    with pytest.raises(ValidationError, match="has not given consent to video sessions"):
+    with pytest.raises(ValidationError, match="has not signed the Telehealth consent"):
         services.series_create(
             therapist=alice,
             client=solo,
@@ -230,13 +236,13 @@ def test_every_road_to_a_video_session_is_gated(alice, solo, room):
             modality=Modality.VIDEO,
         )
     in_person = book(solo, at(12, 10), modality=Modality.IN_PERSON)
-    with pytest.raises(ValidationError, match="has not given consent to video sessions"):
+    with pytest.raises(ValidationError, match="has not signed the Telehealth consent"):
         services.appointment_move(
             appointment=in_person, start=at(12, 10), by=alice.user, via="calendar", modality=Modality.VIDEO
         )
     in_person.refresh_from_db()
     assert (in_person.modality, Appointment.objects.count()) == ("in_person", 1)
-    consent_to_video(solo)
+    sign_for_video(solo)
     moved = services.appointment_move(
         appointment=in_person, start=at(12, 10), by=alice.user, via="calendar", modality=Modality.VIDEO
     )
@@ -291,7 +297,7 @@ def test_moving_outside_working_hours_needs_move_anyway(client, alice, solo, roo
 
 @pytest.fixture
 def series(alice, pair):
-    consent_to_video(with_email(pair))
+    sign_for_video(with_email(pair))
     made = services.series_create(
         therapist=alice,
         client=pair,
@@ -341,7 +347,7 @@ def test_move_this_and_following_shifts_each_and_tells_each_member_once(alice, p
 
 
 def test_one_clash_refuses_the_whole_move_and_changes_nothing(client, alice, series):
-    other = consent_to_video(ClientFactory(primary_therapist=alice))
+    other = sign_for_video(ClientFactory(primary_therapist=alice))
     book(other, datetime(2027, 2, 2, 14, tzinfo=UTC))  # where the last one would land
     before = list(Appointment.objects.order_by("pk").values_list("pk", "start"))
     queued = Notification.objects.count()
@@ -417,7 +423,7 @@ def test_notes_due_is_bounded_and_its_query_count_fixed(client, alice, django_as
 
 
 def test_a_confirmation_shows_on_the_calendar_and_the_client_page(client, alice, staff_user, solo):
-    appointment = book(consent_to_video(solo), at(12, 10))
+    appointment = book(sign_for_video(solo), at(12, 10))
     attendance = appointment.attendances.get()
     services.attendance_confirm(attendance=attendance, by=None, now=at(4, 9))
     name = solo.members.get().display_name
@@ -436,7 +442,7 @@ def test_a_confirmation_shows_on_the_calendar_and_the_client_page(client, alice,
 
 
 def test_an_unconfirmed_session_has_no_badge(client, alice, solo):
-    book(consent_to_video(solo), at(12, 10))
+    book(sign_for_video(solo), at(12, 10))
     client.force_login(alice.user)
     assert "Confirmed" not in client.get(SCHEDULE, {"date": "2027-01-12"}).content.decode()
 
@@ -445,7 +451,7 @@ def test_an_unconfirmed_session_has_no_badge(client, alice, solo):
 
 
 def test_cancelling_in_the_calendar_asks_first_and_says_who_is_told(client, alice, pair):
-    appointment = book(consent_to_video(with_email(pair)), at(5, 10))
+    appointment = book(sign_for_video(with_email(pair)), at(5, 10))
     client.force_login(alice.user)
     url = reverse("sessions_app:appointment_cancel", args=[appointment.pk])
     body = client.get(url).content.decode()
@@ -470,15 +476,19 @@ def test_cancelling_in_the_portal_asks_first(client, me):
     assert appointment.status == "booked"
 
 
+def email_reminders_consent(member):
+    therapist = member.client.primary_therapist
+    return Consent.objects.create(
+        client=member.client, member=member, kind="reminders_email", recorded_by=therapist.user
+    )
+
+
 def test_withdrawing_a_consent_asks_first_therapist_side(client, alice, solo):
-    consent_to_video(solo)
-    book(solo, at(12, 10))
-    consent = Consent.objects.get(kind="telehealth")
+    consent = email_reminders_consent(member_of(solo))
     client.force_login(alice.user)
     url = reverse("clients:consent_revoke", args=[consent.pk])
     body = client.get(url).content.decode()
-    assert "consent: telehealth (video sessions)?" in body
-    assert "Video sessions already booked stay booked" in body and "1 video session(s) are booked" in body
+    assert "consent: reminders by email?" in body and "stop at once, including those already planned" in body
     consent.refresh_from_db()
     assert consent.revoked_at is None
     assert client.post(url).status_code == 302
@@ -487,11 +497,11 @@ def test_withdrawing_a_consent_asks_first_therapist_side(client, alice, solo):
 
 
 def test_withdrawing_a_consent_asks_first_portal_side(client, me):
-    consent = Consent.objects.get(member=me, kind="telehealth")
+    consent = email_reminders_consent(me)
     web = signed_in(client, me)
     url = reverse("portal:consent_withdraw", args=[consent.pk])
     body = web.get(url).content.decode()
-    assert "Withdraw your consent: telehealth (video sessions)?" in body and "no new video session" in body
+    assert "Withdraw your consent: reminders by email?" in body and "stop at once" in body
     consent.refresh_from_db()
     assert consent.revoked_at is None
     web.post(url)
@@ -501,9 +511,9 @@ def test_withdrawing_a_consent_asks_first_portal_side(client, me):
 
 @pytest.mark.parametrize("who", ["charlie", "stranger"])
 def test_the_confirm_pages_are_404_for_outsiders(client, request, alice, solo, who):
-    consent_to_video(solo)
+    sign_for_video(solo)
     appointment = book(solo, at(12, 10))
-    consent = Consent.objects.get(kind="telehealth")
+    consent = email_reminders_consent(member_of(solo))
     if who == "charlie":
         client.force_login(request.getfixturevalue("charlie").user)
         urls = [

@@ -14,7 +14,7 @@ from django.urls import reverse
 from practice.models import AuditAction, AuditEvent
 from sessions_app import services
 from sessions_app.models import Appointment, Attendance, CalendarFeed, Modality, WorkingHours
-from tests.factories import ClientFactory, TherapistFactory, consent_to_video, couple, give_totp
+from tests.factories import ClientFactory, TherapistFactory, couple, give_totp, sign_for_video
 
 
 def at(day, hour, minute=0, month=1):
@@ -24,7 +24,7 @@ def at(day, hour, minute=0, month=1):
 def book(therapist, unit, start, **kwargs):
     kwargs.setdefault("modality", Modality.VIDEO)
     if kwargs["modality"] == Modality.VIDEO:
-        consent_to_video(unit)
+        sign_for_video(unit)
     return services.appointment_book(
         therapist=therapist, client=unit, members=list(unit.members.all()), start=start, by=therapist.user, **kwargs
     )
@@ -34,7 +34,7 @@ def new_data(unit, day="2027-01-06", time="10:00", **extra):
     """The booking form's fields; for a video session the unit has consented to video sessions."""
     data = {"client": unit.pk, "date": day, "start_time": time, "modality": "video", "repeat": "", **extra}
     if data["modality"] == "video":
-        consent_to_video(unit)
+        sign_for_video(unit)
     return data
 
 

@@ -14,7 +14,7 @@ from django.db import connections
 from clients.models import Client
 from sessions_app import services
 from sessions_app.models import Appointment, Modality
-from tests.factories import ClientFactory, consent_to_video
+from tests.factories import ClientFactory, sign_for_video
 
 ATTEMPTS = 50
 SLOT = datetime(2027, 1, 6, 10, 0, tzinfo=UTC)
@@ -46,7 +46,7 @@ def race(attempt) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_fifty_clients_race_for_one_slot_and_exactly_one_wins(alice, hours, monday):
-    units = [consent_to_video(ClientFactory(primary_therapist=alice)) for _ in range(ATTEMPTS)]
+    units = [sign_for_video(ClientFactory(primary_therapist=alice)) for _ in range(ATTEMPTS)]
     Client.objects.update(self_booking=True)
 
     def attempt(i):
@@ -71,7 +71,7 @@ def test_fifty_clients_race_for_one_slot_and_exactly_one_wins(alice, hours, mond
 def test_the_same_member_raced_across_two_therapists_is_booked_once(alice, charlie, solo, monday):
     """A member shared by two therapists (co-therapy): the member constraint holds across them."""
     solo.co_therapists.add(charlie)
-    consent_to_video(solo)
+    sign_for_video(solo)
     therapists = [alice, charlie]
 
     def attempt(i):

@@ -12,7 +12,7 @@ from icalendar import Calendar
 from practice.models import AuditAction, AuditEvent
 from sessions_app import services
 from sessions_app.models import Modality
-from tests.factories import ClientFactory, consent_to_video, couple
+from tests.factories import ClientFactory, couple, sign_for_video
 
 
 def at(day, hour, month=1, year=2027):
@@ -22,7 +22,7 @@ def at(day, hour, month=1, year=2027):
 def book(therapist, unit, start, **kwargs):
     kwargs.setdefault("modality", Modality.VIDEO)
     if kwargs["modality"] == Modality.VIDEO:
-        consent_to_video(unit)
+        sign_for_video(unit)
     return services.appointment_book(
         therapist=therapist, client=unit, members=list(unit.members.all()), start=start, by=therapist.user, **kwargs
     )

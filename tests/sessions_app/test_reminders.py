@@ -13,7 +13,7 @@ from outbox.channels import LocmemSMSBackend
 from outbox.models import Notification
 from sessions_app import services
 from sessions_app.models import Appointment, Attendance, Modality
-from tests.factories import consent_to_video, couple
+from tests.factories import couple, sign_for_video
 
 START = datetime(2027, 1, 8, 10, 0, tzinfo=UTC)  # Friday 10:00 London
 
@@ -27,7 +27,7 @@ def consent(member, kind=Consent.Kind.REMINDERS_EMAIL):
 def book(unit, start=START, **kwargs):
     therapist = unit.primary_therapist
     if kwargs.get("modality", Modality.VIDEO) == Modality.VIDEO:
-        consent_to_video(unit)
+        sign_for_video(unit)
     return services.appointment_book(
         therapist=therapist,
         client=unit,
