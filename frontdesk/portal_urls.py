@@ -6,6 +6,7 @@ only place that puts them together, with the portal home that composes them.
 
 from django.urls import path
 
+from billing.portal_urls import urlpatterns as billing_portal
 from clients.portal_urls import urlpatterns as clients_portal
 from frontdesk import portal
 from resources.portal_urls import urlpatterns as resources_portal
@@ -18,4 +19,5 @@ urlpatterns = [
     *clients_portal,
     *sessions_portal,
     *resources_portal,
+    *billing_portal,
 ]

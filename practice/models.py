@@ -171,6 +171,11 @@ class AuditAction(models.TextChoices):
     ALERT_ACKNOWLEDGED = "alert_acknowledged", _("Risk alert acknowledged")
     DRAFT_KEPT = "draft_kept", _("Unsent work kept after sign-out")
     DRAFT_RESTORED = "draft_restored", _("Kept work offered back")
+    CHARGE_CREATED = "charge_created", _("Charge made")
+    CHARGE_VOIDED = "charge_voided", _("Charge voided")
+    PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
+    REFUND_RECORDED = "refund_recorded", _("Refund recorded")
+    WRITE_OFF_RECORDED = "write_off_recorded", _("Write-off recorded")
 
 
 class AuditEvent(models.Model):
