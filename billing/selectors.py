@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from billing.models import (
@@ -132,7 +132,8 @@ def is_billing_party(member: Member) -> bool:
 
 def _sum(grouped: QuerySet):
     """A correlated SUM(amount) of `grouped` (already filtered on OuterRef and `.values(<group>)`)."""
-    return Coalesce(Subquery(grouped.annotate(s=Sum("amount")).values("s")[:1], output_field=AMOUNT), NOTHING)
+    summed = Subquery(grouped.annotate(s=Sum("amount")).values("s")[:1], output_field=AMOUNT)
+    return Coalesce(Round(summed, 2, output_field=AMOUNT), NOTHING)
 
 
 def _allocated(charge_ref: str = "pk"):
@@ -144,11 +145,21 @@ def _written_off(charge_ref: str = "pk"):
     return _sum(WriteOff.objects.filter(charge=OuterRef(charge_ref)).order_by().values("charge"))
 
 
+def _pennies(expression):
+    """Arithmetic on amounts, rounded to the penny in SQL: SQLite computes it in floating point
+    (90.00 - 88.32 is 1.68000000000001 there); PostgreSQL's numeric is exact and unchanged by it."""
+    return Round(ExpressionWrapper(expression, output_field=AMOUNT), 2, output_field=AMOUNT)
+
+
+def _outstanding():
+    return _pennies(F("amount") - _allocated() - _written_off())
+
+
 def open_charges(client: Client) -> QuerySet[Charge]:
     """The client's open charges with `outstanding`, oldest first (the order payments are applied in)."""
     return (
         Charge.objects.filter(client=client, status=Charge.Status.OPEN)
-        .annotate(outstanding=F("amount") - _allocated() - _written_off())
+        .annotate(outstanding=_outstanding())
         .order_by("charged_on", "id")
     )
 
@@ -174,8 +185,8 @@ def _client_sums(queryset: QuerySet[Client]) -> QuerySet[Client]:
             .values("payment__client")
         ),
     ).annotate(
-        balance=F("charged") - F("paid") + F("refunded") - F("written_off"),
-        credit=F("paid") - F("allocated") - F("refunded"),
+        balance=_pennies(F("charged") - F("paid") + F("refunded") - F("written_off")),
+        credit=_pennies(F("paid") - F("allocated") - F("refunded")),
     )
 
 
@@ -209,7 +220,7 @@ def balance(client: Client) -> Decimal:
 
 
 def _bucket_sums(on: date) -> dict:
-    outstanding = F("amount") - _allocated() - _written_off()
+    outstanding = _outstanding()
     sums = {}
     for name, low, high in BUCKETS:
         newest = on - timedelta(days=low)
@@ -218,7 +229,8 @@ def _bucket_sums(on: date) -> dict:
             if high is None
             else Q(charged_on__lte=newest, charged_on__gte=on - timedelta(days=high))
         )
-        sums[name] = Coalesce(Sum(Case(When(when, then=outstanding), default=NOTHING, output_field=AMOUNT)), NOTHING)
+        summed = Sum(Case(When(when, then=outstanding), default=NOTHING, output_field=AMOUNT))
+        sums[name] = Coalesce(Round(summed, 2, output_field=AMOUNT), NOTHING)
     return sums
 
 
@@ -273,6 +285,7 @@ def client_ageing(client: Client, *, on: date | None = None) -> dict[str, Decima
         .order_by()
         .values("client_id")
         .annotate(**_bucket_sums(on))
+        .order_by("client_id")
         .first()
     )
     return {name: money(found[name]) if found else ZERO for name, _low, _high in BUCKETS}
