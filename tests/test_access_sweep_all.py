@@ -18,6 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 from django.utils import timezone
 
+from billing import services as billing_services
+from billing.models import Service
 from clients import services as client_services
 from clients.alerts import risk_alert_raise
 from clients.models import Consent, Goal, IntakeResponse, Note, RiskAlert
@@ -107,7 +109,12 @@ def record(alice):
         modality=Modality.VIDEO,
     )
     far = datetime(2099, 1, 1, tzinfo=UTC)
+    workshop_fee, _ = Service.objects.get_or_create(
+        code="WORKSHOP", defaults={"name": "Workshop fee", "kind": "practice", "default_fee": 60}
+    )
+    charge = billing_services.charge_create(client=unit, service=workshop_fee, on=timezone.localdate(), by=alice.user)
     return {
+        "charge": charge,
         "unit": unit,
         "partner_b": partner_b,
         "alert": alert,
@@ -211,7 +218,15 @@ REGISTRY = {
     "portal:step_progress": lambda r: {"assignment_id": r["staged"].pk, "step_id": r["step"].pk},
     "portal:workshop_register": _workshop,
     "portal:workshop_cancel": _workshop,
+    "billing:ledger": _unit,
+    "billing:payment_record": _unit,
+    "billing:refund_record": _unit,
+    "billing:party_set": _unit,
+    "billing:charge_void": lambda r: {"charge_id": r["charge"].pk},
+    "billing:write_off_record": lambda r: {"charge_id": r["charge"].pk},
+    "billing:appointment_service": _appointment,
 }
+BILLING = {name for name in REGISTRY if name.startswith("billing:")}
 
 # Where an actor is legitimately entitled (so they are not an outsider there), with the reason.
 ENTITLED = {
@@ -227,6 +242,7 @@ ENTITLED = {
         "referrals:waitlist",
         "referrals:decline",
         "referrals:refer_on",
+        *BILLING,  # money is staff work (billing/access.py); billing pages hold no clinical text
     },
     "charlie": {  # the library and the workshops are shared by every therapist
         "resources:resource",
@@ -260,7 +276,14 @@ def test_every_id_route_is_in_the_registry():
 
 def test_the_walk_reaches_every_app_and_skips_admin_and_allauth():
     names = set(id_routes())
-    assert {n.split(":")[0] for n in names} == {"clients", "portal", "sessions_app", "referrals", "resources"}
+    assert {n.split(":")[0] for n in names} == {
+        "clients",
+        "portal",
+        "sessions_app",
+        "referrals",
+        "resources",
+        "billing",
+    }
     assert not any(n.startswith(("admin:", "account_", "mfa_")) for n in names)
 
 
