@@ -73,8 +73,10 @@ def test_the_billing_party_sees_the_ledger_in_the_portal_and_the_other_partner_g
     client.force_login(payer.user)
     r = client.get(reverse("portal:billing"))
     assert r.status_code == 200 and "£130.00 owed" in r.content.decode()
+    assert "Charges and payments" in client.get(reverse("portal:home")).content.decode()
     client.force_login(other.user)
     assert client.get(reverse("portal:billing")).status_code == 404
+    assert "Charges and payments" not in client.get(reverse("portal:home")).content.decode()
 
 
 def test_when_both_share_both_partners_see_it_and_a_third_party_payer_leaves_it_to_the_practice(client, alice, unit):

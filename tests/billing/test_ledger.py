@@ -98,7 +98,7 @@ def test_a_refund_comes_from_credit_and_never_more(frozen, alice, solo):
 def test_a_write_off_is_at_most_what_is_unpaid(frozen, alice, solo):
     c = charge(solo, alice)
     pay(solo, alice, "100")
-    with pytest.raises(ValidationError, match="Only £10.00 of this charge is unpaid"):
+    with pytest.raises(ValidationError, match=r"Only £10\.00 of this charge is unpaid"):
         services.write_off_record(charge=c, amount="11", written_off_on=TODAY, reason="Hardship", by=alice.user)
     services.write_off_record(charge=c, amount="10", written_off_on=TODAY, reason="Hardship", by=alice.user)
     assert selectors.balance(solo) == D("0.00")
