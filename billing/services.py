@@ -58,8 +58,13 @@ def _reason(reason: str, field: str = "reason") -> str:
 
 
 def on_appointment_status_changed(sender, *, appointment: Appointment, previous: str, by: User | None, **kwargs):
-    """`sessions_app.signals.appointment_status_changed`, connected in `BillingConfig.ready()`."""
-    charge_sync(appointment=appointment, by=by, reason=STATUS_CHANGED)
+    """`sessions_app.signals.appointment_status_changed`, connected in `BillingConfig.ready()`.
+
+    A booked session has no charge (charges come from marks and late cancellations), so cancelling
+    one in time costs no query at all, and a late cancellation only the policy gate's."""
+    if previous == Appointment.Status.BOOKED and appointment.status == Appointment.Status.CANCELLED:
+        return
+    charge_sync(appointment=appointment, by=by, reason=STATUS_CHANGED, had_charge=previous != Appointment.Status.BOOKED)
 
 
 def _wanted_service(appointment: Appointment, member: Member | None) -> Service | None:
@@ -78,16 +83,21 @@ def _wanted_service(appointment: Appointment, member: Member | None) -> Service 
 
 
 @transaction.atomic
-def charge_sync(*, appointment: Appointment, by: User | None, reason: str) -> Charge | None:
+def charge_sync(*, appointment: Appointment, by: User | None, reason: str, had_charge: bool = True) -> Charge | None:
     """Make the session's open charge match its status and service: nothing to do, a new charge,
     or the open one voided (with `reason`) and, when something is still charged, re-issued
-    (`replaces`). The caller holds the session's row."""
-    current = Charge.objects.select_for_update().filter(appointment=appointment, status=Charge.Status.OPEN).first()
-    client = _lock_client(appointment.client_id)
-    billed_to, member = selectors.payers(client)
+    (`replaces`). The caller holds the session's row. `had_charge=False`: it was booked until now,
+    so it has no charge to look for."""
+    billed_to, member = selectors.payers(appointment.client)
     wanted = _wanted_service(appointment, member)
+    current = None
+    if had_charge:
+        current = Charge.objects.select_for_update().filter(appointment=appointment, status=Charge.Status.OPEN).first()
+    if current is None and wanted is None:
+        return None
     if current is not None and wanted is not None and current.service_id == wanted.pk:
         return current
+    client = _lock_client(appointment.client_id)
     if current is not None:
         _void(current, by=by, reason=reason)
     charge = None
