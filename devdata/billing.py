@@ -2,8 +2,10 @@
 payments from the couple (Jordan, the demo client, pays, so the portal shows the account) and bank
 transfers from the individual, with the latest sessions still unpaid. Idempotent."""
 
+import importlib
 from datetime import timedelta
 
+from django.apps import apps
 from django.utils import timezone
 
 from billing import selectors, services
@@ -14,6 +16,8 @@ from sessions_app.models import Appointment
 
 
 def seed_billing() -> None:
+    # The starter services come with migration 0002; a database emptied since (a flush) gets them back.
+    importlib.import_module("billing.migrations.0002_starter_services").load(apps, None)
     therapist = Therapist.objects.get(user__email="therapist@demo.practice")
     couple = Client.objects.get(reference="C-DEMCPL")
     individual = Client.objects.get(reference="C-DEMIND")
