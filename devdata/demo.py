@@ -98,6 +98,9 @@ def seed_demo() -> list[DemoAccount]:
     from devdata.referrals import seed_referrals
 
     seed_referrals()
+    from devdata.billing import seed_billing
+
+    seed_billing()
     return DEMO_ACCOUNTS
 
 

@@ -4,6 +4,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from billing.money import format_money
+from billing.selectors import account, is_billing_party
 from clients.access import get_portal_member
 from clients.selectors import portal_summary
 from documents.selectors import documents_to_sign
@@ -12,6 +14,13 @@ from practice.audit import audit_record
 from practice.models import AuditAction, User
 from resources.selectors import portal_home
 from sessions_app.selectors import member_appointments
+
+
+def _billing(member) -> dict:
+    """A link to the account for the member who pays (the other partner sees nothing of it)."""
+    if not is_billing_party(member):
+        return {"billing_party": False}
+    return {"billing_party": True, "billing_owed": format_money(account(member.client).owed)}
 
 
 @require_GET
@@ -33,5 +42,6 @@ def portal(request: HttpRequest) -> HttpResponse:
         **portal_home(member=member),
         "zone": member.zone,
         "documents_to_sign": len(documents_to_sign(member=member)),
+        **_billing(member),
     }
     return render(request, "frontdesk/portal.html", context)

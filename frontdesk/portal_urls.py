@@ -6,6 +6,7 @@ only place that puts them together, with the portal home that composes them.
 
 from django.urls import path
 
+from billing.portal_urls import urlpatterns as billing_portal
 from clients.portal_urls import urlpatterns as clients_portal
 from documents.portal_urls import urlpatterns as documents_portal
 from frontdesk import portal
@@ -20,4 +21,5 @@ urlpatterns = [
     *documents_portal,
     *sessions_portal,
     *resources_portal,
+    *billing_portal,
 ]

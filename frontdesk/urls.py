@@ -31,4 +31,5 @@ urlpatterns = [
     path("", include("sessions_app.urls")),
     path("", include("referrals.urls")),
     path("", include("resources.urls")),
+    path("", include("billing.urls")),
 ]

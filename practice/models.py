@@ -175,6 +175,11 @@ class AuditAction(models.TextChoices):
     SIGNED = "signed", _("Document signed")
     SIGNATURE_WITHDRAWN = "signature_withdrawn", _("Signature withdrawn")
     SIGNATURE_REQUESTED = "signature_requested", _("Signature requested")
+    CHARGE_CREATED = "charge_created", _("Charge made")
+    CHARGE_VOIDED = "charge_voided", _("Charge voided")
+    PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
+    REFUND_RECORDED = "refund_recorded", _("Refund recorded")
+    WRITE_OFF_RECORDED = "write_off_recorded", _("Write-off recorded")
 
 
 class AuditEvent(models.Model):

@@ -281,7 +281,14 @@ class CancelForm(forms.Form):
 
 
 class MarkForm(forms.Form):
-    status = forms.ChoiceField(choices=[("attended", _("Attended")), ("no_show", _("No-show"))])
+    status = forms.ChoiceField(
+        choices=[
+            ("attended", _("Attended")),
+            ("no_show", _("No-show")),
+            ("late_cancelled", _("Cancelled late")),  # corrections of a mark (services.appointment_mark)
+            ("cancelled", _("Cancelled")),
+        ]
+    )
 
 
 # --- Availability ---------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from practice.audit import audit_record
 from practice.models import AuditAction, Therapist, User
 from sessions_app import notifications, selectors
 from sessions_app.models import Appointment, Attendance, BookingRules, Modality, Room, Series
+from sessions_app.signals import appointment_status_changed
 
 TAKEN = _("That time was just taken. Please choose another.")
 MAX_OCCURRENCES = 52
@@ -564,6 +565,7 @@ def appointment_cancel(
     appointment.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
     appointment.attendances.update(live=False)
     audit_record(actor=by, action=AuditAction.UPDATE, target=appointment, client_id=appointment.client_id)
+    _status_changed(appointment, Appointment.Status.BOOKED, by)
     notifications.on_cancelled(appointment, late_by_client=late and by_client, tell=notify)
     return appointment
 
@@ -658,21 +660,46 @@ def attendance_confirm(*, attendance: Attendance, by: User | None, now=None) -> 
     return attendance
 
 
+MARKS = (Appointment.Status.ATTENDED, Appointment.Status.NO_SHOW)
+CORRECTIONS = (Appointment.Status.CANCELLED, Appointment.Status.LATE_CANCELLED)
+CHOOSE_MARK = _("Choose attended or no-show.")
+
+
 @transaction.atomic
 def appointment_mark(*, appointment: Appointment, status: str, by: User, now=None) -> Appointment:
-    """Record attendance or a no-show once the session has started."""
+    """Record attendance or a no-show once the session has started, or correct a mark.
+
+    A session already marked may be corrected to the other mark, or to cancelled (in time or late)
+    when it did not take place after all. A booked session is cancelled with `appointment_cancel`.
+    Marking the same status again changes nothing. Apps above hear of every change through
+    `appointment_status_changed`, in this transaction (billing charges or voids).
+    """
     now = now or timezone.now()
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    if status not in (Appointment.Status.ATTENDED, Appointment.Status.NO_SHOW):
-        raise ValidationError(_("Choose attended or no-show."))
-    if appointment.status not in Appointment.LIVE_STATUSES:
+    previous = appointment.status
+    correcting = previous in MARKS and status in CORRECTIONS
+    if status not in MARKS and not correcting:
+        raise ValidationError(CHOOSE_MARK)
+    if previous not in Appointment.LIVE_STATUSES:
         raise ValidationError(_("A cancelled session cannot be marked."))
     if appointment.start > now:
         raise ValidationError(_("A session can be marked only once it has started."))
+    if previous == status:
+        return appointment
     appointment.status = status
-    appointment.save(update_fields=["status", "updated_at"])
+    fields = ["status", "updated_at"]
+    if correcting:
+        appointment.cancelled_at, appointment.cancelled_by = now, by
+        fields += ["cancelled_at", "cancelled_by"]
+        appointment.attendances.update(live=False)
+    appointment.save(update_fields=fields)
     audit_record(actor=by, action=AuditAction.UPDATE, target=appointment, client_id=appointment.client_id)
+    _status_changed(appointment, previous, by)
     return appointment
+
+
+def _status_changed(appointment: Appointment, previous: str, by: User | None) -> None:
+    appointment_status_changed.send(sender=Appointment, appointment=appointment, previous=previous, by=by)
 
 
 @transaction.atomic

@@ -19,6 +19,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 from django.utils import timezone
 
+from billing import services as billing_services
+from billing.models import Service
 from clients.alerts import risk_alert_raise
 from clients.models import Consent, Goal, IntakeResponse, Note, RiskAlert
 from documents import services as document_services
@@ -129,7 +131,12 @@ def record(alice):
         file=SimpleUploadedFile("sheet.pdf", b"%PDF-1.4 handout", content_type="application/pdf"),
         by=alice.user,
     )
+    workshop_fee, _ = Service.objects.get_or_create(
+        code="WORKSHOP", defaults={"name": "Workshop fee", "kind": "practice", "default_fee": 60}
+    )
+    charge = billing_services.charge_create(client=unit, service=workshop_fee, on=timezone.localdate(), by=alice.user)
     return {
+        "charge": charge,
         "handout": handout,
         "document": treatment,
         "version": signature.version,
@@ -252,7 +259,15 @@ REGISTRY = {
     "documents:handout_file": lambda r: {"shared_id": r["handout"].pk},
     "documents:handout_unshare": lambda r: {"shared_id": r["handout"].pk},
     "portal:handout": lambda r: {"shared_id": r["handout"].pk},
+    "billing:ledger": _unit,
+    "billing:payment_record": _unit,
+    "billing:refund_record": _unit,
+    "billing:party_set": _unit,
+    "billing:charge_void": lambda r: {"charge_id": r["charge"].pk},
+    "billing:write_off_record": lambda r: {"charge_id": r["charge"].pk},
+    "billing:appointment_service": _appointment,
 }
+BILLING = {name for name in REGISTRY if name.startswith("billing:")}
 
 # Where an actor is legitimately entitled (so they are not an outsider there), with the reason.
 ENTITLED = {
@@ -268,6 +283,7 @@ ENTITLED = {
         "referrals:waitlist",
         "referrals:decline",
         "referrals:refer_on",
+        *BILLING,  # money is staff work (billing/access.py); billing pages hold no clinical text
     },
     "charlie": {  # the library, the workshops and the practice's documents are shared by every therapist
         "documents:template",
@@ -312,6 +328,7 @@ def test_the_walk_reaches_every_app_and_skips_admin_and_allauth():
         "sessions_app",
         "referrals",
         "resources",
+        "billing",
     }
     assert not any(n.startswith(("admin:", "account_", "mfa_")) for n in names)
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "sessions_app",
     "referrals",
     "resources",
+    "billing",
     "frontdesk",
     "devdata",
 ]
@@ -342,6 +343,16 @@ CELERY_BEAT_SCHEDULE: dict = {
 # --- Referral form abuse limits (per client address, counted in the cache) ---
 REFERRAL_RATE_LIMIT = env.int("REFERRAL_RATE_LIMIT", default=5)
 REFERRAL_RATE_WINDOW_SECONDS = env.int("REFERRAL_RATE_WINDOW_SECONDS", default=600)
+
+# --- Billing ---------------------------------------------------------------------------------------
+
+# Every amount is a Decimal to the penny in this currency (ISO 4217; billing/money.py states the rounding).
+BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="GBP").upper()
+if len(BILLING_CURRENCY) != 3 or not BILLING_CURRENCY.isalpha():
+    raise ImproperlyConfigured(f"BILLING_CURRENCY must be a three-letter ISO 4217 code, not {BILLING_CURRENCY!r}.")
+# Who may be charged a late-cancellation or no-show fee: a callable (client, member) -> bool. The
+# default allows nobody until the documents app records signed financial policies (billing/policy.py).
+BILLING_LATE_FEE_POLICY = env.str("BILLING_LATE_FEE_POLICY", default="billing.policy.no_signed_policy")
 
 # --- Outbox and reminders -------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from sessions_app.forms import (
     WorkingHoursForm,
 )
 from sessions_app.models import Appointment
+from sessions_app.panels import appointment_panels
 
 THERAPIST = User.Role.THERAPIST
 STAFF = User.Role.STAFF
@@ -226,7 +227,12 @@ def _detail_context(
     )
     initial = {"date": local.date(), "start_time": local.time()}
     series = appointment.series_id is not None
+    panels = appointment_panels()
+    extra = {key: value for panel in panels for key, value in panel.context(appointment, user).items()}
     return {
+        **extra,
+        "panel_templates": [panel.template for panel in panels],
+        "marked": appointment.status in services.MARKS,
         "appointment": appointment,
         "members": members,
         # Staff see that the session is confirmed; the treating therapists also by whom and when.

@@ -8,6 +8,8 @@ import datetime
 
 from django.db import connection
 
+from billing import services as billing
+from billing.models import BillingParty, Service
 from clients import services
 from clients.models import Addendum, Consent, IntakeResponse, Note, RiskAlert
 from practice.drafts import draft_save
@@ -77,6 +79,19 @@ def test_no_marker_reaches_the_raw_database(alice):
     )
     fill(signature, 0)
     signature.save()
+    # Billing: a third-party payer's name and address, and the reasons on the ledger's trail.
+    party = BillingParty(client=unit, kind="third_party")
+    fill(party, 0)
+    party.save()
+    fee, _ = Service.objects.get_or_create(code="WORKSHOP", defaults={"name": "Workshop", "default_fee": 60})
+    today = datetime.date.today()
+    charges = [billing.charge_create(client=unit, service=fee, on=today, by=alice.user) for _ in range(2)]
+    billing.charge_void(charge=charges[0], reason=f"{MARKER}-void", by=alice.user)
+    billing.write_off_record(charge=charges[1], amount=5, written_off_on=today, reason=f"{MARKER}-wo", by=alice.user)
+    billing.payment_record(
+        client=unit, amount=100, method="cash", received_on=today, keep_as_credit=True, by=alice.user
+    )
+    billing.refund_record(client=unit, amount=10, method="cash", refunded_on=today, reason=f"{MARKER}-r", by=alice.user)
 
     raw = raw_database_text()
     assert unit.reference in raw  # plain columns are readable here, so the sweep can see a leak

@@ -22,6 +22,19 @@ def test_seed_demo_creates_one_account_per_role_and_is_idempotent(db, capsys):
     assert all(a.email in out and a.password in out for a in DEMO_ACCOUNTS)
 
 
+def test_seed_demo_gives_a_month_of_charges_and_payments_once(db):
+    from billing.models import Charge, Payment
+    from billing.selectors import balance
+
+    call_command("seed_demo")
+    counts = (Charge.objects.count(), Payment.objects.count())
+    call_command("seed_demo")
+    assert (Charge.objects.count(), Payment.objects.count()) == counts
+    assert counts[0] >= 8 and counts[1] >= 4
+    jordan = User.objects.by_address("client@demo.practice").get().member
+    assert balance(jordan.client) > 0  # the latest sessions are still to pay
+
+
 def test_seed_demo_is_refused_when_demo_data_is_off(db, settings):
     settings.ALLOW_DEMO_DATA = False
     with pytest.raises(CommandError, match="Demo data is disabled"):

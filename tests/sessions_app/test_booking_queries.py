@@ -123,7 +123,8 @@ def test_a_late_cancellation_by_the_client_queues_the_therapists_notice_in_the_s
     appointment = book(with_email_reminders(pair), start=datetime(2027, 1, 5, 10, tzinfo=UTC))
     with counted() as queries:
         services.appointment_cancel(appointment=appointment, by=None, via=Appointment.Via.LINK)
-    assert len(queries) == 7, queries.queries
+    # 7, and billing's 2 (who pays, for the late-fee gate: billing/services.py, charge_sync).
+    assert len(queries) == 9, queries.queries
     notice = Notification.objects.get(kind="late_cancellation_notice")
     assert (notice.user, notice.member, notice.reference) == (alice.user, None, pair.reference)
     assert Appointment.objects.get().status == "late_cancelled"

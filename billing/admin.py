@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from billing.models import Allocation, BillingParty, Charge, Fee, Payment, Refund, Service, WriteOff
+from practice.admin_support import ReadOnlyAdmin
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "default_fee", "minutes", "active"]
+    list_filter = ["kind", "active"]
+
+
+@admin.register(Fee)
+class FeeAdmin(admin.ModelAdmin):
+    """Fees are added, never edited: a new fee with a later `effective_from` leaves the past alone."""
+
+    list_display = ["service", "therapist", "client", "amount", "effective_from"]
+    list_filter = ["service"]
+    raw_id_fields = ["therapist", "client"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# The ledger is written by the services only (audited); the admin may look, never change.
+for model in (Charge, Payment, Allocation, Refund, WriteOff, BillingParty):
+    admin.site.register(model, ReadOnlyAdmin)

@@ -1,0 +1,261 @@
+"""Services and fees, who pays, charges, payments and their allocation, refunds and write-offs.
+
+Money is `Decimal` to the penny in `settings.BILLING_CURRENCY` (`billing.money` states the rounding).
+Ledger rows are never deleted: a charge made in error is voided with a reason (and re-issued when
+something else should be charged), so the trail is kept. Nothing here is clinical text; the only
+confidential fields are a third-party payer's name and address (encrypted, `BillingParty`) and the
+free-text reasons (encrypted), which could say more about a person than a ledger needs to.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from practice.fields import EncryptedCharField, EncryptedTextField
+from practice.models import TimeStampedModel
+
+AMOUNT = {"max_digits": 10, "decimal_places": 2}
+POSITIVE = [MinValueValidator(Decimal("0.01"))]
+NEVER_DELETED = "Ledger rows are never deleted: void the charge with a reason instead."
+
+
+def _currency() -> str:
+    return settings.BILLING_CURRENCY
+
+
+class Service(models.Model):
+    """What the practice charges for: a CPT code (90791, 90834...) or a practice item (a late fee)."""
+
+    class Kind(models.TextChoices):
+        CPT = "cpt", _("CPT code")
+        PRACTICE = "practice", _("Practice item")
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CPT)
+    default_fee = models.DecimalField(**AMOUNT, validators=[MinValueValidator(0)])
+    minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Fee(TimeStampedModel):
+    """A fee that overrides the service's default from `effective_from` on: for the practice (neither
+    therapist nor client), one therapist, or one client (a sliding scale). `selectors.fee_for` picks
+    client over therapist over practice over the default; a charge keeps its amount, so a new fee
+    never rewrites the past."""
+
+    service = models.ForeignKey(Service, models.PROTECT, related_name="fees")
+    therapist = models.ForeignKey("practice.Therapist", models.PROTECT, null=True, blank=True, related_name="+")
+    client = models.ForeignKey("clients.Client", models.PROTECT, null=True, blank=True, related_name="+")
+    amount = models.DecimalField(**AMOUNT, validators=[MinValueValidator(0)])
+    effective_from = models.DateField()
+
+    class Meta:
+        ordering = ["service_id", "-effective_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(therapist__isnull=True) | Q(client__isnull=True), name="fee_one_scope"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="fee_not_negative"),
+        ]
+        indexes = [models.Index(fields=["service", "effective_from"])]
+
+    def __str__(self) -> str:
+        return f"Fee {self.pk}"
+
+
+class AppointmentService(TimeStampedModel):
+    """The service a session is charged as, when the therapist chose one (else the default rule in
+    `selectors.service_for_appointment`). Kept here, not on the appointment: scheduling knows
+    nothing of billing."""
+
+    appointment = models.OneToOneField("sessions_app.Appointment", models.PROTECT, related_name="+")
+    service = models.ForeignKey(Service, models.PROTECT, related_name="+")
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Appointment service {self.pk}"
+
+
+class BillingParty(TimeStampedModel):
+    """Who pays for a unit: one member, both partners sharing (`share_percent` is the first
+    partner's part), or a third party. Statements go to the billing party only.
+
+    Confidential (encrypted): third_party_name, third_party_address.
+    """
+
+    class Kind(models.TextChoices):
+        MEMBER = "member", _("One person")
+        SPLIT = "split", _("Both partners share")
+        THIRD_PARTY = "third_party", _("A third party")
+
+    client = models.OneToOneField("clients.Client", models.PROTECT, related_name="billing_party")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.MEMBER)
+    member = models.ForeignKey("clients.Member", models.PROTECT, null=True, blank=True, related_name="+")
+    share_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=50, help_text=_("The first partner's share when both pay.")
+    )
+    third_party_name = EncryptedCharField(max_length=200, blank=True)
+    third_party_address = EncryptedTextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "billing parties"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(share_percent__gte=0) & Q(share_percent__lte=100), name="billing_share_percent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Billing party {self.pk}"
+
+    @property
+    def second_share(self) -> Decimal:
+        return Decimal(100) - self.share_percent
+
+
+class NeverDeletedQuerySet(models.QuerySet):
+    def delete(self):
+        raise PermissionError(NEVER_DELETED)
+
+
+class LedgerRow(models.Model):
+    """What every ledger row shares: it is never deleted, and it says who recorded it and when."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    currency = models.CharField(max_length=3, default=_currency)
+
+    objects = NeverDeletedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(NEVER_DELETED)
+
+
+class Charge(LedgerRow):
+    """What a client owes for one service: made when a session is marked attended (or a late fee),
+    exactly once (the partial unique constraint allows one open charge per appointment), or by hand.
+    `member` is who was billed at the time (null when both partners share or a third party pays).
+    Confidential (encrypted): void_reason."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        VOID = "void", _("Void")
+
+    client = models.ForeignKey("clients.Client", models.PROTECT, related_name="charges")
+    member = models.ForeignKey("clients.Member", models.PROTECT, null=True, blank=True, related_name="+")
+    billed_to = models.CharField(max_length=12, choices=BillingParty.Kind.choices, default=BillingParty.Kind.MEMBER)
+    appointment = models.ForeignKey(
+        "sessions_app.Appointment", models.PROTECT, null=True, blank=True, related_name="charges"
+    )
+    service = models.ForeignKey(Service, models.PROTECT, related_name="charges")
+    therapist = models.ForeignKey("practice.Therapist", models.PROTECT, null=True, blank=True, related_name="+")
+    amount = models.DecimalField(**AMOUNT, validators=POSITIVE)
+    charged_on = models.DateField(help_text=_("The date of the service: ageing counts from it."))
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    void_reason = EncryptedTextField(blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    replaces = models.OneToOneField("self", models.PROTECT, null=True, blank=True, related_name="replaced_by")
+
+    class Meta:
+        ordering = ["charged_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment"], condition=Q(status="open"), name="charge_one_open_per_appointment"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="charge_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["client", "status", "charged_on"]), models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"Charge {self.pk}"
+
+
+class Payment(LedgerRow):
+    """Money received. `payer` is the member who paid (null for a third party)."""
+
+    class Method(models.TextChoices):
+        CASH = "cash", _("Cash")
+        CHEQUE = "cheque", _("Cheque")
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        CARD = "card", _("Card (recorded)")
+        INSURANCE = "insurance", _("Insurance reimbursement")
+
+    client = models.ForeignKey("clients.Client", models.PROTECT, related_name="payments")
+    payer = models.ForeignKey("clients.Member", models.PROTECT, null=True, blank=True, related_name="+")
+    amount = models.DecimalField(**AMOUNT, validators=POSITIVE)
+    method = models.CharField(max_length=16, choices=Method.choices)
+    received_on = models.DateField()
+    reference = models.CharField(max_length=40, blank=True, help_text=_("A cheque number or a bank reference."))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["received_on", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+        indexes = [models.Index(fields=["client", "received_on"])]
+
+    def __str__(self) -> str:
+        return f"Payment {self.pk}"
+
+
+class Allocation(LedgerRow):
+    """Part of a payment applied to a charge. Released (kept, not deleted) when the charge is voided,
+    and the money goes back to the client's credit."""
+
+    payment = models.ForeignKey(Payment, models.PROTECT, related_name="allocations")
+    charge = models.ForeignKey(Charge, models.PROTECT, related_name="allocations")
+    amount = models.DecimalField(**AMOUNT, validators=POSITIVE)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"Allocation {self.pk}"
+
+
+class Refund(LedgerRow):
+    """Money given back from the client's credit. Confidential (encrypted): reason."""
+
+    client = models.ForeignKey("clients.Client", models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(**AMOUNT, validators=POSITIVE)
+    refunded_on = models.DateField()
+    method = models.CharField(max_length=16, choices=Payment.Method.choices)
+    reason = EncryptedTextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"Refund {self.pk}"
+
+
+class WriteOff(LedgerRow):
+    """Part of a charge the practice will not collect. Confidential (encrypted): reason."""
+
+    charge = models.ForeignKey(Charge, models.PROTECT, related_name="write_offs")
+    client = models.ForeignKey("clients.Client", models.PROTECT, related_name="write_offs")
+    amount = models.DecimalField(**AMOUNT, validators=POSITIVE)
+    written_off_on = models.DateField()
+    reason = EncryptedTextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="write_off_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"Write-off {self.pk}"

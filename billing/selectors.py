@@ -1,0 +1,344 @@
+"""Reads for billing: fees as of a date, a session's service, who pays, balances, ledgers and ageing.
+
+Definitions (one home for each):
+- a charge's *outstanding* part = its amount − what is allocated to it (allocations not released)
+  − what is written off; a void charge has none;
+- a client's *balance* = open charges − payments + refunds − write-offs (of open charges: voiding
+  a charge takes its write-offs with it). Positive: the client owes; negative: in credit;
+- a client's *credit* = payments − allocations not released − refunds (money received and not yet
+  applied to a charge). So balance = Σ outstanding − credit, always;
+- *ageing* puts each charge's outstanding part in a bucket by the days since `charged_on` (the
+  date of the service): 0–30, 31–60, 61–90, 90+.
+Balances and ageing are computed in SQL, in a fixed number of queries whatever the number of
+clients (`tests/billing/test_ledger.py` counts them).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Round
+from django.utils import timezone
+
+from billing.models import (
+    Allocation,
+    AppointmentService,
+    BillingParty,
+    Charge,
+    Fee,
+    Payment,
+    Refund,
+    Service,
+    WriteOff,
+)
+from billing.money import ZERO, money
+from clients.models import Client, Member
+from practice.models import Therapist, User
+from sessions_app.models import Appointment
+
+AMOUNT = DecimalField(max_digits=12, decimal_places=2)
+NOTHING = Value(ZERO, output_field=AMOUNT)
+BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
+
+# The starter set's codes (migration 0002) that the default rule and late fees use.
+INTAKE, INDIVIDUAL_45, INDIVIDUAL_60, COUPLE_PRESENT = "90791", "90834", "90837", "90847"
+LATE_CANCEL_FEE, NO_SHOW_FEE = "LATE-CANCEL", "NO-SHOW"
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+# --- fees and services ----------------------------------------------------------------------------
+
+
+def fee_for(service: Service, therapist: Therapist | None, client: Client | None, *, on: date) -> Decimal:
+    """The fee for `service` on `on`: the client's own fee (a sliding scale) over the therapist's
+    over the practice's over the service's default, each the latest that took effect by then."""
+    scopes = Q(client__isnull=True, therapist__isnull=True)
+    if therapist is not None:
+        scopes |= Q(therapist=therapist, client__isnull=True)
+    if client is not None:
+        scopes |= Q(client=client, therapist__isnull=True)
+    fees = Fee.objects.filter(scopes, service=service, effective_from__lte=on).order_by("-effective_from", "-id")
+    found: dict[str, Decimal] = {}
+    for fee in fees:
+        scope = "client" if fee.client_id else "therapist" if fee.therapist_id else "practice"
+        found.setdefault(scope, fee.amount)
+    for scope in ("client", "therapist", "practice"):
+        if scope in found:
+            return money(found[scope])
+    return money(service.default_fee)
+
+
+def service_for_appointment(appointment: Appointment) -> Service:
+    """The service a session is charged as: the therapist's choice, else the default rule — the
+    unit's first attended session is the intake (90791); a couple seen together 90847; otherwise
+    individual psychotherapy by length, 90837 from 53 minutes (the CPT threshold), else 90834."""
+    chosen = AppointmentService.objects.select_related("service").filter(appointment=appointment).first()
+    if chosen is not None:
+        return chosen.service
+    return Service.objects.get(code=default_service_code(appointment))
+
+
+def default_service_code(appointment: Appointment) -> str:
+    earlier = Appointment.objects.filter(
+        client_id=appointment.client_id, status=Appointment.Status.ATTENDED, start__lt=appointment.start
+    )
+    if not earlier.exclude(pk=appointment.pk).exists():
+        return INTAKE
+    if appointment.client.is_couple and appointment.attendances.count() > 1:
+        return COUPLE_PRESENT
+    minutes = appointment.duration.total_seconds() / 60
+    return INDIVIDUAL_60 if minutes >= 53 else INDIVIDUAL_45
+
+
+def active_services() -> QuerySet[Service]:
+    return Service.objects.filter(active=True)
+
+
+# --- who pays -------------------------------------------------------------------------------------
+
+
+def billing_party(client: Client) -> BillingParty | None:
+    return BillingParty.objects.select_related("member").filter(client=client).first()
+
+
+def payers(client: Client) -> tuple[str, Member | None]:
+    """Who a new charge is billed to: (kind, member). With no party set, an individual's only member
+    pays; a couple's charges are billed to the unit until the therapist or staff choose."""
+    party = billing_party(client)
+    if party is not None:
+        return party.kind, party.member if party.kind == BillingParty.Kind.MEMBER else None
+    members = list(client.members.all()[:2])
+    if len(members) == 1:
+        return BillingParty.Kind.MEMBER, members[0]
+    return BillingParty.Kind.SPLIT, None
+
+
+def is_billing_party(member: Member) -> bool:
+    """Whether this member receives the unit's statements (sees its ledger in the portal)."""
+    kind, payer = payers(member.client)
+    if kind == BillingParty.Kind.MEMBER:
+        return payer is not None and payer.pk == member.pk
+    if kind == BillingParty.Kind.SPLIT:
+        return BillingParty.objects.filter(client_id=member.client_id).exists()  # chosen, not the default
+    return False
+
+
+# --- sums -----------------------------------------------------------------------------------------
+
+
+def _sum(grouped: QuerySet):
+    """A correlated SUM(amount) of `grouped` (already filtered on OuterRef and `.values(<group>)`)."""
+    summed = Subquery(grouped.annotate(s=Sum("amount")).values("s")[:1], output_field=AMOUNT)
+    return Coalesce(Round(summed, 2, output_field=AMOUNT), NOTHING)
+
+
+def _allocated(charge_ref: str = "pk"):
+    rows = Allocation.objects.filter(charge=OuterRef(charge_ref), released_at__isnull=True).order_by()
+    return _sum(rows.values("charge"))
+
+
+def _written_off(charge_ref: str = "pk"):
+    return _sum(WriteOff.objects.filter(charge=OuterRef(charge_ref)).order_by().values("charge"))
+
+
+def _pennies(expression):
+    """Arithmetic on amounts, rounded to the penny in SQL: SQLite computes it in floating point
+    (90.00 - 88.32 is 1.68000000000001 there); PostgreSQL's numeric is exact and unchanged by it."""
+    return Round(ExpressionWrapper(expression, output_field=AMOUNT), 2, output_field=AMOUNT)
+
+
+def _outstanding():
+    return _pennies(F("amount") - _allocated() - _written_off())
+
+
+def open_charges(client: Client) -> QuerySet[Charge]:
+    """The client's open charges with `outstanding`, oldest first (the order payments are applied in)."""
+    return (
+        Charge.objects.filter(client=client, status=Charge.Status.OPEN)
+        .annotate(outstanding=_outstanding())
+        .order_by("charged_on", "id")
+    )
+
+
+def payments_with_used(client: Client) -> QuerySet[Payment]:
+    """The client's payments, oldest first, each with `used`: what is allocated from it."""
+    used = Allocation.objects.filter(payment=OuterRef("pk"), released_at__isnull=True).order_by().values("payment")
+    return Payment.objects.filter(client=client).annotate(used=_sum(used)).order_by("received_on", "id")
+
+
+def _client_sums(queryset: QuerySet[Client]) -> QuerySet[Client]:
+    def per_client(model, **filters):
+        return _sum(model.objects.filter(client=OuterRef("pk"), **filters).order_by().values("client"))
+
+    return queryset.annotate(
+        charged=per_client(Charge, status=Charge.Status.OPEN),
+        paid=per_client(Payment),
+        refunded=per_client(Refund),
+        written_off=per_client(WriteOff, charge__status=Charge.Status.OPEN),
+        allocated=_sum(
+            Allocation.objects.filter(payment__client=OuterRef("pk"), released_at__isnull=True)
+            .order_by()
+            .values("payment__client")
+        ),
+    ).annotate(
+        balance=_pennies(F("charged") - F("paid") + F("refunded") - F("written_off")),
+        credit=_pennies(F("paid") - F("allocated") - F("refunded")),
+    )
+
+
+@dataclass(frozen=True)
+class Account:
+    charged: Decimal
+    paid: Decimal
+    refunded: Decimal
+    written_off: Decimal
+    balance: Decimal
+    credit: Decimal
+
+    @property
+    def owed(self) -> Decimal:
+        return max(self.balance, ZERO)
+
+
+def account(client: Client) -> Account:
+    """The client's totals in one query."""
+    row = _client_sums(Client.objects.filter(pk=client.pk)).values(
+        "charged", "paid", "refunded", "written_off", "balance", "credit"
+    )[0]
+    return Account(**{key: money(value) for key, value in row.items()})
+
+
+def balance(client: Client) -> Decimal:
+    return account(client).balance
+
+
+# --- ageing ---------------------------------------------------------------------------------------
+
+
+def _bucket_sums(on: date) -> dict:
+    outstanding = _outstanding()
+    sums = {}
+    for name, low, high in BUCKETS:
+        newest = on - timedelta(days=low)
+        when = (
+            Q(charged_on__lte=newest)
+            if high is None
+            else Q(charged_on__lte=newest, charged_on__gte=on - timedelta(days=high))
+        )
+        summed = Sum(Case(When(when, then=outstanding), default=NOTHING, output_field=AMOUNT))
+        sums[name] = Coalesce(Round(summed, 2, output_field=AMOUNT), NOTHING)
+    return sums
+
+
+@dataclass
+class AgeingRow:
+    client: Client
+    balance: Decimal
+    credit: Decimal
+    buckets: dict[str, Decimal] = field(default_factory=dict)
+
+
+def _clients_for(user: User) -> QuerySet[Client]:
+    if user.is_therapist:
+        return Client.objects.treated_by(user.therapist)
+    if user.is_practice_staff:
+        return Client.objects.all()
+    return Client.objects.none()
+
+
+def ageing(*, user: User, on: date | None = None) -> tuple[list[AgeingRow], dict[str, Decimal]]:
+    """Every client with money owed or in credit that `user` may see (a therapist: their clients;
+    staff: all), with their balance and ageing buckets, and the practice's totals. Two queries."""
+    on = on or today()
+    clients = _clients_for(user)
+    rows = {
+        c.pk: AgeingRow(client=c, balance=money(c.balance), credit=money(c.credit))
+        for c in _client_sums(clients).exclude(balance=0, credit=0).order_by("reference")
+    }
+    per_client = (
+        Charge.objects.filter(client_id__in=clients.values("pk"), status=Charge.Status.OPEN)
+        .order_by()
+        .values("client_id")
+        .annotate(**_bucket_sums(on))
+    )
+    for found in per_client:
+        row = rows.get(found["client_id"])
+        if row is not None:
+            row.buckets = {name: money(found[name]) for name, _low, _high in BUCKETS}
+    empty = {name: ZERO for name, _low, _high in BUCKETS}
+    totals = dict(empty)
+    for row in rows.values():
+        row.buckets = row.buckets or dict(empty)
+        for name in totals:
+            totals[name] += row.buckets[name]
+    return list(rows.values()), totals
+
+
+def client_ageing(client: Client, *, on: date | None = None) -> dict[str, Decimal]:
+    on = on or today()
+    found = (
+        Charge.objects.filter(client=client, status=Charge.Status.OPEN)
+        .order_by()
+        .values("client_id")
+        .annotate(**_bucket_sums(on))
+        .order_by("client_id")
+        .first()
+    )
+    return {name: money(found[name]) if found else ZERO for name, _low, _high in BUCKETS}
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+def ledger(client: Client) -> dict:
+    """Everything on a client's ledger page, in a fixed number of queries."""
+    charges = list(
+        Charge.objects.filter(client=client)
+        .select_related("service", "replaces", "member", "appointment")
+        .annotate(
+            paid=_allocated(),
+            written=_written_off(),
+        )
+        .order_by("charged_on", "id")
+    )
+    for charge in charges:
+        charge.outstanding = (
+            ZERO if charge.status == Charge.Status.VOID else charge.amount - charge.paid - charge.written
+        )
+    return {
+        "charges": charges,
+        "payments": list(Payment.objects.filter(client=client).select_related("payer").order_by("received_on", "id")),
+        "refunds": list(Refund.objects.filter(client=client).order_by("refunded_on", "id")),
+        "write_offs": list(WriteOff.objects.filter(client=client).select_related("charge").order_by("id")),
+        "account": account(client),
+        "ageing": client_ageing(client),
+        "party": billing_party(client),
+    }
+
+
+def charges_on(*, user: User, day: date) -> list[Charge]:
+    """The charges made on `day` (in the practice's zone) for clients `user` may see: to review."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return list(
+        Charge.objects.filter(client__in=_clients_for(user), created_at__gte=start, created_at__lt=start + timedelta(1))
+        .select_related("client", "service", "therapist")
+        .order_by("created_at", "id")
+    )
+
+
+def appointment_panel(appointment: Appointment) -> dict:
+    """For the session page: the service it is (or will be) charged as and its open charge."""
+    chosen = AppointmentService.objects.filter(appointment=appointment).select_related("service").first()
+    charge = Charge.objects.filter(appointment=appointment, status=Charge.Status.OPEN).select_related("service").first()
+    return {
+        "billing_service": chosen.service
+        if chosen
+        else Service.objects.filter(code=default_service_code(appointment)).first(),
+        "billing_service_chosen": chosen is not None,
+        "billing_charge": charge,
+        "billing_services": list(active_services()),
+    }

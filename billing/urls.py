@@ -1,0 +1,17 @@
+from django.urls import path
+
+from billing import views
+
+app_name = "billing"
+
+urlpatterns = [
+    path("billing/", views.overview, name="overview"),
+    path("billing/ageing.csv", views.ageing_export, name="ageing_export"),
+    path("billing/clients/<int:client_id>/", views.ledger, name="ledger"),
+    path("billing/clients/<int:client_id>/payments/", views.payment_record, name="payment_record"),
+    path("billing/clients/<int:client_id>/refunds/", views.refund_record, name="refund_record"),
+    path("billing/clients/<int:client_id>/party/", views.party_set, name="party_set"),
+    path("billing/charges/<int:charge_id>/void/", views.charge_void, name="charge_void"),
+    path("billing/charges/<int:charge_id>/write-off/", views.write_off_record, name="write_off_record"),
+    path("billing/appointments/<int:appointment_id>/service/", views.appointment_service, name="appointment_service"),
+]

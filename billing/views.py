@@ -1,0 +1,175 @@
+"""Billing pages for therapists (their clients) and staff (every client): the day's charges, unpaid
+balances with ageing, a client's ledger and its forms; and the billing party's ledger in the portal.
+
+Objects come through `billing.access`; writes are services; a refusal goes next to its field with
+the form returned as sent (400) and nothing saved.
+"""
+
+from functools import partial
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from billing import exports, selectors, services
+from billing.access import (
+    get_appointment_for_billing,
+    get_charge_for_user,
+    get_client_for_billing,
+    get_portal_billing_member,
+)
+from billing.forms import BillingPartyForm, PaymentForm, RefundForm, ServiceForm, VoidForm, WriteOffForm
+from billing.money import format_money
+from practice.access import role_required
+from practice.audit import audit_record
+from practice.forms_support import apply_errors, invalid, refuse
+from practice.models import AuditAction, User
+
+THERAPIST, STAFF, CLIENT = User.Role.THERAPIST, User.Role.STAFF, User.Role.CLIENT
+LEDGER = "billing/ledger.html"
+
+
+@require_GET
+@role_required(THERAPIST, STAFF)
+def overview(request: HttpRequest) -> HttpResponse:
+    rows, totals = selectors.ageing(user=request.user)
+    today = selectors.today()
+    context = {"rows": rows, "totals": totals, "today_charges": selectors.charges_on(user=request.user, day=today)}
+    return render(request, "billing/overview.html", {**context, "today": today})
+
+
+@require_GET
+@role_required(THERAPIST, STAFF)
+def ageing_export(request: HttpRequest) -> HttpResponse:
+    rows, totals = selectors.ageing(user=request.user)
+    audit_record(actor=request.user, action=AuditAction.EXPORT, target=None)
+    response = HttpResponse(exports.ageing_csv(rows, totals), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ageing-{selectors.today():%Y-%m-%d}.csv"'
+    return response
+
+
+def _ledger(request: HttpRequest, client, status: int = 200, **bound) -> HttpResponse:
+    """The ledger page; `bound` holds the one form sent back with its errors (`charge_id` names the
+    charge a write-off or void form was for)."""
+    context = {"client": client, "members": list(client.members.order_by("position")), **selectors.ledger(client)}
+    for charge in context["charges"]:
+        mine = bound.get("charge_id") == charge.pk
+        auto_id = f"id_charge{charge.pk}_%s"
+        charge.write_off_form = (mine and bound.get("write_off_form")) or WriteOffForm(auto_id=auto_id)
+        charge.void_form = (mine and bound.get("void_form")) or VoidForm(auto_id=auto_id)
+        charge.form_open = mine
+    context |= {
+        "payment_form": bound.get("payment_form") or PaymentForm(client=client),
+        "refund_form": bound.get("refund_form") or RefundForm(auto_id="id_refund_%s"),
+        "party_form": bound.get("party_form") or BillingPartyForm(client=client, initial=_party_initial(client)),
+    }
+    if status != 200:
+        return invalid(request, LEDGER, context)
+    return render(request, LEDGER, context)
+
+
+def _party_initial(client) -> dict:
+    party = selectors.billing_party(client)
+    if party is None:
+        return {}
+    fields = ("kind", "member", "share_percent", "third_party_name", "third_party_address")
+    return {name: getattr(party, name) for name in fields}
+
+
+@require_GET
+@role_required(THERAPIST, STAFF)
+def ledger(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_billing(request.user, client_id)
+    audit_record(actor=request.user, action=AuditAction.VIEW, target=client)
+    return _ledger(request, client)
+
+
+def _submit(request, client, form, key: str, write, done: str, **extra) -> HttpResponse:
+    """Validate `form`, call `write(**cleaned_data)`; on a refusal, the ledger with the form as sent."""
+    if form.is_valid():
+        try:
+            write(**form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("billing:ledger", client_id=client.pk)
+    return _ledger(request, client, status=400, **{key: form}, **extra)
+
+
+@require_POST
+@role_required(THERAPIST, STAFF)
+def payment_record(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_billing(request.user, client_id)
+    form = PaymentForm(request.POST, client=client)
+    write = partial(services.payment_record, client=client, by=request.user)
+    return _submit(request, client, form, "payment_form", write, _("Payment recorded."))
+
+
+@require_POST
+@role_required(THERAPIST, STAFF)
+def refund_record(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_billing(request.user, client_id)
+    form = RefundForm(request.POST, auto_id="id_refund_%s")
+    write = partial(services.refund_record, client=client, by=request.user)
+    return _submit(request, client, form, "refund_form", write, _("Refund recorded."))
+
+
+@require_POST
+@role_required(THERAPIST, STAFF)
+def party_set(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_billing(request.user, client_id)
+    form = BillingPartyForm(request.POST, client=client)
+    write = partial(services.billing_party_set, client=client, by=request.user)
+    return _submit(request, client, form, "party_form", write, _("Who pays is saved."))
+
+
+@require_POST
+@role_required(THERAPIST, STAFF)
+def write_off_record(request: HttpRequest, charge_id: int) -> HttpResponse:
+    charge = get_charge_for_user(request.user, charge_id)
+    form = WriteOffForm(request.POST, auto_id=f"id_charge{charge.pk}_%s")
+    write = partial(services.write_off_record, charge=charge, by=request.user)
+    return _submit(request, charge.client, form, "write_off_form", write, _("Written off."), charge_id=charge.pk)
+
+
+@require_POST
+@role_required(THERAPIST, STAFF)
+def charge_void(request: HttpRequest, charge_id: int) -> HttpResponse:
+    charge = get_charge_for_user(request.user, charge_id)
+    form = VoidForm(request.POST, auto_id=f"id_charge{charge.pk}_%s")
+    write = partial(services.charge_void, charge=charge, by=request.user)
+    return _submit(request, charge.client, form, "void_form", write, _("Charge voided."), charge_id=charge.pk)
+
+
+@require_POST
+@role_required(THERAPIST, STAFF)
+def appointment_service(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = get_appointment_for_billing(request.user, appointment_id)
+    form = ServiceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a service from the list."))
+        return redirect("sessions_app:appointment", appointment_id=appointment.pk)
+    try:
+        services.appointment_service_set(appointment=appointment, service=form.cleaned_data["service"], by=request.user)
+    except ValidationError as error:
+        refuse(request, error)
+    else:
+        messages.success(request, _("Charged as %(code)s.") % {"code": form.cleaned_data["service"].code})
+    return redirect("sessions_app:appointment", appointment_id=appointment.pk)
+
+
+# --- portal ---------------------------------------------------------------------------------------
+
+
+@require_GET
+@role_required(CLIENT)
+def portal_ledger(request: HttpRequest) -> HttpResponse:
+    member = get_portal_billing_member(request.user)
+    context = selectors.ledger(member.client)
+    audit_record(actor=request.user, action=AuditAction.VIEW, target=member.client)
+    owed = format_money(context["account"].owed)
+    return render(request, "billing/portal_ledger.html", {**context, "member": member, "owed": owed})
