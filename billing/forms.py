@@ -29,7 +29,12 @@ class AmountField(forms.DecimalField):
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker: it shows a value only in ISO form, whatever the locale."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs, format=format)
 
 
 class PaymentForm(forms.Form):
@@ -50,6 +55,8 @@ class PaymentForm(forms.Form):
         kwargs.setdefault("initial", {"received_on": selectors.today()})
         super().__init__(*args, **kwargs)
         self.fields["payer"].queryset = client.members.order_by("position")
+        _kind, payer = selectors.payers(client)
+        self.fields["payer"].initial = payer  # who the charges are billed to, unless told otherwise
         self.fields["payer"].label_from_instance = lambda m: m.display_name
         self.fields["charges"].queryset = selectors.open_charges(client).select_related("service")
         self.fields["charges"].label_from_instance = lambda c: f"{c.charged_on:%d %b %Y} {c.service.code}"

@@ -1,0 +1,64 @@
+"""Journey 8 in a real Chromium: the therapist marks a session attended (a charge is made), staff
+record a card payment against it, and the client sees the account settled in the portal."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from billing.models import Charge, Payment
+from sessions_app import services
+from sessions_app.models import Room, WorkingHours
+from tests.e2e.conftest import sign_in
+from tests.factories import PASSWORD, ClientFactory, portal_user_for
+
+
+@pytest.fixture
+def held(alice):
+    """A session of Alice's individual client that finished an hour ago, not marked yet."""
+    for weekday in range(7):
+        WorkingHours.objects.create(therapist=alice, weekday=weekday, start=time(0), end=time(23, 59))
+    Room.objects.create(name="Room 1", location="12 Quay Street")
+    unit = ClientFactory(primary_therapist=alice)
+    member = unit.members.get()
+    member.first_name = member.preferred_name = "Jordan"
+    member.save(update_fields=["first_name", "preferred_name"])
+    portal_user_for(member)
+    start = (timezone.now() - timedelta(hours=2)).replace(second=0, microsecond=0)
+    return services.appointment_book(therapist=alice, client=unit, members=[member], start=start, by=alice.user)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_attended_charged_paid_by_card_and_settled_in_the_portal(
+    browser, live_server, page, phone, shoot, alice, staff_user, held
+):
+    unit = held.client
+    sign_in(page, alice.user.email, PASSWORD, alice.totp_secret)
+    page.wait_for_url("**/dashboard/")
+    page.goto(reverse("sessions_app:appointment", args=[held.pk]))
+    page.get_by_role("button", name="Mark attended").click()
+    page.get_by_role("button", name="Correct to cancelled in time").wait_for()  # marked: only corrections left
+    charge = Charge.objects.get(appointment=held, status="open")
+    shoot(page, "therapist-session-charged")
+
+    staff = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    desk = staff.new_page()
+    sign_in(desk, staff_user.email, PASSWORD, staff_user.totp_secret)
+    desk.wait_for_url("**/schedule/**")
+    desk.goto(reverse("billing:ledger", args=[unit.pk]))
+    payment = desk.locator("form[action$='/payments/']")
+    payment.get_by_label("Amount").fill(str(charge.amount))
+    payment.get_by_label("How it was paid").select_option(label="Card (recorded)")
+    payment.get_by_role("button", name="Record the payment").click()
+    desk.get_by_text("Payment recorded").first.wait_for()
+    shoot(desk, "staff-ledger-paid")
+    assert Payment.objects.get(client=unit).method == "card"
+    staff.close()
+
+    member = unit.members.get()
+    sign_in(phone, member.user.email, PASSWORD)
+    phone.wait_for_url("**/portal/")
+    phone.goto(reverse("portal:billing"))
+    phone.get_by_text(f"{charge.amount}").first.wait_for()
+    shoot(phone, "client-account")
