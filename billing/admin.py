@@ -9,6 +9,10 @@ class ServiceAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "default_fee", "minutes", "active"]
     list_filter = ["kind", "active"]
 
+    def has_delete_permission(self, request, obj=None):
+        # A service is switched off (active), never deleted: charges and the default rules name it.
+        return False
+
 
 @admin.register(Fee)
 class FeeAdmin(admin.ModelAdmin):

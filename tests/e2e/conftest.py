@@ -82,8 +82,8 @@ def sign_in(page, email: str, password: str, totp_secret: str | None = None) -> 
 
 @pytest.fixture(autouse=True)
 def starter_documents(request):
-    """The starter set of consent documents, as documents 0002 loads it: every journey here is a
-    transactional test, and an earlier one's flush empties the table the gates read."""
+    """The data the migrations load (the starter consent documents, the billing services, the
+    concerns): every journey here is a transactional test, and an earlier one's flush empties them."""
     if "live_server" not in request.fixturenames:
         return
     request.getfixturevalue("transactional_db")
@@ -91,4 +91,9 @@ def starter_documents(request):
 
     from django.apps import apps
 
-    importlib.import_module("documents.migrations.0002_starter_documents").load(apps, None)
+    for data_migration in (
+        "documents.migrations.0002_starter_documents",
+        "billing.migrations.0002_starter_services",
+        "clients.migrations.0002_concern_taxonomy",
+    ):
+        importlib.import_module(data_migration).load(apps, None)
