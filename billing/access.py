@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from billing import selectors
-from billing.models import Charge
+from billing.models import Charge, Invoice
 from clients.access import get_client_for_user, get_portal_member
 from clients.models import Client, Member
 from practice.models import User
@@ -43,3 +43,16 @@ def get_portal_billing_member(user: User) -> Member:
         return member
 
     raise Http404
+
+
+def get_invoice_for_user(user: User, invoice_id: int) -> Invoice:
+    """An invoice of a unit whose money `user` may see (its therapists, staff)."""
+    invoice = get_object_or_404(Invoice.objects.select_related("client"), pk=invoice_id)
+    get_client_for_billing(user, invoice.client_id)
+    return invoice
+
+
+def get_portal_invoice(user: User, invoice_id: int) -> Invoice:
+    """An invoice of the signed-in client's unit, if they are its billing party."""
+    member = get_portal_billing_member(user)
+    return get_object_or_404(Invoice.objects.select_related("client"), pk=invoice_id, client_id=member.client_id)

@@ -120,3 +120,45 @@ class BillingPartyForm(forms.Form):
 
 class ServiceForm(forms.Form):
     service = forms.ModelChoiceField(queryset=selectors.active_services(), label=_("Charged as"))
+
+
+class InvoiceIssueForm(forms.Form):
+    """Either the open charges chosen, or a period (every open charge dated in it not yet invoiced)."""
+
+    charges = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label=_("Charges to invoice")
+    )
+    period_start = forms.DateField(required=False, label=_("Or a period: from"), widget=DateInput)
+    period_end = forms.DateField(required=False, label=_("to"), widget=DateInput)
+
+    def __init__(self, *args, client, **kwargs):
+        kwargs.setdefault("auto_id", "id_invoice_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["charges"].queryset = selectors.uninvoiced_charges(client)
+        self.fields["charges"].label_from_instance = lambda c: (
+            f"{c.charged_on:%d %b %Y} · {selectors.describe(c.service)} · {c.amount}"
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if data.get("charges"):
+            return {"charges": list(data["charges"]), "period": None}
+        if start and end:
+            return {"charges": (), "period": (start, end)}
+        raise forms.ValidationError(_("Choose the charges to invoice, or a period with its first and last day."))
+
+
+class StatementForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=DateInput)
+    end = forms.DateField(label=_("To"), widget=DateInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_statement_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        return data

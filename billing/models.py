@@ -40,6 +40,11 @@ class Service(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CPT)
     default_fee = models.DecimalField(**AMOUNT, validators=[MinValueValidator(0)])
     minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    billing_description = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text=_('What invoices and statements say, in neutral words ("Consultation, 60 minutes").'),
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -259,3 +264,79 @@ class WriteOff(LedgerRow):
 
     def __str__(self) -> str:
         return f"Write-off {self.pk}"
+
+
+class InvoiceCounter(models.Model):
+    """The practice's one invoice counter row (pk 1). An invoice takes `last_number + 1` while holding
+    this row FOR UPDATE, inside the transaction that saves the invoice: a number is used only if the
+    invoice is saved, and two invoices never share one, so the numbers have no gaps. Never MAX()+1."""
+
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return "Invoice counter"
+
+
+class Invoice(LedgerRow):
+    """A numbered invoice for some of a client's charges (one session, chosen charges, or a period).
+    Never deleted: a mistaken invoice is voided with a reason and keeps its number; its charges may
+    go on a new invoice. Who pays is a snapshot as issued. Confidential (encrypted): billed_name,
+    billed_address, void_reason."""
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        VOID = "void", _("Void")
+
+    number = models.PositiveIntegerField(unique=True)
+    client = models.ForeignKey("clients.Client", models.PROTECT, related_name="invoices")
+    issued_on = models.DateField()
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    billed_to = models.CharField(max_length=12, choices=BillingParty.Kind.choices)
+    member = models.ForeignKey("clients.Member", models.PROTECT, null=True, blank=True, related_name="+")
+    billed_name = EncryptedCharField(max_length=300, blank=True)
+    billed_address = EncryptedTextField(blank=True)
+    discreet = models.BooleanField(default=False, help_text=_("Printed under the practice's discreet name."))
+    total = models.DecimalField(**AMOUNT)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ISSUED)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    void_reason = EncryptedTextField(blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-number"]
+        indexes = [models.Index(fields=["client", "issued_on"])]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"INV-{self.number:06d}"
+
+
+class InvoiceLine(models.Model):
+    """One charge on an invoice, as it stood when issued. `live` is False once the invoice is void: a
+    charge is on at most one live invoice (`invoice_line_one_live_per_charge`)."""
+
+    invoice = models.ForeignKey(Invoice, models.PROTECT, related_name="lines")
+    charge = models.ForeignKey(Charge, models.PROTECT, related_name="invoice_lines")
+    charged_on = models.DateField()
+    description = models.CharField(max_length=200, help_text=_("The neutral billing description, as issued."))
+    amount = models.DecimalField(**AMOUNT)
+    live = models.BooleanField(default=True)
+
+    objects = NeverDeletedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["charged_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["charge"], condition=Q(live=True), name="invoice_line_one_live_per_charge")
+        ]
+
+    def __str__(self) -> str:
+        return f"Invoice line {self.pk}"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(NEVER_DELETED)

@@ -17,7 +17,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.conf import settings
+from django.db.models import (
+    Case,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
@@ -27,6 +41,8 @@ from billing.models import (
     BillingParty,
     Charge,
     Fee,
+    Invoice,
+    InvoiceLine,
     Payment,
     Refund,
     Service,
@@ -342,3 +358,152 @@ def appointment_panel(appointment: Appointment) -> dict:
         "billing_charge": charge,
         "billing_services": list(active_services()),
     }
+
+
+# --- invoices and statements ----------------------------------------------------------------------
+
+
+def describe(service: Service) -> str:
+    """What a document says a service was: its neutral billing description ("Consultation, 60
+    minutes"), never the specialty, unless the practice sets `BILLING_SHOW_SPECIALTY` (then its name)."""
+    if settings.BILLING_SHOW_SPECIALTY:
+        return service.name
+    if service.billing_description:
+        return service.billing_description
+    return f"Consultation, {service.minutes} minutes" if service.minutes else "Professional services"
+
+
+def billed_to(client: Client) -> dict:
+    """Who the invoice is to, as a snapshot: name, address, and whether it is printed discreetly
+    (the paying member asked for discreet wording; for a shared or third-party bill, either member)."""
+    kind, member = payers(client)
+    members = list(client.members.order_by("position"))
+    if kind == BillingParty.Kind.MEMBER and member is not None:
+        return {
+            "billed_to": kind,
+            "member": member,
+            "billed_name": member.full_name,
+            "billed_address": member.address,
+            "discreet": member.discreet_wording,
+        }
+    discreet = any(m.discreet_wording for m in members)
+    if kind == BillingParty.Kind.THIRD_PARTY:
+        party = billing_party(client)
+        return {
+            "billed_to": kind,
+            "member": None,
+            "billed_name": party.third_party_name,
+            "billed_address": party.third_party_address,
+            "discreet": discreet,
+        }
+    return {
+        "billed_to": kind,
+        "member": None,
+        "billed_name": " and ".join(m.full_name for m in members),
+        "billed_address": next((m.address for m in members if m.address), ""),
+        "discreet": discreet,
+    }
+
+
+def uninvoiced_charges(client: Client) -> QuerySet[Charge]:
+    """The client's open charges that are on no live invoice, oldest first."""
+    on_invoice = InvoiceLine.objects.filter(charge=OuterRef("pk"), live=True)
+    return (
+        Charge.objects.filter(client=client, status=Charge.Status.OPEN)
+        .exclude(Exists(on_invoice))
+        .select_related("service")
+        .order_by("charged_on", "id")
+    )
+
+
+def invoices_of(client: Client) -> list[Invoice]:
+    return list(Invoice.objects.filter(client=client).order_by("-number"))
+
+
+def invoice_lines(invoice: Invoice) -> list[InvoiceLine]:
+    return list(invoice.lines.order_by("charged_on", "id"))
+
+
+@dataclass
+class StatementRow:
+    on: date
+    kind: str
+    description: str
+    amount: Decimal  # what it adds to the balance: a charge or a refund +, a payment or a write-off -
+    balance: Decimal = ZERO
+
+
+@dataclass
+class Statement:
+    client: Client
+    start: date
+    end: date
+    opening: Decimal
+    rows: list[StatementRow]
+    charges: Decimal
+    payments: Decimal
+    refunds: Decimal
+    write_offs: Decimal
+
+    @property
+    def closing(self) -> Decimal:
+        return money(self.opening + self.charges - self.payments + self.refunds - self.write_offs)
+
+
+def statement(client: Client, *, start: date, end: date) -> Statement:
+    """A statement of account from the ledger (nothing stored): the balance before `start`, each
+    charge, payment, refund and write-off dated in [start, end], and the closing balance. The same
+    definitions as `account()` (open charges; write-offs of open charges), so a statement to today
+    closes on the ledger's balance. Four queries."""
+    entries: list[StatementRow] = []
+    opening = ZERO
+    sources = (
+        (
+            Charge.objects.filter(client=client, status=Charge.Status.OPEN, charged_on__lte=end).select_related(
+                "service"
+            ),
+            "charged_on",
+            1,
+            "charge",
+            lambda c: describe(c.service),
+        ),
+        (Payment.objects.filter(client=client, received_on__lte=end), "received_on", -1, "payment", _paid_words),
+        (Refund.objects.filter(client=client, refunded_on__lte=end), "refunded_on", 1, "refund", lambda r: "Refund"),
+        (
+            WriteOff.objects.filter(client=client, charge__status=Charge.Status.OPEN, written_off_on__lte=end),
+            "written_off_on",
+            -1,
+            "write_off",
+            lambda w: "Amount written off",
+        ),
+    )
+    sums = {"charge": ZERO, "payment": ZERO, "refund": ZERO, "write_off": ZERO}
+    for rows, date_field, sign, kind, words in sources:
+        for row in rows:
+            on = getattr(row, date_field)
+            if on < start:
+                opening += sign * row.amount
+                continue
+            sums[kind] += row.amount
+            entries.append(StatementRow(on=on, kind=kind, description=words(row), amount=sign * money(row.amount)))
+    order = {"charge": 0, "payment": 1, "write_off": 2, "refund": 3}
+    entries.sort(key=lambda e: (e.on, order[e.kind]))
+    running = money(opening)
+    for entry in entries:
+        running = money(running + entry.amount)
+        entry.balance = running
+    return Statement(
+        client=client,
+        start=start,
+        end=end,
+        opening=money(opening),
+        rows=entries,
+        charges=money(sums["charge"]),
+        payments=money(sums["payment"]),
+        refunds=money(sums["refund"]),
+        write_offs=money(sums["write_off"]),
+    )
+
+
+def _paid_words(payment: Payment) -> str:
+    return f"Payment received, {payment.get_method_display().lower()}"

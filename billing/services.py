@@ -17,7 +17,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import policy, selectors
-from billing.models import Allocation, AppointmentService, BillingParty, Charge, Payment, Refund, Service, WriteOff
+from billing.models import (
+    Allocation,
+    AppointmentService,
+    BillingParty,
+    Charge,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    Payment,
+    Refund,
+    Service,
+    WriteOff,
+)
 from billing.money import ZERO, format_money, money
 from clients.models import Client, Member
 from practice.audit import audit_record
@@ -360,3 +372,84 @@ def billing_party_set(
     )
     audit_record(actor=by, action=AuditAction.UPDATE, target=party)
     return party
+
+
+# --- invoices -------------------------------------------------------------------------------------
+
+NOTHING_TO_INVOICE = _("There is nothing to invoice: choose open charges that are not on an invoice yet.")
+
+
+def _next_invoice_number() -> int:
+    """Take the next number from the counter row, held FOR UPDATE until the caller's transaction
+    ends: a rolled-back invoice gives its number back, so numbers have no gaps and never repeat."""
+    InvoiceCounter.objects.get_or_create(pk=1)
+    counter = InvoiceCounter.objects.select_for_update().get(pk=1)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+@transaction.atomic
+def invoice_issue(
+    *,
+    client: Client,
+    by: User,
+    charges: list[Charge] | tuple = (),
+    period: tuple[date, date] | None = None,
+    on: date | None = None,
+) -> Invoice:
+    """Invoice the chosen open `charges` of `client`, or every open charge dated in `period` (start,
+    end), that is on no live invoice yet. Its number comes from the practice's counter in this
+    transaction (`_next_invoice_number`). Lock order: client, then the counter."""
+    on = on or selectors.today()
+    _not_future("issued_on", on)
+    if period is not None and period[0] > period[1]:
+        raise ValidationError({"period_end": _("The period ends before it starts.")})
+    client = _lock_client(client.pk)
+    candidates = selectors.uninvoiced_charges(client)
+    if period is not None:
+        candidates = candidates.filter(charged_on__gte=period[0], charged_on__lte=period[1])
+    else:
+        candidates = candidates.filter(pk__in=[c.pk for c in charges])
+    chosen = list(candidates)
+    if not chosen:
+        raise ValidationError(NOTHING_TO_INVOICE)
+    invoice = Invoice(
+        number=_next_invoice_number(),
+        client=client,
+        issued_on=on,
+        period_start=period[0] if period else min(c.charged_on for c in chosen),
+        period_end=period[1] if period else max(c.charged_on for c in chosen),
+        total=money(sum((c.amount for c in chosen), ZERO)),
+        issued_by=by,
+        **selectors.billed_to(client),
+    )
+    invoice.save()
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            charge=charge,
+            charged_on=charge.charged_on,
+            description=selectors.describe(charge.service)[:200],
+            amount=charge.amount,
+        )
+        for charge in chosen
+    )
+    audit_record(actor=by, action=AuditAction.CREATE, target=invoice)
+    return invoice
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice, reason: str, by: User) -> Invoice:
+    """Void an invoice issued in error. It keeps its number (the next invoice takes the next one) and
+    its lines; its charges may go on a new invoice."""
+    reason = _reason(reason)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status == Invoice.Status.VOID:
+        raise ValidationError(_("This invoice is already void."))
+    invoice.status = Invoice.Status.VOID
+    invoice.void_reason, invoice.voided_at, invoice.voided_by = reason, timezone.now(), by
+    invoice.save(update_fields=["status", "void_reason", "voided_at", "voided_by"])
+    InvoiceLine.objects.filter(invoice=invoice).update(live=False)
+    audit_record(actor=by, action=AuditAction.UPDATE, target=invoice)
+    return invoice

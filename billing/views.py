@@ -14,14 +14,25 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from billing import exports, selectors, services
+from billing import exports, pdf, selectors, services
 from billing.access import (
     get_appointment_for_billing,
     get_charge_for_user,
     get_client_for_billing,
+    get_invoice_for_user,
     get_portal_billing_member,
+    get_portal_invoice,
 )
-from billing.forms import BillingPartyForm, PaymentForm, RefundForm, ServiceForm, VoidForm, WriteOffForm
+from billing.forms import (
+    BillingPartyForm,
+    InvoiceIssueForm,
+    PaymentForm,
+    RefundForm,
+    ServiceForm,
+    StatementForm,
+    VoidForm,
+    WriteOffForm,
+)
 from billing.money import format_money
 from practice.access import role_required
 from practice.audit import audit_record
@@ -65,10 +76,19 @@ def _ledger(request: HttpRequest, client, status: int = 200, **bound) -> HttpRes
         "payment_form": bound.get("payment_form") or PaymentForm(client=client),
         "refund_form": bound.get("refund_form") or RefundForm(auto_id="id_refund_%s"),
         "party_form": bound.get("party_form") or BillingPartyForm(client=client, initial=_party_initial(client)),
+        "invoice_form": bound.get("invoice_form") or InvoiceIssueForm(client=client),
+        "invoice_void_form": bound.get("invoice_void_form") or VoidForm(auto_id="id_invoice_void_%s"),
+        "statement_form": StatementForm(initial=_statement_initial()),
+        "invoices": selectors.invoices_of(client),
     }
     if status != 200:
         return invalid(request, LEDGER, context)
     return render(request, LEDGER, context)
+
+
+def _statement_initial() -> dict:
+    today = selectors.today()
+    return {"start": today.replace(day=1), "end": today}
 
 
 def _party_initial(client) -> dict:
@@ -172,4 +192,77 @@ def portal_ledger(request: HttpRequest) -> HttpResponse:
     context = selectors.ledger(member.client)
     audit_record(actor=request.user, action=AuditAction.VIEW, target=member.client)
     owed = format_money(context["account"].owed)
-    return render(request, "billing/portal_ledger.html", {**context, "member": member, "owed": owed})
+    extra = {"member": member, "owed": owed, "invoices": selectors.invoices_of(member.client)}
+    extra["statement_form"] = StatementForm(initial=_statement_initial())
+    return render(request, "billing/portal_ledger.html", {**context, **extra})
+
+
+# --- invoices and statements ----------------------------------------------------------------------
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@role_required(THERAPIST, STAFF)
+def invoice_issue(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_billing(request.user, client_id)
+    form = InvoiceIssueForm(request.POST, client=client)
+    write = partial(services.invoice_issue, client=client, by=request.user)
+    return _submit(request, client, form, "invoice_form", write, _("Invoice issued."))
+
+
+@require_POST
+@role_required(THERAPIST, STAFF)
+def invoice_void(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    invoice = get_invoice_for_user(request.user, invoice_id)
+    form = VoidForm(request.POST, auto_id=f"id_invoice{invoice.pk}_%s")
+    write = partial(services.invoice_void, invoice=invoice, by=request.user)
+    return _submit(request, invoice.client, form, "invoice_void_form", write, _("Invoice voided."))
+
+
+@require_GET
+@role_required(THERAPIST, STAFF)
+def invoice_download(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    invoice = get_invoice_for_user(request.user, invoice_id)
+    audit_record(actor=request.user, action=AuditAction.EXPORT, target=invoice)
+    return _pdf(pdf.invoice_pdf(invoice), f"{invoice.label}.pdf")
+
+
+def _statement(request: HttpRequest, client) -> HttpResponse | None:
+    """The statement PDF for the period asked, or None (with a message) when the dates are wrong."""
+    form = StatementForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return None
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    statement = selectors.statement(client, start=start, end=end)
+    audit_record(actor=request.user, action=AuditAction.EXPORT, target=client)
+    data = pdf.statement_pdf(statement, billed=selectors.billed_to(client))
+    return _pdf(data, f"statement-{client.reference}-{start:%Y-%m-%d}-{end:%Y-%m-%d}.pdf")
+
+
+@require_GET
+@role_required(THERAPIST, STAFF)
+def statement_download(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_billing(request.user, client_id)
+    return _statement(request, client) or redirect("billing:ledger", client_id=client.pk)
+
+
+@require_GET
+@role_required(CLIENT)
+def portal_invoice_download(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    invoice = get_portal_invoice(request.user, invoice_id)
+    audit_record(actor=request.user, action=AuditAction.EXPORT, target=invoice)
+    return _pdf(pdf.invoice_pdf(invoice), f"{invoice.label}.pdf")
+
+
+@require_GET
+@role_required(CLIENT)
+def portal_statement_download(request: HttpRequest) -> HttpResponse:
+    member = get_portal_billing_member(request.user)
+    return _statement(request, member.client) or redirect("portal:billing")

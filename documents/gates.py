@@ -22,7 +22,7 @@ from django.db.models import F, FilteredRelation, Q
 from django.utils.translation import gettext as _
 
 from clients.models import Client, Member
-from documents.models import DocumentTemplate, DocumentVersion
+from documents.models import DocumentTemplate, DocumentVersion, Signature
 
 PURPOSES = (
     DocumentTemplate.RequiredBefore.BOOKING,
@@ -172,3 +172,31 @@ def _unit_text(members: list[Member], version: DocumentVersion) -> str:
     return _("Nobody in this unit has signed the %(document)s (one member's signature is enough).") % {
         "document": version.label
     }
+
+
+def has_signed(*, client: Client, member: Member | None, kind: str) -> bool:
+    """Whether the current version of every active document of `kind` ("financial": the financial and
+    cancellation policy) has a live signature for this unit: `member`'s own; with no member (both
+    partners share the bill, or a third party pays) a document one member signs for the unit needs
+    any member's, one each member signs needs every member's. False when the practice has no active
+    document of that kind: nothing was agreed. Two queries."""
+    templates = [t for t in DocumentTemplate.objects.filter(kind=kind, active=True) if t.applies_to(client)]
+    versions = current_versions(templates)
+    if not templates or len(versions) < len(templates):
+        return False
+    live = Signature.objects.filter(
+        version__in=list(versions.values()), client=client, withdrawn_at__isnull=True, referrer_id__isnull=True
+    )
+    signers: dict[int, set[int]] = {}
+    for version_id, member_id in live.values_list("version_id", "member_id"):
+        signers.setdefault(version_id, set()).add(member_id)
+    everyone = set(client.members.values_list("pk", flat=True)) if member is None else set()
+    for version in versions.values():
+        signed = signers.get(version.pk, set())
+        if member is not None and member.pk not in signed:
+            return False
+        if member is None and version.template.signers == DocumentTemplate.Signers.ONE and not signed:
+            return False
+        if member is None and version.template.signers == DocumentTemplate.Signers.EACH and not everyone <= signed:
+            return False
+    return True

@@ -1,7 +1,7 @@
 """The signed copy as a PDF, rendered by WeasyPrint from our own template.
 
 Nothing is fetched while rendering: the template carries its own styles, and the URL fetcher refuses
-every address, so a document's text can never make the server load a URL. The copy holds this one
+every address (`practice.pdf`), so a document's text can never make the server load a URL. The copy holds this one
 signature's details and nothing of anyone else.
 """
 
@@ -11,17 +11,7 @@ from django.utils.formats import date_format
 
 from documents.models import Signature
 from documents.rendering import render_markdown
-
-
-def _refusing_fetcher():
-    """A URL fetcher that fetches nothing: every address is refused (WeasyPrint then leaves it out)."""
-    from weasyprint.urls import URLFetcher, URLFetchingError
-
-    class RefuseEveryURL(URLFetcher):
-        def fetch(self, url, headers=None):
-            raise URLFetchingError("the signed copy loads nothing from outside")
-
-    return RefuseEveryURL()
+from practice.pdf import html_to_pdf
 
 
 def how_signed(signature: Signature) -> str:
@@ -55,7 +45,4 @@ def signed_copy_pdf(signature: Signature) -> bytes:
         "how": how_signed(signature),
         "practice_name": settings.PRACTICE_NAME,
     }
-    html = render_to_string("documents/signed_copy.html", context)
-    from weasyprint import HTML  # loaded on first use: it is slow to import
-
-    return HTML(string=html, url_fetcher=_refusing_fetcher()).write_pdf()
+    return html_to_pdf(render_to_string("documents/signed_copy.html", context))

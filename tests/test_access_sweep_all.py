@@ -134,8 +134,12 @@ def record(alice):
     workshop_fee, _ = Service.objects.get_or_create(
         code="WORKSHOP", defaults={"name": "Workshop fee", "kind": "practice", "default_fee": 60}
     )
+    # partner B pays, so partner B is the portal owner of the unit's invoices
+    billing_services.billing_party_set(client=unit, kind="member", member=partner_b, by=alice.user)
     charge = billing_services.charge_create(client=unit, service=workshop_fee, on=timezone.localdate(), by=alice.user)
+    invoice = billing_services.invoice_issue(client=unit, charges=[charge], by=alice.user)
     return {
+        "invoice": invoice,
         "charge": charge,
         "handout": handout,
         "document": treatment,
@@ -266,6 +270,11 @@ REGISTRY = {
     "billing:charge_void": lambda r: {"charge_id": r["charge"].pk},
     "billing:write_off_record": lambda r: {"charge_id": r["charge"].pk},
     "billing:appointment_service": _appointment,
+    "billing:invoice_issue": _unit,
+    "billing:statement_download": _unit,
+    "billing:invoice_download": lambda r: {"invoice_id": r["invoice"].pk},
+    "billing:invoice_void": lambda r: {"invoice_id": r["invoice"].pk},
+    "portal:billing_invoice": lambda r: {"invoice_id": r["invoice"].pk},
 }
 BILLING = {name for name in REGISTRY if name.startswith("billing:")}
 

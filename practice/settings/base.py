@@ -32,6 +32,10 @@ ALLOW_DEMO_DATA = env.bool("ALLOW_DEMO_DATA", default=True)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Used instead of the practice's name where a member asked for discreet wording.
 PRACTICE_DISCREET_NAME = env.str("PRACTICE_DISCREET_NAME", default=PRACTICE_NAME)
+# The practice's details printed on invoices and statements (blank lines are left out).
+PRACTICE_ADDRESS = env.str("PRACTICE_ADDRESS", default="")
+PRACTICE_EMAIL = env.str("PRACTICE_EMAIL", default="")
+PRACTICE_PHONE = env.str("PRACTICE_PHONE", default="")
 
 # A form's fields are read into memory up to this size (files are not counted): the largest form
 # (a 50,000-character note, or the intake's answers, at the worst 12 bytes a character once
@@ -351,8 +355,12 @@ BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="GBP").upper()
 if len(BILLING_CURRENCY) != 3 or not BILLING_CURRENCY.isalpha():
     raise ImproperlyConfigured(f"BILLING_CURRENCY must be a three-letter ISO 4217 code, not {BILLING_CURRENCY!r}.")
 # Who may be charged a late-cancellation or no-show fee: a callable (client, member) -> bool. The
-# default allows nobody until the documents app records signed financial policies (billing/policy.py).
-BILLING_LATE_FEE_POLICY = env.str("BILLING_LATE_FEE_POLICY", default="billing.policy.no_signed_policy")
+# default: the billing party signed the current financial and cancellation policy (billing/policy.py);
+# "billing.policy.no_signed_policy" charges nobody.
+BILLING_LATE_FEE_POLICY = env.str("BILLING_LATE_FEE_POLICY", default="billing.policy.signed_financial_policy")
+# Invoices, statements and the card descriptor say "Consultation, 60 minutes", never the specialty,
+# unless the practice turns this on (then the service's own name is shown).
+BILLING_SHOW_SPECIALTY = env.bool("BILLING_SHOW_SPECIALTY", default=False)
 
 # --- Outbox and reminders -------------------------------------------------------------------------
 

@@ -11,11 +11,13 @@ from django.utils import timezone
 from sessions_app.models import Appointment, Attendance
 
 STARTER = importlib.import_module("billing.migrations.0002_starter_services")
+NEUTRAL = importlib.import_module("billing.migrations.0003_invoices")
 
 
 @pytest.fixture(autouse=True)
 def starter_services(db):
     STARTER.load(apps, None)
+    NEUTRAL.load(apps, None)
 
 
 def signed_policy(client, member) -> bool:

@@ -13,6 +13,8 @@ from django.urls import reverse
 
 from billing import selectors, services
 from billing.models import AppointmentService, Charge, Fee, Service
+from documents import services as documents
+from documents.models import DocumentVersion, Signature
 from practice.models import AuditAction, AuditEvent
 from sessions_app import services as sessions
 from sessions_app.models import Appointment
@@ -66,10 +68,66 @@ def test_cancelled_in_time_makes_no_charge(alice, solo):
     assert not Charge.objects.exists()
 
 
-def test_late_cancel_and_no_show_make_no_charge_while_the_policy_gate_says_no(alice, solo):
-    late, missed = session(alice, solo), session(alice, solo, days_ago=1)
+def sign_financial_policy(member):
+    version = DocumentVersion.objects.filter(template__kind="financial", template__active=True).order_by("-number")[0]
+    return Signature.objects.create(
+        version=version,
+        client_id=member.client_id,
+        member=member,
+        signed_name=member.full_name,
+        recorded_by=member.client.primary_therapist.user,
+        method=Signature.Method.PAPER,
+    )
+
+
+def late_and_missed(alice, solo, weeks_ago=0):
+    late = session(alice, solo, days_ago=7 * weeks_ago)
+    missed = session(alice, solo, days_ago=7 * weeks_ago + 1)
     sessions.appointment_cancel(appointment=late, by=alice.user, via="calendar", late=True, notify=False)
     mark(missed, "no_show", alice.user)
+    return late, missed
+
+
+def test_late_cancel_and_no_show_make_no_charge_without_the_signed_financial_policy(alice, solo):
+    late_and_missed(alice, solo)
+    assert not Charge.objects.exists()
+
+
+def test_late_cancel_and_no_show_charge_the_practice_fees_under_the_signed_financial_policy(alice, solo):
+    sign_financial_policy(solo.members.get())
+    Fee.objects.create(
+        service=Service.objects.get(code="NO-SHOW"), amount=Decimal("80.00"), effective_from=date(2020, 1, 1)
+    )
+    late, missed = late_and_missed(alice, solo)
+    assert [(c.service.code, c.amount) for c in open_charges(late)] == [("LATE-CANCEL", Decimal("55.00"))]
+    assert [(c.service.code, c.amount) for c in open_charges(missed)] == [("NO-SHOW", Decimal("80.00"))]
+
+
+def test_no_late_fee_once_the_policy_is_withdrawn_or_a_new_version_is_unsigned(alice, solo):
+    signature = sign_financial_policy(solo.members.get())
+    documents.signature_withdraw(signature=signature, by=alice.user)
+    late_and_missed(alice, solo)
+    assert not Charge.objects.exists()
+    sign_financial_policy(solo.members.get())
+    documents.version_publish(
+        template=signature.version.template, body="New terms.", effective_date=date.today(), by=alice.user
+    )
+    late_and_missed(alice, solo, weeks_ago=1)  # no overlap with the first two
+    assert not Charge.objects.exists()
+
+
+def test_a_couple_sharing_the_bill_is_gated_on_the_unit_signature(alice):
+    unit = couple(alice)
+    missed = session(alice, unit, days_ago=1)
+    sign_financial_policy(unit.members.first())  # "one member signs for the unit"
+    mark(missed, "no_show", alice.user)
+    assert [c.service.code for c in open_charges(missed)] == ["NO-SHOW"]
+
+
+def test_a_cancellation_in_time_never_costs_a_fee_even_under_the_signed_policy(alice, solo):
+    sign_financial_policy(solo.members.get())
+    appointment = session(alice, solo)
+    sessions.appointment_cancel(appointment=appointment, by=alice.user, via="calendar", late=False, notify=False)
     assert not Charge.objects.exists()
 
 

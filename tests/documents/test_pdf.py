@@ -70,11 +70,11 @@ def test_nothing_is_fetched_while_rendering(monkeypatch):
     from weasyprint import HTML
     from weasyprint.urls import URLFetchingError
 
-    from documents.pdf import _refusing_fetcher
+    from practice.pdf import refusing_fetcher
 
     lookups = []
     monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: lookups.append(a) or [])
-    fetcher = _refusing_fetcher()
+    fetcher = refusing_fetcher()
     for url in ("https://tracker.example/p.png", "file:///etc/passwd", "data:text/css,body{}"):
         with pytest.raises(URLFetchingError):
             fetcher.fetch(url)

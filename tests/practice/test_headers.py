@@ -113,7 +113,12 @@ def inline_code(html: str) -> list[str]:
     return parser.found
 
 
-PDF_ONLY = {"documents/signed_copy.html"}
+PDF_ONLY = {
+    "documents/signed_copy.html",
+    "billing/_pdf_style.html",
+    "billing/invoice_pdf.html",
+    "billing/statement_pdf.html",
+}
 
 
 def test_no_template_has_inline_style_or_script():
