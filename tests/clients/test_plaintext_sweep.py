@@ -92,6 +92,9 @@ def test_no_marker_reaches_the_raw_database(alice):
         client=unit, amount=100, method="cash", received_on=today, keep_as_credit=True, by=alice.user
     )
     billing.refund_record(client=unit, amount=10, method="cash", refunded_on=today, reason=f"{MARKER}-r", by=alice.user)
+    # An invoice keeps who it was billed to (the third party's name and address) and why it was voided.
+    invoice = billing.invoice_issue(client=unit, by=alice.user, charges=[charges[1]])
+    billing.invoice_void(invoice=invoice, reason=f"{MARKER}-invoice-void", by=alice.user)
 
     raw = raw_database_text()
     assert unit.reference in raw  # plain columns are readable here, so the sweep can see a leak
