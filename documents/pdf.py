@@ -55,7 +55,13 @@ def signed_copy_pdf(signature: Signature) -> bytes:
         "how": how_signed(signature),
         "practice_name": settings.PRACTICE_NAME,
     }
-    html = render_to_string("documents/signed_copy.html", context)
+    return render_pdf("documents/signed_copy.html", context)
+
+
+def render_pdf(template_name: str, context: dict) -> bytes:
+    """The one way the product makes a PDF (signed copies here, billing's superbills and estimates):
+    our own template, with its styles inline, rendered by WeasyPrint with a fetcher that loads nothing."""
+    html = render_to_string(template_name, context)
     from weasyprint import HTML  # loaded on first use: it is slow to import
 
     return HTML(string=html, url_fetcher=_refusing_fetcher()).write_pdf()

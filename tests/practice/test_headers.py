@@ -113,7 +113,12 @@ def inline_code(html: str) -> list[str]:
     return parser.found
 
 
-PDF_ONLY = {"documents/signed_copy.html"}
+PDF_ONLY = {
+    "documents/signed_copy.html",
+    "billing/superbill_pdf.html",
+    "billing/estimate_pdf.html",
+    "billing/_pdf_style.html",
+}
 
 
 def test_no_template_has_inline_style_or_script():
