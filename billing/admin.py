@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from billing.models import Allocation, BillingParty, Charge, Fee, Payment, Refund, Service, WriteOff
+from billing.models import (
+    Allocation,
+    BillingParty,
+    Charge,
+    Fee,
+    GoodFaithEstimate,
+    Payment,
+    Refund,
+    Service,
+    Superbill,
+    TherapistBillingProfile,
+    WriteOff,
+)
 from practice.admin_support import ReadOnlyAdmin
 
 
@@ -31,4 +43,17 @@ class FeeAdmin(admin.ModelAdmin):
 
 # The ledger is written by the services only (audited); the admin may look, never change.
 for model in (Charge, Payment, Allocation, Refund, WriteOff, BillingParty):
+    admin.site.register(model, ReadOnlyAdmin)
+
+
+@admin.register(TherapistBillingProfile)
+class TherapistBillingProfileAdmin(admin.ModelAdmin):
+    """A therapist's NPI, tax id and address for superbills and estimates."""
+
+    list_display = ["therapist", "npi"]
+    fields = ["therapist", "npi", "tax_id", "address"]
+
+
+# Issued documents are written by the services (audited). Diagnoses are not in the admin: clinical.
+for model in (Superbill, GoodFaithEstimate):
     admin.site.register(model, ReadOnlyAdmin)

@@ -7,15 +7,18 @@ confidential fields are a third-party payer's name and address (encrypted, `Bill
 free-text reasons (encrypted), which could say more about a person than a ledger needs to.
 """
 
+import json
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from billing.icd10 import CHOICES as ICD10_CHOICES
 from practice.fields import EncryptedCharField, EncryptedTextField
 from practice.models import TimeStampedModel
 
@@ -26,6 +29,19 @@ NEVER_DELETED = "Ledger rows are never deleted: void the charge with a reason in
 
 def _currency() -> str:
     return settings.BILLING_CURRENCY
+
+
+def validate_npi(value: str) -> None:
+    """An NPI is 10 digits whose last is a Luhn check digit over "80840" and the first nine."""
+    if not (len(value) == 10 and value.isdigit()):
+        raise ValidationError(_("An NPI is 10 digits."))
+    digits = [int(d) for d in "80840" + value[:9]]
+    total = 0
+    for index, digit in enumerate(reversed(digits)):
+        doubled = digit * 2 if index % 2 == 0 else digit
+        total += doubled - 9 if doubled > 9 else doubled
+    if (10 - total % 10) % 10 != int(value[9]):
+        raise ValidationError(_("That NPI's check digit is wrong: please check the number."))
 
 
 class Service(models.Model):
@@ -340,3 +356,117 @@ class InvoiceLine(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError(NEVER_DELETED)
+
+
+# --- superbills and good-faith estimates ------------------------------------------------------------
+
+
+class MemberDiagnosis(models.Model):
+    """One ICD-10 code on a member's diagnosis list, chosen by a therapist from `billing.icd10`.
+    Removed, not deleted: a superbill for an earlier period shows the codes on file at the time.
+    `position` orders the list (the lowest open one is the primary diagnosis).
+
+    Confidential (encrypted): code. Clinical: only the unit's therapists, the member, and staff with
+    `BILLING_STAFF_SEE_DIAGNOSIS` see it (billing/access.py)."""
+
+    member = models.ForeignKey("clients.Member", models.PROTECT, related_name="diagnoses")
+    code = EncryptedCharField(max_length=10, choices=ICD10_CHOICES)
+    position = models.PositiveSmallIntegerField(default=1)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["member_id", "position", "id"]
+        verbose_name_plural = "member diagnoses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "position"], condition=Q(removed_at__isnull=True), name="diagnosis_one_per_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Diagnosis {self.pk}"  # never the code
+
+    def on_file_on(self, day) -> bool:
+        """Whether this code was on the member's list on `day` (a date in the practice's zone)."""
+        added = timezone.localdate(self.added_at)
+        removed = timezone.localdate(self.removed_at) if self.removed_at else None
+        return added <= day and (removed is None or removed > day)
+
+
+class TherapistBillingProfile(TimeStampedModel):
+    """What a claim needs of a therapist beyond `practice.Therapist` (which holds credentials and the
+    licence number): the NPI, a tax id and the address printed on superbills. Kept here so the ground
+    floor knows nothing of billing. Confidential (encrypted): tax_id (it may be a personal number)."""
+
+    therapist = models.OneToOneField("practice.Therapist", models.PROTECT, related_name="billing_profile")
+    npi = models.CharField(
+        "NPI",
+        max_length=10,
+        blank=True,
+        validators=[validate_npi],
+        help_text=_("The 10-digit National Provider Identifier."),
+    )
+    tax_id = EncryptedCharField(_("tax id"), max_length=20, blank=True, help_text=_("EIN or other tax identifier."))
+    address = models.TextField(blank=True, help_text=_("Printed on superbills; the practice's address when empty."))
+
+    def __str__(self) -> str:
+        return f"Billing profile {self.pk}"
+
+
+class Superbill(models.Model):
+    """A superbill issued to one member for a period. Its lines (sessions, codes, fees, payments, the
+    diagnoses on file at each date) are read when it is downloaded, so a later payment shows."""
+
+    client = models.ForeignKey("clients.Client", models.PROTECT, related_name="superbills")
+    member = models.ForeignKey("clients.Member", models.PROTECT, related_name="superbills")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-period_end", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="superbill_period_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"Superbill {self.pk}"
+
+
+class GoodFaithEstimate(models.Model):
+    """A good-faith estimate (US No Surprises Act) for a self-pay client: the expected services and
+    fees for a period. Immutable once issued; the PDF is rendered from the snapshot kept here.
+
+    Confidential (encrypted): lines (the JSON snapshot: code, name, quantity, unit fee, amount)."""
+
+    client = models.ForeignKey("clients.Client", models.PROTECT, related_name="estimates")
+    member = models.ForeignKey("clients.Member", models.PROTECT, related_name="estimates")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    lines_json = EncryptedTextField()
+    total = models.DecimalField(**AMOUNT, validators=[MinValueValidator(0)])
+    currency = models.CharField(max_length=3, default=_currency)
+    issued_on = models.DateField()
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="estimate_period_order"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="estimate_total_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Estimate {self.pk}"
+
+    @property
+    def lines(self) -> list[dict]:
+        return json.loads(self.lines_json)

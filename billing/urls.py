@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from billing import superbill_views, views
 
 app_name = "billing"
 
@@ -18,4 +18,10 @@ urlpatterns = [
     path("billing/charges/<int:charge_id>/void/", views.charge_void, name="charge_void"),
     path("billing/charges/<int:charge_id>/write-off/", views.write_off_record, name="write_off_record"),
     path("billing/appointments/<int:appointment_id>/service/", views.appointment_service, name="appointment_service"),
+    path("billing/clients/<int:client_id>/diagnoses/", superbill_views.diagnoses, name="diagnoses"),
+    path("billing/diagnoses/<int:diagnosis_id>/remove/", superbill_views.diagnosis_remove, name="diagnosis_remove"),
+    path("billing/clients/<int:client_id>/superbills/", superbill_views.superbills, name="superbills"),
+    path("billing/superbills/<int:superbill_id>/pdf/", superbill_views.superbill_pdf, name="superbill_pdf"),
+    path("billing/clients/<int:client_id>/estimates/", superbill_views.estimates, name="estimates"),
+    path("billing/estimates/<int:estimate_id>/pdf/", superbill_views.estimate_pdf, name="estimate_pdf"),
 ]

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from billing import exports, pdf, selectors, services
+from billing import exports, pdf, selectors, services, superbill_selectors
 from billing.access import (
     get_appointment_for_billing,
     get_charge_for_user,
@@ -22,6 +22,7 @@ from billing.access import (
     get_invoice_for_user,
     get_portal_billing_member,
     get_portal_invoice,
+    staff_see_diagnosis,
 )
 from billing.forms import (
     BillingPartyForm,
@@ -65,7 +66,8 @@ def ageing_export(request: HttpRequest) -> HttpResponse:
 def _ledger(request: HttpRequest, client, status: int = 200, **bound) -> HttpResponse:
     """The ledger page; `bound` holds the one form sent back with its errors (`charge_id` names the
     charge a write-off or void form was for)."""
-    context = {"client": client, "members": list(client.members.order_by("position")), **selectors.ledger(client)}
+    members = list(client.members.order_by("position"))
+    context = {"client": client, "members": members, **selectors.ledger(client), **_diagnosis_context(request, members)}
     for charge in context["charges"]:
         mine = bound.get("charge_id") == charge.pk
         auto_id = f"id_charge{charge.pk}_%s"
@@ -89,6 +91,14 @@ def _ledger(request: HttpRequest, client, status: int = 200, **bound) -> HttpRes
 def _statement_initial() -> dict:
     today = selectors.today()
     return {"start": today.replace(day=1), "end": today}
+
+
+def _diagnosis_context(request: HttpRequest, members) -> dict:
+    """Staff see whether a diagnosis is on file (yes/no), never the code; the codes are on the
+    diagnoses page, for the unit's therapists (and staff with BILLING_STAFF_SEE_DIAGNOSIS)."""
+    on_file = superbill_selectors.diagnosis_on_file(members)
+    can_see = request.user.is_therapist or staff_see_diagnosis(request.user)
+    return {"can_see_diagnosis": can_see, "diagnosis_on_file": [(m, on_file[m.pk]) for m in members]}
 
 
 def _party_initial(client) -> dict:

@@ -6,12 +6,11 @@ signature's details and nothing of anyone else.
 """
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils.formats import date_format
 
 from documents.models import Signature
 from documents.rendering import render_markdown
-from practice.pdf import html_to_pdf
+from practice.pdf import render_pdf
 
 
 def how_signed(signature: Signature) -> str:
@@ -45,4 +44,4 @@ def signed_copy_pdf(signature: Signature) -> bytes:
         "how": how_signed(signature),
         "practice_name": settings.PRACTICE_NAME,
     }
-    return html_to_pdf(render_to_string("documents/signed_copy.html", context))
+    return render_pdf("documents/signed_copy.html", context)

@@ -2,7 +2,8 @@
 
 The templates carry their own print styles, and the URL fetcher refuses every address, so nothing in
 a document (a practice text, a client's name) can make the server load a URL. The one helper the
-signed copies (documents/pdf.py) and invoices and statements (billing/pdf.py) share.
+signed copies (documents/pdf.py), invoices and statements (billing/pdf.py), superbills and estimates
+(billing/superbill_selectors.py) share.
 """
 
 
@@ -21,3 +22,11 @@ def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML  # loaded on first use: it is slow to import
 
     return HTML(string=html, url_fetcher=refusing_fetcher()).write_pdf()
+
+
+def render_pdf(template_name: str, context: dict) -> bytes:
+    """Our own template (its styles inline) as a PDF: signed copies, invoices, statements, superbills
+    and estimates all come through here."""
+    from django.template.loader import render_to_string
+
+    return html_to_pdf(render_to_string(template_name, context))

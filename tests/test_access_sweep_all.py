@@ -20,6 +20,7 @@ from django.urls.converters import IntConverter
 from django.utils import timezone
 
 from billing import services as billing_services
+from billing import superbill_services
 from billing.models import Service
 from clients.alerts import risk_alert_raise
 from clients.models import Consent, Goal, IntakeResponse, Note, RiskAlert
@@ -138,9 +139,21 @@ def record(alice):
     billing_services.billing_party_set(client=unit, kind="member", member=partner_b, by=alice.user)
     charge = billing_services.charge_create(client=unit, service=workshop_fee, on=timezone.localdate(), by=alice.user)
     invoice = billing_services.invoice_issue(client=unit, charges=[charge], by=alice.user)
+    today = timezone.localdate()
     return {
         "invoice": invoice,
         "charge": charge,
+        "diagnosis": superbill_services.diagnosis_add(member=partner_b, code="Z63.0", by=alice.user),
+        "superbill": superbill_services.superbill_issue(
+            member=partner_b, period_start=today - timedelta(days=30), period_end=today, by=alice.user
+        ),
+        "estimate": superbill_services.estimate_issue(
+            member=partner_b,
+            period_start=today,
+            period_end=today + timedelta(days=90),
+            lines=[(workshop_fee, 6, None)],
+            by=alice.user,
+        ),
         "handout": handout,
         "document": treatment,
         "version": signature.version,
@@ -275,8 +288,20 @@ REGISTRY = {
     "billing:invoice_download": lambda r: {"invoice_id": r["invoice"].pk},
     "billing:invoice_void": lambda r: {"invoice_id": r["invoice"].pk},
     "portal:billing_invoice": lambda r: {"invoice_id": r["invoice"].pk},
+    "billing:diagnoses": _unit,
+    "billing:diagnosis_remove": lambda r: {"diagnosis_id": r["diagnosis"].pk},
+    "billing:superbills": _unit,
+    "billing:superbill_pdf": lambda r: {"superbill_id": r["superbill"].pk},
+    "billing:estimates": _unit,
+    "billing:estimate_pdf": lambda r: {"estimate_id": r["estimate"].pk},
+    "portal:superbill_pdf": lambda r: {"superbill_id": r["superbill"].pk},
+    "portal:estimate_pdf": lambda r: {"estimate_id": r["estimate"].pk},
+    "portal:estimate_acknowledge": lambda r: {"estimate_id": r["estimate"].pk},
 }
-BILLING = {name for name in REGISTRY if name.startswith("billing:")}
+# Diagnosis codes are clinical: staff reach these only when BILLING_STAFF_SEE_DIAGNOSIS is on
+# (tests/billing/test_superbills.py turns it on).
+DIAGNOSIS = {"billing:diagnoses", "billing:diagnosis_remove", "billing:superbills", "billing:superbill_pdf"}
+BILLING = {name for name in REGISTRY if name.startswith("billing:")} - DIAGNOSIS
 
 # Where an actor is legitimately entitled (so they are not an outsider there), with the reason.
 ENTITLED = {

@@ -18,6 +18,7 @@ from django.db import connection
 from django.test import Client as Browser
 from django.urls import reverse
 
+from billing import superbill_services
 from clients import services
 from clients.models import IntakeResponse
 from documents.models import DocumentVersion
@@ -26,6 +27,7 @@ from tests.clients.test_plaintext_sweep import raw_database_text
 from tests.factories import PASSWORD, couple
 
 NAME = "ZQXSTOLENNAME"
+CODES = ("F52.21", "F52.31")  # diagnosis codes that appear nowhere else in the database
 WORDS = "ZQXSTOLENWORDS"
 
 
@@ -52,6 +54,8 @@ def practice(alice):
             HTTP_USER_AGENT=f"{WORDS}-browser",
         )
         assert member.signatures.count() == 1
+        # the therapist puts a diagnosis on the member's list (clinical: encrypted, never readable)
+        superbill_services.diagnosis_add(member=member, code=CODES[index], by=alice.user)
     return {"unit": unit, "sessions": sessions}
 
 
@@ -59,6 +63,7 @@ def test_the_raw_database_shows_no_name_no_address_and_no_words_of_the_client(pr
     text = raw_database_text()
     assert practice["unit"].reference in text and alice.user.email in text  # readable: the checks can fail
     assert NAME not in text and WORDS not in text
+    assert not any(code in text for code in CODES)
     assert "zqxstolen" not in text.lower()  # neither the member's address nor the sign-in address
 
 

@@ -361,6 +361,17 @@ BILLING_LATE_FEE_POLICY = env.str("BILLING_LATE_FEE_POLICY", default="billing.po
 # Invoices, statements and the card descriptor say "Consultation, 60 minutes", never the specialty,
 # unless the practice turns this on (then the service's own name is shown).
 BILLING_SHOW_SPECIALTY = env.bool("BILLING_SHOW_SPECIALTY", default=False)
+# The practice's details printed on superbills and estimates (a therapist's own NPI, tax id and
+# address, where set, come from their billing profile in the admin).
+PRACTICE_TAX_ID = env.str("PRACTICE_TAX_ID", default="")
+PRACTICE_NPI = env.str("PRACTICE_NPI", default="")
+# Diagnosis codes are clinical: staff see "diagnosis on file" (yes/no) and cannot download superbills,
+# unless the practice grants them billing-with-diagnosis here.
+BILLING_STAFF_SEE_DIAGNOSIS = env.bool("BILLING_STAFF_SEE_DIAGNOSIS", default=False)
+# Place of service for a telehealth session on a superbill: 10 (in the patient's home) or 02 (elsewhere).
+BILLING_TELEHEALTH_PLACE_OF_SERVICE = env.str("BILLING_TELEHEALTH_PLACE_OF_SERVICE", default="10")
+if BILLING_TELEHEALTH_PLACE_OF_SERVICE not in ("02", "10"):
+    raise ImproperlyConfigured("BILLING_TELEHEALTH_PLACE_OF_SERVICE must be 02 or 10.")
 
 # --- Outbox and reminders -------------------------------------------------------------------------
 

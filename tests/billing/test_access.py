@@ -11,7 +11,7 @@ from billing.models import Payment, Service
 from clients.models import IntakeResponse, Note
 from tests.billing.conftest import session
 from tests.factories import ClientFactory, couple, portal_user_for
-from tests.test_access_sweep_all import ENTITLED, REGISTRY, id_routes
+from tests.test_access_sweep_all import DIAGNOSIS, ENTITLED, REGISTRY, id_routes
 
 CLINICAL = "MARKER-CLINICAL-erectile-difficulty"
 
@@ -33,7 +33,8 @@ def unit(alice):
 def test_every_billing_url_with_an_id_is_in_the_access_sweep_and_staff_are_entitled():
     billing = {name for name in id_routes() if name.startswith("billing:")}
     assert billing and billing <= set(REGISTRY)
-    assert billing <= ENTITLED["staff"]
+    assert billing - DIAGNOSIS <= ENTITLED["staff"]
+    assert not DIAGNOSIS & ENTITLED["staff"]  # codes are clinical (tests/billing/test_superbills.py)
     assert not billing & ENTITLED.get("charlie", set())
 
 

@@ -95,9 +95,34 @@ def test_no_marker_reaches_the_raw_database(alice):
     # An invoice keeps who it was billed to (the third party's name and address) and why it was voided.
     invoice = billing.invoice_issue(client=unit, by=alice.user, charges=[charges[1]])
     billing.invoice_void(invoice=invoice, reason=f"{MARKER}-invoice-void", by=alice.user)
+    # Superbills and estimates: a member's diagnosis codes (clinical), a therapist's tax id, an
+    # estimate's lines (the services a client is expected to receive).
+    from billing import superbill_services
+    from billing.models import GoodFaithEstimate, MemberDiagnosis, TherapistBillingProfile
+
+    member = unit.members.first()
+    code = "F52.21"  # a real code: choices refuse a marker, so this exact string must not be readable
+    superbill_services.diagnosis_add(member=member, code=code, by=alice.user)
+    superbill_services.superbill_issue(member=member, period_start=today, period_end=today, by=alice.user)
+    profile = TherapistBillingProfile(therapist=alice)
+    fill(profile, 0)
+    profile.save()
+    estimate = GoodFaithEstimate(
+        client=unit,
+        member=member,
+        period_start=today,
+        period_end=today,
+        total=10,
+        issued_on=today,
+        issued_by=alice.user,
+    )
+    fill(estimate, 0)
+    estimate.save()
+    assert {f.name for f in encrypted_fields(MemberDiagnosis)} == {"code"}
 
     raw = raw_database_text()
     assert unit.reference in raw  # plain columns are readable here, so the sweep can see a leak
     assert goal.pk and "gAAAA" in raw  # the rows are there, as Fernet tokens
     assert MARKER not in raw and MARKER.lower() not in raw
     assert BIRTHDAY.isoformat() not in raw
+    assert code not in raw

@@ -118,6 +118,8 @@ PDF_ONLY = {
     "billing/_pdf_style.html",
     "billing/invoice_pdf.html",
     "billing/statement_pdf.html",
+    "billing/superbill_pdf.html",
+    "billing/estimate_pdf.html",
 }
 
 
