@@ -11,13 +11,23 @@ from billing.superbill_services import MAX_LINES, PERIOD_ORDER
 ESTIMATE_ROWS = 3
 
 
+def _for_member(field, client) -> None:
+    """The unit's members, by name; an individual's only member is chosen already."""
+    members = list(client.members.order_by("position"))
+    field.queryset = client.members.order_by("position")
+    field.label_from_instance = lambda member: member.display_name
+    if len(members) == 1:
+        field.initial = members[0].pk
+        field.empty_label = None
+
+
 class DiagnosisForm(forms.Form):
     member = forms.ModelChoiceField(queryset=None, label=_("For"))
     code = forms.ChoiceField(choices=CHOICES, label=_("ICD-10 code"))
 
     def __init__(self, *args, client, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = client.members.order_by("position")
+        _for_member(self.fields["member"], client)
 
 
 class PeriodForm(forms.Form):
@@ -27,7 +37,7 @@ class PeriodForm(forms.Form):
 
     def __init__(self, *args, client, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = client.members.order_by("position")
+        _for_member(self.fields["member"], client)
 
     def clean(self):
         data = super().clean()

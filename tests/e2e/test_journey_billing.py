@@ -1,13 +1,15 @@
 """Journey 8 in a real Chromium: the therapist marks a session attended (a charge is made), staff
-record a card payment against it, and the client sees the account settled in the portal."""
+record a card payment against it, the therapist issues a superbill, and the client sees the account
+settled and downloads the superbill in the portal."""
 
 from datetime import time, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
-from billing.models import Charge, Payment
+from billing.models import Charge, Payment, Superbill
 from sessions_app import services
 from sessions_app.models import Room, WorkingHours
 from tests.e2e.conftest import sign_in
@@ -30,7 +32,7 @@ def held(alice):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_attended_charged_paid_by_card_and_settled_in_the_portal(
+def test_attended_charged_paid_by_card_and_the_superbill_downloaded_in_the_portal(
     browser, live_server, page, phone, shoot, alice, staff_user, held
 ):
     unit = held.client
@@ -56,9 +58,26 @@ def test_attended_charged_paid_by_card_and_settled_in_the_portal(
     assert Payment.objects.get(client=unit).method == "card"
     staff.close()
 
+    # The therapist puts a diagnosis on file and issues this month's superbill.
+    page.goto(reverse("billing:diagnoses", args=[unit.pk]))
+    page.get_by_label("ICD-10 code").select_option(value="F52.0")
+    page.locator("form button[type=submit]").last.click()
+    page.goto(reverse("billing:superbills", args=[unit.pk]))
+    page.locator("#id_period_start").fill(f"{timezone.localdate().replace(day=1):%Y-%m-%d}")
+    page.locator("#id_period_end").fill(f"{timezone.localdate():%Y-%m-%d}")
+    page.get_by_role("button", name="Issue").click()
+    page.get_by_role("link", name="PDF").first.wait_for()
+    assert Superbill.objects.filter(client_id=unit.pk).count() == 1
+
     member = unit.members.get()
     sign_in(phone, member.user.email, PASSWORD)
     phone.wait_for_url("**/portal/")
     phone.goto(reverse("portal:billing"))
     phone.get_by_text(f"{charge.amount}").first.wait_for()
     shoot(phone, "client-account")
+
+    phone.goto(reverse("portal:billing_documents"))
+    with phone.expect_download() as download:
+        phone.get_by_role("link", name="Download (PDF)").first.click()
+    text = "".join(p.extract_text() for p in PdfReader(download.value.path()).pages)
+    assert "F52.0" in text and "90791" in text and "11" in text
