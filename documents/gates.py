@@ -179,7 +179,7 @@ def has_signed(*, client: Client, member: Member | None, kind: str) -> bool:
     cancellation policy) has a live signature for this unit: `member`'s own; with no member (both
     partners share the bill, or a third party pays) a document one member signs for the unit needs
     any member's, one each member signs needs every member's. False when the practice has no active
-    document of that kind: nothing was agreed. Two queries."""
+    document of that kind: nothing was agreed. Three queries, four when no member is named."""
     templates = [t for t in DocumentTemplate.objects.filter(kind=kind, active=True) if t.applies_to(client)]
     versions = current_versions(templates)
     if not templates or len(versions) < len(templates):

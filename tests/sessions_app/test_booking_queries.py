@@ -123,8 +123,10 @@ def test_a_late_cancellation_by_the_client_queues_the_therapists_notice_in_the_s
     appointment = book(with_email_reminders(pair), start=datetime(2027, 1, 5, 10, tzinfo=UTC))
     with counted() as queries:
         services.appointment_cancel(appointment=appointment, by=None, via=Appointment.Via.LINK)
-    # 7, and billing's 2 (who pays, for the late-fee gate: billing/services.py, charge_sync).
-    assert len(queries) == 9, queries.queries
+    # 7, billing's 2 (who pays: billing/services.py, charge_sync) and the late-fee gate's 4 (has the
+    # billing party signed the financial policy: documents.gates.has_signed, templates, versions,
+    # signatures and, for a couple sharing the bill, its members).
+    assert len(queries) == 13, queries.queries
     notice = Notification.objects.get(kind="late_cancellation_notice")
     assert (notice.user, notice.member, notice.reference) == (alice.user, None, pair.reference)
     assert Appointment.objects.get().status == "late_cancelled"
