@@ -8,7 +8,8 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
-        from billing import panels, services
+        from billing import exports, panels, services
+        from clients.export import register_export_section
         from clients.panels import Panel, register_client_panel
         from sessions_app.panels import AppointmentPanel, register_appointment_panel
         from sessions_app.signals import appointment_status_changed
@@ -23,3 +24,4 @@ class BillingConfig(AppConfig):
                 name="billing", context=panels.appointment_context, template="billing/_appointment_panel.html"
             )
         )
+        register_export_section(exports.record_section)  # the ledger in the right-of-access export

@@ -77,7 +77,21 @@ def client_record_export(
     resources = _resources(scope)
     if resources is not None:
         record.update(resources)
+    for section in _SECTIONS:  # registered by the apps above (billing's ledger)
+        extra = section(scope)
+        if extra:
+            record.update(extra)
     return record
+
+
+_SECTIONS: list = []
+
+
+def register_export_section(section) -> None:
+    """An app above `clients` adds its part of the record: `section(scope)` returns a dict of keys to
+    add (or None when the scope has none of it). Called from the app's `AppConfig.ready()`."""
+    if section not in _SECTIONS:
+        _SECTIONS.append(section)
 
 
 class Scope:

@@ -113,3 +113,23 @@ def test_who_pays_is_chosen_on_the_ledger_and_bad_input_is_refused(client, alice
     assert r.status_code == 400 and "Name the third party" in r.content.decode()
     r = client.post(url, {"kind": "split", "share_percent": "70"}, follow=True)
     assert "both partners (70% and 30%)" in r.content.decode()
+
+
+def test_the_right_of_access_export_holds_the_ledger_for_the_billing_party_only(alice):
+    from clients.export import client_record_export
+
+    pair = couple(alice)
+    payer, other = pair.members.order_by("position")
+    services.billing_party_set(client=pair, kind="member", member=payer, by=alice.user)
+    fee = Service.objects.get(code="WORKSHOP")
+    charge = services.charge_create(client=pair, service=fee, on=date.today(), by=alice.user)
+    services.payment_record(client=pair, amount=charge.amount, method="card", received_on=date.today(), by=alice.user)
+
+    def export(member):
+        return client_record_export(client=pair, therapist=alice, include_psychotherapy=False, member=member)
+
+    ledger = export(payer)["billing"]
+    assert [c["amount"] for c in ledger["charges"]] == [str(charge.amount)]
+    assert [(p["amount"], p["method"]) for p in ledger["payments"]] == [(str(charge.amount), "card")]
+    assert "billing" not in export(other)  # the account is the billing party's, not the partner's
+    assert export(None)["billing"]["charges"]  # the whole unit's record has it
