@@ -147,7 +147,7 @@ def _charge_create(*, client, service, member, billed_to, appointment, on, by, r
         replaces=replaces,
     )
     charge.save()
-    audit_record(actor=by, action=AuditAction.CHARGE_CREATED, target=charge)
+    audit_record(actor=by, action=AuditAction.CHARGE_CREATED, target=charge, amount=charge.amount)
     return charge
 
 
@@ -159,7 +159,7 @@ def _void(charge: Charge, *, by: User | None, reason: str) -> None:
     charge.save(update_fields=["status", "void_reason", "voided_at", "voided_by"])
     # The money that paid it goes back to the client's credit (the rows are kept, marked released).
     Allocation.objects.filter(charge=charge, released_at__isnull=True).update(released_at=now)
-    audit_record(actor=by, action=AuditAction.CHARGE_VOIDED, target=charge)
+    audit_record(actor=by, action=AuditAction.CHARGE_VOIDED, target=charge, amount=charge.amount)
 
 
 @transaction.atomic
@@ -280,7 +280,7 @@ def payment_record(
     )
     payment.full_clean()
     payment.save()
-    audit_record(actor=by, action=AuditAction.PAYMENT_RECORDED, target=payment)
+    audit_record(actor=by, action=AuditAction.PAYMENT_RECORDED, target=payment, amount=payment.amount)
     _apply_credit(client, first=[c for c in charges if c.client_id == client.pk])
     return payment
 
@@ -303,7 +303,7 @@ def refund_record(*, client: Client, amount, method: str, refunded_on: date, rea
     refund = Refund(client=client, amount=amount, method=method, refunded_on=refunded_on, reason=reason, recorded_by=by)
     refund.full_clean()
     refund.save()
-    audit_record(actor=by, action=AuditAction.REFUND_RECORDED, target=refund)
+    audit_record(actor=by, action=AuditAction.REFUND_RECORDED, target=refund, amount=refund.amount)
     return refund
 
 
@@ -331,7 +331,7 @@ def write_off_record(*, charge: Charge, amount, written_off_on: date, reason: st
     )
     write_off.full_clean()
     write_off.save()
-    audit_record(actor=by, action=AuditAction.WRITE_OFF_RECORDED, target=write_off)
+    audit_record(actor=by, action=AuditAction.WRITE_OFF_RECORDED, target=write_off, amount=write_off.amount)
     return write_off
 
 
@@ -435,7 +435,7 @@ def invoice_issue(
         )
         for charge in chosen
     )
-    audit_record(actor=by, action=AuditAction.CREATE, target=invoice)
+    audit_record(actor=by, action=AuditAction.CREATE, target=invoice, amount=invoice.total)
     return invoice
 
 

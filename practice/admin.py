@@ -87,7 +87,7 @@ class AuthenticatorAdmin(ReadOnlyAdmin):
 class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the trail is append-only, even for superusers."""
 
-    list_display = ["at", "action", "actor", "target_type", "target_id", "client_id", "ip"]
+    list_display = ["at", "action", "actor", "target_type", "target_id", "client_id", "amount", "ip"]
     list_filter = ["action", "target_type"]
     search_fields = ["target_id", "request_id"]
     date_hierarchy = "at"

@@ -17,8 +17,10 @@ def audit_record(
     action: AuditAction | str,
     target: models.Model | None = None,
     client_id: int | None = None,
+    amount=None,
 ) -> AuditEvent:
-    """Append one audit row. `client_id` defaults to the target's own client, where it has one."""
+    """Append one audit row. `client_id` defaults to the target's own client, where it has one;
+    `amount` is a money event's amount (billing), never anything else."""
     context = current_request_context()
     if client_id is None and target is not None:
         client_id = _client_id_of(target)
@@ -32,6 +34,7 @@ def audit_record(
         client_id=client_id,
         request_id=context.request_id,
         ip=context.ip,
+        amount=amount,
     )
 
 

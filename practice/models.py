@@ -183,7 +183,8 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEvent(models.Model):
-    """Who did what to which record, when and from where. Append-only; ids only, never text."""
+    """Who did what to which record, when and from where. Append-only; ids (and a money event's
+    amount) only, never text."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
@@ -193,6 +194,8 @@ class AuditEvent(models.Model):
     client_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     request_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # A money event's amount (a charge, payment, refund, write-off, invoice); never anything else.
+    amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
 
     objects = AuditQuerySet.as_manager()
 

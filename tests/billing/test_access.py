@@ -133,3 +133,20 @@ def test_the_right_of_access_export_holds_the_ledger_for_the_billing_party_only(
     assert [(p["amount"], p["method"]) for p in ledger["payments"]] == [(str(charge.amount), "card")]
     assert "billing" not in export(other)  # the account is the billing party's, not the partner's
     assert export(None)["billing"]["charges"]  # the whole unit's record has it
+
+
+def test_money_events_are_audited_with_their_ids_and_amounts(alice):
+    from decimal import Decimal
+
+    from practice.models import AuditEvent
+
+    unit = ClientFactory(primary_therapist=alice)
+    charge = services.charge_create(
+        client=unit, service=Service.objects.get(code="WORKSHOP"), on=date.today(), by=alice.user
+    )
+    payment = services.payment_record(
+        client=unit, amount=Decimal("20.00"), method="cash", received_on=date.today(), by=alice.user
+    )
+    rows = {(e.action, e.target_id): e.amount for e in AuditEvent.objects.filter(client_id=unit.pk)}
+    assert rows[("charge_created", str(charge.pk))] == charge.amount
+    assert rows[("payment_recorded", str(payment.pk))] == Decimal("20.00")
