@@ -16,6 +16,7 @@ from billing.superbill_forms import DiagnosisForm, EstimateForm, PeriodForm
 from clients.access import get_portal_member
 from practice.access import role_required
 from practice.audit import audit_record
+from practice.downloads import as_attachment
 from practice.forms_support import apply_errors, invalid, refuse
 from practice.models import AuditAction, User
 
@@ -25,12 +26,7 @@ THERAPIST, STAFF, CLIENT = User.Role.THERAPIST, User.Role.STAFF, User.Role.CLIEN
 def _pdf(request: HttpRequest, target, body: bytes, filename: str) -> HttpResponse:
     """A download, never a page: attachment, no sniffing, sandboxed, not cached; audited as an export."""
     audit_record(actor=request.user, action=AuditAction.EXPORT, target=target)
-    response = HttpResponse(body, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return as_attachment(HttpResponse(body, content_type="application/pdf"), filename)
 
 
 def _save(request, form, write, done: str) -> bool:

@@ -37,6 +37,7 @@ from billing.forms import (
 from billing.money import format_money
 from practice.access import role_required
 from practice.audit import audit_record
+from practice.downloads import as_attachment
 from practice.forms_support import apply_errors, invalid, refuse
 from practice.models import AuditAction, User
 
@@ -59,8 +60,7 @@ def ageing_export(request: HttpRequest) -> HttpResponse:
     rows, totals = selectors.ageing(user=request.user)
     audit_record(actor=request.user, action=AuditAction.EXPORT, target=None)
     response = HttpResponse(exports.ageing_csv(rows, totals), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="ageing-{selectors.today():%Y-%m-%d}.csv"'
-    return response
+    return as_attachment(response, f"ageing-{selectors.today():%Y-%m-%d}.csv")
 
 
 def _ledger(request: HttpRequest, client, status: int = 200, **bound) -> HttpResponse:
@@ -211,10 +211,7 @@ def portal_ledger(request: HttpRequest) -> HttpResponse:
 
 
 def _pdf(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return as_attachment(HttpResponse(data, content_type="application/pdf"), filename)
 
 
 @require_POST

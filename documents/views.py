@@ -22,6 +22,7 @@ from documents.releases import referrers_for
 from documents.rendering import render_markdown
 from practice.access import role_required
 from practice.audit import audit_record
+from practice.downloads import as_attachment
 from practice.forms_support import apply_errors, invalid, refuse
 from practice.models import AuditAction, User
 from practice.net import client_ip
@@ -29,19 +30,10 @@ from practice.net import client_ip
 THERAPIST, CLIENT = User.Role.THERAPIST, User.Role.CLIENT
 
 
-def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
-    """A download, never a page of this site: attachment, no sniffing, sandboxed, not cached."""
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 def _pdf_response(request: HttpRequest, signature) -> HttpResponse:
     audit_record(actor=request.user, action=AuditAction.EXPORT, target=signature)
     response = HttpResponse(signed_copy_pdf(signature), content_type="application/pdf")
-    return _attachment(response, f"signed-{signature.version.template.slug}-v{signature.version.number}.pdf")
+    return as_attachment(response, f"signed-{signature.version.template.slug}-v{signature.version.number}.pdf")
 
 
 # --- The portal -----------------------------------------------------------------------------------
@@ -133,7 +125,7 @@ def _file_download(request: HttpRequest, stored, *, target, filename: str) -> Ht
         raise Http404 from exc
     audit_record(actor=request.user, action=AuditAction.EXPORT, target=target)
     content_type = mimetypes.guess_type(stored.name)[0] or "application/octet-stream"
-    return _attachment(FileResponse(handle, content_type=content_type), filename)
+    return as_attachment(FileResponse(handle, content_type=content_type), filename)
 
 
 @require_GET
