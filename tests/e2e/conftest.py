@@ -4,9 +4,11 @@ Screenshots go to var/screenshots/ (or SCREENSHOT_DIR: `make screenshots` writes
 """
 
 import os
+import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls in these tests are plain
 # synchronous test code, so Django's async-safety guard is lifted for this package only.
@@ -75,9 +77,28 @@ def sign_in(page, email: str, password: str, totp_secret: str | None = None) -> 
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
-    if totp_secret:
+    if not totp_secret:
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        return
+    # Wait until the second step has finished before the caller navigates: a goto while the code's
+    # POST is in flight aborts it and leaves the sign-in half done. A code typed at the very end of
+    # its 30-second window can arrive expired: then wait for the next window and type the new one.
+    for _attempt in range(3):
         page.get_by_label("Code", exact=True).fill(current_code(totp_secret))
         page.locator("form button[type=submit]").first.click()
+        try:
+            page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" not in url, timeout=10000)
+            return
+        except PlaywrightTimeout:
+            time.sleep(mfa_period_left())
+    raise AssertionError("the TOTP step did not accept three consecutive codes")
+
+
+def mfa_period_left() -> float:
+    from allauth.mfa import app_settings as mfa_settings
+
+    period = mfa_settings.TOTP_PERIOD
+    return period - (time.time() % period) + 0.5
 
 
 @pytest.fixture(autouse=True)
