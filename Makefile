@@ -2,7 +2,7 @@
 # (suite on SQLite and on a throwaway PostgreSQL, with a throwaway Redis).
 #
 #   make run            migrate, seed demo data, web server on 127.0.0.1:8000 + Celery worker/beat
-#   make test           whole suite on SQLite, then on PostgreSQL
+#   make test           whole suite on SQLite and on PostgreSQL, side by side (TEST_SERIAL=1: one after the other)
 #   make test-sqlite    only the SQLite half        (extra pytest args: make test ARGS="-k foo -x")
 #   make test-postgres  only the PostgreSQL half
 #   make lint           ruff, the formatter's check, missing migrations, the import contracts (floors)
