@@ -17,9 +17,7 @@ class InstrumentDefinitionForm(forms.ModelForm):
     file = forms.FileField(
         label=_("Definition file (JSON)"),
         required=False,
-        help_text=_(
-            "The schema is described in measures/definitions.py; the shipped files in measures/instruments/ are examples."
-        ),
+        help_text=_("The schema is described in measures/definitions.py; measures/instruments/ holds examples."),
     )
 
     class Meta:
