@@ -197,3 +197,51 @@ def test_the_shipped_files_are_what_the_loader_validated():
     for path in definitions.SHIPPED_DIR.glob("*.json"):
         data = json.loads(path.read_text(encoding="utf-8"))
         assert validate_definition(data) == definitions.shipped()[data["slug"]]
+
+
+# --- a licensed instrument added by the practice (admin upload) -----------------------------------
+
+
+def licensed_file(**changes) -> bytes:
+    definition = copy.deepcopy(GAD7)
+    definition.update(slug="licensed-demo", name="LIC-7", title="A licensed instrument", **changes)
+    return json.dumps(definition).encode()
+
+
+def upload_form(content: bytes, licence: str = "Licence 2027-14 from the publisher, clinical use in this practice."):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from measures.admin import InstrumentDefinitionForm
+
+    files = {"file": SimpleUploadedFile("definition.json", content, content_type="application/json")}
+    return InstrumentDefinitionForm(data={"licence_note": licence, "active": "on"}, files=files)
+
+
+@pytest.mark.django_db
+def test_an_uploaded_definition_is_validated_and_recorded_with_its_licence(admin_user, rf):
+    from django.contrib.admin.sites import site
+
+    from measures.models import InstrumentDefinition
+
+    form = upload_form(licensed_file())
+    assert form.is_valid(), form.errors
+    request = rf.post("/admin/")
+    request.user = admin_user
+    site._registry[InstrumentDefinition].save_model(request, form.save(commit=False), form, change=False)
+    row = InstrumentDefinition.objects.get(slug="licensed-demo")
+    assert row.licence_note.startswith("Licence 2027-14") and row.uploaded_by == admin_user
+    assert definitions.get_definition("licensed-demo")["name"] == "LIC-7"
+    assert "licensed-demo" in {d["slug"] for d in definitions.available()}
+
+
+@pytest.mark.django_db
+def test_a_broken_upload_is_refused_with_every_problem_named():
+    broken = json.loads(licensed_file(direction="sideways"))
+    broken["items"][0]["options"] = "nope"
+    form = upload_form(json.dumps(broken).encode())
+    assert not form.is_valid()
+    errors = form.errors["file"]
+    assert any(e.startswith("direction:") for e in errors) and "items[0].options: unknown option set 'nope'" in errors
+    assert not upload_form(b"{not json").is_valid()
+    shipped_slug = upload_form(json.dumps(GAD7).encode())
+    assert not shipped_slug.is_valid() and "shipped instrument" in str(shipped_slug.errors["file"])
