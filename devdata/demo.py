@@ -101,6 +101,9 @@ def seed_demo() -> list[DemoAccount]:
     from devdata.billing import seed_billing
 
     seed_billing()
+    from devdata.measures import seed_measures
+
+    seed_measures()
     return DEMO_ACCOUNTS
 
 

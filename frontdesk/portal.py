@@ -9,6 +9,7 @@ from billing.selectors import account, is_billing_party
 from clients.access import get_portal_member
 from clients.selectors import portal_summary
 from documents.selectors import documents_to_sign
+from measures.selectors import portal_requests
 from practice.access import role_required
 from practice.audit import audit_record
 from practice.models import AuditAction, User
@@ -42,6 +43,7 @@ def portal(request: HttpRequest) -> HttpResponse:
         **portal_home(member=member),
         "zone": member.zone,
         "documents_to_sign": len(documents_to_sign(member=member)),
+        "measures_open": len(portal_requests(member=member)),
         **_billing(member),
     }
     return render(request, "frontdesk/portal.html", context)

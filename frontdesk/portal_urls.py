@@ -10,6 +10,7 @@ from billing.portal_urls import urlpatterns as billing_portal
 from clients.portal_urls import urlpatterns as clients_portal
 from documents.portal_urls import urlpatterns as documents_portal
 from frontdesk import portal
+from measures.portal_urls import urlpatterns as measures_portal
 from resources.portal_urls import urlpatterns as resources_portal
 from sessions_app.portal_urls import urlpatterns as sessions_portal
 
@@ -22,4 +23,5 @@ urlpatterns = [
     *sessions_portal,
     *resources_portal,
     *billing_portal,
+    *measures_portal,
 ]

@@ -5,11 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from clients.selectors import risk_alert_list
 from frontdesk import selectors
+from measures.selectors import dashboard_measures
 from practice.access import role_required
 from practice.models import User
 from referrals.selectors import referral_queue, referral_sources
@@ -61,5 +63,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .only("reference", "urgency", "created_at", "referrer__kind")[:5]
         ),  # what the panel shows: no encrypted column is read
         "workshops": list(workshop_list()[:3]),
+        **dashboard_measures(therapist=therapist, now=timezone.now()),
     }
     return render(request, "frontdesk/dashboard.html", context)

@@ -26,6 +26,8 @@ from clients.alerts import risk_alert_raise
 from clients.models import Consent, Goal, IntakeResponse, Note, RiskAlert
 from documents import services as document_services
 from documents.models import DocumentTemplate
+from measures import services as measure_services
+from measures.models import MeasureRequest
 from referrals import services as referral_services
 from resources import services as resource_services
 from sessions_app import services as session_services
@@ -140,7 +142,16 @@ def record(alice):
     charge = billing_services.charge_create(client=unit, service=workshop_fee, on=timezone.localdate(), by=alice.user)
     invoice = billing_services.invoice_issue(client=unit, charges=[charge], by=alice.user)
     today = timezone.localdate()
+    measure = measure_services.assignment_create(
+        client=unit, by=alice.user, instrument="phq9", schedule="once", member=partner_b
+    )
+    measure_response, _score = measure_services.response_administer(
+        member=partner_b, instrument="csi4", by=alice.user, answers={"1": 3, "2": 3, "3": 3, "4": 3}
+    )
     return {
+        "measure": measure,
+        "measure_request": MeasureRequest.objects.get(assignment=measure),
+        "measure_response": measure_response,
         "invoice": invoice,
         "charge": charge,
         "diagnosis": superbill_services.diagnosis_add(member=partner_b, code="Z63.0", by=alice.user),
@@ -297,6 +308,12 @@ REGISTRY = {
     "portal:superbill_pdf": lambda r: {"superbill_id": r["superbill"].pk},
     "portal:estimate_pdf": lambda r: {"estimate_id": r["estimate"].pk},
     "portal:estimate_acknowledge": lambda r: {"estimate_id": r["estimate"].pk},
+    "measures:client": _unit,
+    "measures:assign": _unit,
+    "measures:administer": _unit_member,
+    "measures:assignment_end": lambda r: {"assignment_id": r["measure"].pk},
+    "measures:response": lambda r: {"response_id": r["measure_response"].pk},
+    "portal:measure": lambda r: {"request_id": r["measure_request"].pk},
 }
 # Diagnosis codes are clinical: staff reach these only when BILLING_STAFF_SEE_DIAGNOSIS is on
 # (tests/billing/test_superbills.py turns it on).
@@ -363,6 +380,7 @@ def test_the_walk_reaches_every_app_and_skips_admin_and_allauth():
         "referrals",
         "resources",
         "billing",
+        "measures",
     }
     assert not any(n.startswith(("admin:", "account_", "mfa_")) for n in names)
 

@@ -22,6 +22,8 @@ from billing import superbill_services
 from clients import services
 from clients.models import IntakeResponse
 from documents.models import DocumentVersion
+from measures import services as measure_services
+from measures.models import MeasureRequest
 from practice import backup as backups
 from tests.clients.test_plaintext_sweep import raw_database_text
 from tests.factories import PASSWORD, couple
@@ -56,6 +58,13 @@ def practice(alice):
         assert member.signatures.count() == 1
         # the therapist puts a diagnosis on the member's list (clinical: encrypted, never readable)
         superbill_services.diagnosis_add(member=member, code=CODES[index], by=alice.user)
+        # each answers the PHQ-9 through their portal session (answers and score: encrypted)
+        measure_services.assignment_create(
+            client=unit, by=alice.user, instrument="phq9", schedule="once", member=member
+        )
+        asked = MeasureRequest.objects.get(member=member)
+        browser.post(reverse("portal:measure", args=[asked.pk]), {f"item_{n}": "2" for n in range(1, 10)})
+        assert asked.__class__.objects.get(pk=asked.pk).status == "completed"
     return {"unit": unit, "sessions": sessions}
 
 
@@ -65,6 +74,7 @@ def test_the_raw_database_shows_no_name_no_address_and_no_words_of_the_client(pr
     assert NAME not in text and WORDS not in text
     assert not any(code in text for code in CODES)
     assert "zqxstolen" not in text.lower()  # neither the member's address nor the sign-in address
+    assert "Moderately severe" not in text and '"9": 2' not in text  # a PHQ-9's band and answers
 
 
 def test_nothing_joins_a_client_to_a_concern(practice):

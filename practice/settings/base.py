@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "referrals",
     "resources",
     "billing",
+    "measures",
     "frontdesk",
     "devdata",
 ]
@@ -342,6 +343,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-dispatch": {"task": "practice.tasks.notifications_dispatch", "schedule": 60.0},
     # Drafts live 7 days (autosaves) or 3 days (kept at a sign-out): expired ones go within the hour.
     "drafts-purge": {"task": "practice.tasks.drafts_purge", "schedule": 3600.0},
+    # Questionnaires due before a session (or every N weeks) are opened here; the outbox sends the requests.
+    "measures-schedule": {"task": "measures.tasks.measures_schedule", "schedule": 600.0},
 }
 
 # --- Referral form abuse limits (per client address, counted in the cache) ---

@@ -120,7 +120,21 @@ def test_no_marker_reaches_the_raw_database(alice):
     estimate.save()
     assert {f.name for f in encrypted_fields(MemberDiagnosis)} == {"code"}
 
+    # Measures: answers and scores (encrypted JSON), from a real submission and from the marker.
+    from measures import services as measures
+    from measures.models import MeasureResponse
+
+    measured = unit.members.first()
+    submitted, _score = measures.response_administer(
+        member=measured, instrument="csi4", by=alice.user, answers={"1": 1, "2": 0, "3": 2, "4": 1}
+    )
+    assert {f.name for f in encrypted_fields(MeasureResponse)} == {"answers", "score"}
+    marked = MeasureResponse(client=unit, member=measured, instrument="csi4", entered_by=alice.user)
+    fill(marked, 0)
+    marked.save()
+
     raw = raw_database_text()
+    assert submitted.answers not in raw and "Notable relationship dissatisfaction" not in raw
     assert unit.reference in raw  # plain columns are readable here, so the sweep can see a leak
     assert goal.pk and "gAAAA" in raw  # the rows are there, as Fernet tokens
     assert MARKER not in raw and MARKER.lower() not in raw

@@ -35,6 +35,17 @@ def test_seed_demo_gives_a_month_of_charges_and_payments_once(db):
     assert balance(jordan.client) > 0  # the latest sessions are still to pay
 
 
+def test_seed_demo_gives_the_couple_a_csi4_history_and_assignment_once(db):
+    from measures.models import MeasureAssignment, MeasureResponse
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    couple = User.objects.by_address("client@demo.practice").get().member.client
+    assert MeasureResponse.objects.filter(client=couple, instrument="csi4").count() == 8  # four per partner
+    assert MeasureAssignment.objects.filter(client=couple, schedule="every_session").count() == 1
+    assert MeasureResponse.objects.exclude(client=couple).values("instrument").distinct().count() == 2
+
+
 def test_seed_demo_is_refused_when_demo_data_is_off(db, settings):
     settings.ALLOW_DEMO_DATA = False
     with pytest.raises(CommandError, match="Demo data is disabled"):

@@ -20,6 +20,7 @@ from clients import services as clients
 from clients.models import Concern, Consent
 from documents import services as documents
 from documents.models import DocumentVersion
+from measures import services as measures
 from outbox import services as outbox
 from outbox.models import Notification
 from referrals import services as referrals
@@ -135,6 +136,8 @@ def _busy_day() -> dict:
     resources.registration_cancel(registration=taken, by=ada.user)  # Bea is promoted
     privacy = DocumentVersion.objects.get(template__kind="privacy")  # Ada signed the informed consent already
     documents.signature_request(version=privacy, member=ada, by=alice.user)
+    # A questionnaire for both partners (measures): its request names no instrument and no session's purpose.
+    measures.assignment_create(client=pair, by=alice.user, instrument="phq9", schedule="once")
     return {"members": [ada, bea, member]}
 
 
@@ -180,4 +183,5 @@ def test_discreet_members_get_no_word_of_therapy_or_sex(day):
         "appointment_reminder",
         "workshop_waitlist_promoted",
         "documents_sign_request",
+        "measure_request",
     } <= checked
