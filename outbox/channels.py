@@ -20,6 +20,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
+from practice.mail import html_from_text, sender
+
 logger = logging.getLogger(__name__)
 
 
@@ -64,28 +66,6 @@ def render_message(
         sender_name=context["practice_name"],
         attachments=attachments,
     )
-
-
-def sender(name: str = "") -> str:
-    """DEFAULT_FROM_EMAIL's address under `name` (the practice's, or its discreet name)."""
-    from email.utils import formataddr, parseaddr
-
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
-    return formataddr((name or settings.PRACTICE_NAME, address))
-
-
-def html_from_text(text: str, *, practice_name: str = "") -> str:
-    """The layout around a plain-text message (a builder that writes text only, allauth's mails):
-    paragraphs kept, a line that is only a link becomes the button."""
-    paragraphs, button = [], ""
-    for block in re.split(r"\n\s*\n", text.strip()):
-        lines = block.strip().splitlines()
-        if len(lines) == 1 and re.fullmatch(r"https?://\S+", lines[0].strip()) and not button:
-            button = lines[0].strip()
-            continue
-        paragraphs.append(lines)
-    context = {"practice_name": practice_name or settings.PRACTICE_NAME, "paragraphs": paragraphs, "button": button}
-    return render_to_string("emails/_from_text.html", context)
 
 
 def send_email(*, to: str, message: Message, headers: dict | None = None, connection=None) -> None:
