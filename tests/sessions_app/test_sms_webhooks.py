@@ -208,3 +208,14 @@ def test_one_action_per_inbound_message_id(client, member, monday, deliver):
     assert SmsReply.objects.count() == 1
     assert Appointment.objects.get(pk=appointment.pk).cancelled_at == services_cancelled
     assert Notification.objects.filter(kind="appointment_cancelled").count() == 1  # one text, once
+
+
+def test_a_confirmation_by_text_shows_on_the_dashboards_today(client, alice, member, monday, deliver):
+    today = texted(member, monday, deliver, start=monday + timedelta(hours=6))
+    client.force_login(alice.user)
+    dashboard = reverse("dashboard")
+    assert "badge text-bg-success\">Confirmed" not in client.get(dashboard).content.decode()
+    reply(client, "C")
+    page = client.get(dashboard).content.decode()
+    assert reverse("sessions_app:appointment", args=[today.pk]) in page
+    assert 'badge text-bg-success">Confirmed' in page
