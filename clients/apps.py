@@ -5,7 +5,7 @@ class ClientsConfig(AppConfig):
     name = "clients"
 
     def ready(self) -> None:
-        from clients import drafts, messages  # noqa: F401  (messages registers the invitation builder)
+        from clients import drafts, messages
         from clients.services import search_index_rebuild
         from practice.key_rotation import register_reindex
 

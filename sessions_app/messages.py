@@ -152,7 +152,8 @@ def _appointment_message(notification: Notification, member: Member, appointment
     short_when = _short(appointment.start, zone)
     sms = sms_template.format(what="appointment" if discreet else "session", when=short_when)
     if was:
-        sms = f"Moved: {'appointment' if discreet else 'session'} of {_short(datetime.fromisoformat(notification.context['from']), zone)} now {short_when}"
+        before = _short(datetime.fromisoformat(notification.context["from"]), zone)
+        sms = f"Moved: {'appointment' if discreet else 'session'} of {before} now {short_when}"
     if links:
         sms += f". Reply C to confirm or X to cancel, or: {links['cancel']}"
     return render_message(

@@ -119,7 +119,9 @@ def test_every_email_comes_from_the_discreet_name_with_the_layout_and_a_text_alt
 
 def test_calendar_invitations_for_a_discreet_member_are_titled_appointment(day):
     sent_to_discreet_members(day)
-    invitations = [content for email in mail.outbox for _n, content, m in email.attachments if m.startswith("text/calendar")]
+    invitations = [
+        content for email in mail.outbox for _n, content, m in email.attachments if m.startswith("text/calendar")
+    ]
     assert invitations
     for ics in invitations:
         titles = {title.strip() for title in re.findall(r"^SUMMARY:(.*)$", ics, flags=re.M)}
@@ -127,7 +129,7 @@ def test_calendar_invitations_for_a_discreet_member_are_titled_appointment(day):
 
 
 def test_allauths_mails_follow_the_members_choice(client, day):
-    ada, bea = sorted(discreet_members(), key=lambda m: m.position)
+    _ada, bea = sorted(discreet_members(), key=lambda m: m.position)
     mail.outbox = []
     response = client.post("/accounts/password/reset/", {"email": bea.user.email})
     assert response.status_code == 302

@@ -25,7 +25,9 @@ class LocationForm(forms.Form):
     location = forms.CharField(
         label="Where are you now? (state or country)",
         max_length=100,
-        help_text="Your therapist may only see you where they are allowed to practise; it is recorded with this session.",
+        help_text=(
+            "Your therapist may only see you where they are allowed to practise; it is recorded with this session."
+        ),
     )
 
 

@@ -95,7 +95,7 @@ def member_reminders(request: HttpRequest, client_id: int, member_id: int) -> Ht
     therapist = member.client.primary_therapist
     row = ReminderSchedule.objects.filter(member=member).first()
     above = rs.effective(
-        {k: v for k, v in rs.schedules_for(therapist_ids=[therapist.pk], member_ids=[]).items()},
+        dict(rs.schedules_for(therapist_ids=[therapist.pk], member_ids=[]).items()),
         therapist_id=therapist.pk,
         member_id=member.pk,
     )

@@ -124,7 +124,12 @@ def test_no_marker_reaches_the_raw_database(alice):
 
     now = datetime.datetime.now(datetime.UTC)
     session = Appointment.objects.create(
-        therapist=alice, client=unit, start=now, end=now + datetime.timedelta(hours=1), modality="video", booked_by=alice.user
+        therapist=alice,
+        client=unit,
+        start=now,
+        end=now + datetime.timedelta(hours=1),
+        modality="video",
+        booked_by=alice.user,
     )
     attendance = Attendance(appointment=session, member=member, start=session.start, end=session.end)
     fill(attendance, 0)

@@ -49,7 +49,9 @@ def test_a_therapist_sets_reminders_for_her_clients_and_for_one_member(page, sho
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_client_joins_a_video_session_and_the_therapist_sees_where_they_are(phone, page, shoot, alice, noor, settings):
+def test_a_client_joins_a_video_session_and_the_therapist_sees_where_they_are(
+    phone, page, shoot, alice, noor, settings
+):
     settings.TELEHEALTH_ROOM_PATTERN = "https://meet.example.org/{room}"
     start = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=5)
     session = services.appointment_book(
@@ -77,7 +79,11 @@ def test_the_email_layout_as_a_client_receives_it(page, shoot, alice, noor, sett
 
     Consent.objects.create(client=noor.client, member=noor, kind="reminders_email", recorded_by=alice.user)
     services.appointment_book(
-        therapist=alice, client=noor.client, members=[noor], start=timezone.now() + timedelta(days=3), by=alice.user,
+        therapist=alice,
+        client=noor.client,
+        members=[noor],
+        start=timezone.now() + timedelta(days=3),
+        by=alice.user,
         modality=Modality.VIDEO,
     )
     row = Notification.objects.get(kind="appointment_booked")

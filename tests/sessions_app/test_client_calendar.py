@@ -21,7 +21,10 @@ BANNED = ("therap", "sex", "intimacy", "Session C-")
 
 def consent(member):
     Consent.objects.create(
-        client=member.client, member=member, kind=Consent.Kind.REMINDERS_EMAIL, recorded_by=member.client.primary_therapist.user
+        client=member.client,
+        member=member,
+        kind=Consent.Kind.REMINDERS_EMAIL,
+        recorded_by=member.client.primary_therapist.user,
     )
 
 
@@ -37,8 +40,13 @@ def member(solo):
 def book(member, start=START, **kwargs):
     therapist = member.client.primary_therapist
     return services.appointment_book(
-        therapist=therapist, client=member.client, members=[member], start=start, by=therapist.user,
-        modality=Modality.VIDEO, **kwargs,
+        therapist=therapist,
+        client=member.client,
+        members=[member],
+        start=start,
+        by=therapist.user,
+        modality=Modality.VIDEO,
+        **kwargs,
     )
 
 
@@ -75,7 +83,9 @@ def test_the_confirmation_carries_a_request_in_the_members_zone(member, monday, 
     assert str(booked["ATTENDEE"]) == f"mailto:{member.email}" and booked["LOCATION"] == "Video"
 
 
-def test_each_move_sends_the_same_uid_with_a_higher_sequence_and_names_both_times(alice, member, monday, mailoutbox, deliver):
+def test_each_move_sends_the_same_uid_with_a_higher_sequence_and_names_both_times(
+    alice, member, monday, mailoutbox, deliver
+):
     appointment = book(member)
     deliver()
     services.appointment_move(appointment=appointment, start=START + timedelta(hours=2), by=alice.user, via="calendar")
@@ -118,8 +128,14 @@ def test_titles_are_neutral_and_follow_discreet_wording(alice, member, monday, m
 
 def test_a_series_invites_every_session_at_once(alice, member, monday, mailoutbox, deliver):
     services.series_create(
-        therapist=alice, client=member.client, members=[member], first_start=START, frequency=Series.Frequency.WEEKLY,
-        count=3, by=alice.user, modality=Modality.VIDEO,
+        therapist=alice,
+        client=member.client,
+        members=[member],
+        first_start=START,
+        frequency=Series.Frequency.WEEKLY,
+        count=3,
+        by=alice.user,
+        modality=Modality.VIDEO,
     )
     deliver()
     ((_subject, calendar),) = invitations(mailoutbox)
@@ -143,7 +159,12 @@ def test_a_member_has_a_private_revocable_feed(client, alice, pair, monday):
         therapist=alice, client=pair, members=[ada, bea], start=START, by=alice.user, modality=Modality.VIDEO
     )
     alone = services.appointment_book(
-        therapist=alice, client=pair, members=[ada], start=START + timedelta(days=1), by=alice.user, modality=Modality.VIDEO
+        therapist=alice,
+        client=pair,
+        members=[ada],
+        start=START + timedelta(days=1),
+        by=alice.user,
+        modality=Modality.VIDEO,
     )
     client.force_login(user)
     page = client.get(reverse("portal:calendar")).content.decode()
@@ -156,7 +177,9 @@ def test_a_member_has_a_private_revocable_feed(client, alice, pair, monday):
     assert response["Content-Type"].startswith("text/calendar") and response["Cache-Control"] == "no-store"
     uids = {str(e["UID"]) for e in Calendar.from_ical(response.content).walk("VEVENT")}
     assert uids == {f"appointment-{together.pk}@practice"} != {f"appointment-{alone.pk}@practice"}
-    assert AuditEvent.objects.filter(action=AuditAction.EXPORT, target_type="sessions_app.membercalendarfeed").count() == 1
+    assert (
+        AuditEvent.objects.filter(action=AuditAction.EXPORT, target_type="sessions_app.membercalendarfeed").count() == 1
+    )
     client.force_login(user)
     assert client.post(reverse("portal:calendar")).status_code == 302  # a new address
     client.logout()

@@ -22,7 +22,9 @@ PAGE = reverse("sessions_app:reminder_settings")
 
 
 def consent(member, kind=Consent.Kind.REMINDERS_EMAIL):
-    Consent.objects.create(client=member.client, member=member, kind=kind, recorded_by=member.client.primary_therapist.user)
+    Consent.objects.create(
+        client=member.client, member=member, kind=kind, recorded_by=member.client.primary_therapist.user
+    )
 
 
 def book(unit, start=START):
@@ -103,7 +105,9 @@ def test_a_therapists_override_applies_to_their_sessions_only(client, alice, cha
     assert planned(mine) == [(member.pk, "email", 3)]  # email only: the member has no SMS consent
     assert planned(theirs) == [(other.pk, "email", 2), (other.pk, "email", 48)]
     assert rs.effective_for(member=member, therapist=alice).source == "therapist"
-    client.post(PAGE, {"level": "therapist", "therapist-inherit": "on", "therapist-mode": "both", "therapist-hours": ""})
+    client.post(
+        PAGE, {"level": "therapist", "therapist-inherit": "on", "therapist-mode": "both", "therapist-hours": ""}
+    )
     assert not ReminderSchedule.objects.filter(therapist=alice).exists()
     assert planned(mine) == [(member.pk, "email", 2), (member.pk, "email", 48)]  # back to the practice's
 

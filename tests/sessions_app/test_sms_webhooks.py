@@ -47,7 +47,12 @@ def member(solo):
 def book(member, start=START):
     therapist = member.client.primary_therapist
     return services.appointment_book(
-        therapist=therapist, client=member.client, members=[member], start=start, by=therapist.user, modality=Modality.VIDEO
+        therapist=therapist,
+        client=member.client,
+        members=[member],
+        start=start,
+        by=therapist.user,
+        modality=Modality.VIDEO,
     )
 
 
@@ -57,7 +62,9 @@ def signed_post(client, path, params, token=AUTH_TOKEN):
 
 
 def reply(client, body, sid="SM" + "a" * 32, sender=SENDER):
-    return signed_post(client, INBOUND, {"MessageSid": sid, "AccountSid": ACCOUNT_SID, "From": sender, "To": FROM, "Body": body})
+    return signed_post(
+        client, INBOUND, {"MessageSid": sid, "AccountSid": ACCOUNT_SID, "From": sender, "To": FROM, "Body": body}
+    )
 
 
 def texted(member, monday, deliver, start=START):
@@ -122,7 +129,9 @@ def test_status_callbacks_record_the_latest_status_and_never_go_back(client, mem
         assert response.status_code == 204
     receipt.refresh_from_db()
     assert receipt.status == "delivered"
-    failed = signed_post(client, STATUS, {"MessageSid": "SM" + "f" * 32, "MessageStatus": "failed", "ErrorCode": "30003"})
+    failed = signed_post(
+        client, STATUS, {"MessageSid": "SM" + "f" * 32, "MessageStatus": "failed", "ErrorCode": "30003"}
+    )
     assert failed.status_code == 204 and SmsReceipt.objects.count() == 1  # an id we never sent: ignored
 
 
@@ -214,7 +223,7 @@ def test_a_confirmation_by_text_shows_on_the_dashboards_today(client, alice, mem
     today = texted(member, monday, deliver, start=monday + timedelta(hours=6))
     client.force_login(alice.user)
     dashboard = reverse("dashboard")
-    assert "badge text-bg-success\">Confirmed" not in client.get(dashboard).content.decode()
+    assert 'badge text-bg-success">Confirmed' not in client.get(dashboard).content.decode()
     reply(client, "C")
     page = client.get(dashboard).content.decode()
     assert reverse("sessions_app:appointment", args=[today.pk]) in page

@@ -48,10 +48,20 @@ def test_each_video_session_gets_its_own_unguessable_room_never_sent_in_a_messag
     sign_for_video(pair)
     members = list(pair.members.all())
     first = services.appointment_book(
-        therapist=alice, client=pair, members=members, start=START + timedelta(days=2), by=alice.user, modality=Modality.VIDEO
+        therapist=alice,
+        client=pair,
+        members=members,
+        start=START + timedelta(days=2),
+        by=alice.user,
+        modality=Modality.VIDEO,
     )
     second = services.appointment_book(
-        therapist=alice, client=pair, members=members, start=START + timedelta(days=3), by=alice.user, modality=Modality.VIDEO
+        therapist=alice,
+        client=pair,
+        members=members,
+        start=START + timedelta(days=3),
+        by=alice.user,
+        modality=Modality.VIDEO,
     )
     assert re.fullmatch(r"[0-9a-f]{32}", first.video_room) and first.video_room != second.video_room
     for row in Notification.objects.filter(member__isnull=False):
@@ -81,7 +91,9 @@ def test_the_room_shows_to_the_attending_member_only_in_its_window(client, coupl
         assert client.post(join_url(alone), {"location": "Ontario"}).status_code == 404
 
 
-def test_the_location_is_recorded_encrypted_audited_and_shown_to_the_therapist(client, alice, staff_user, couple_session):
+def test_the_location_is_recorded_encrypted_audited_and_shown_to_the_therapist(
+    client, alice, staff_user, couple_session
+):
     alone, ada, _bea = couple_session
     with time_machine.travel(START - timedelta(minutes=5), tick=False):
         client.force_login(ada.user)
@@ -91,7 +103,9 @@ def test_the_location_is_recorded_encrypted_audited_and_shown_to_the_therapist(c
     with connection.cursor() as cursor:
         cursor.execute("SELECT location FROM sessions_app_attendance WHERE id = %s", [attendance.pk])
         assert "Ontario" not in cursor.fetchone()[0]
-    assert AuditEvent.objects.filter(actor=ada.user, action=AuditAction.UPDATE, target_type="sessions_app.attendance").exists()
+    assert AuditEvent.objects.filter(
+        actor=ada.user, action=AuditAction.UPDATE, target_type="sessions_app.attendance"
+    ).exists()
     with time_machine.travel(START, tick=False):
         client.force_login(alice.user)
         page = client.get(reverse("sessions_app:appointment", args=[alone.pk])).content.decode()
@@ -129,15 +143,22 @@ def test_a_withdrawn_telehealth_consent_closes_the_room(client, alice, couple_se
         response = client.get(join_url(alone))
         posted = client.post(join_url(alone), {"location": "Ontario"})
     assert response.status_code == posted.status_code == 403
-    assert "sign the telehealth consent" in response.content.decode() and alone.video_room not in response.content.decode()
+    assert (
+        "sign the telehealth consent" in response.content.decode() and alone.video_room not in response.content.decode()
+    )
     assert Attendance.objects.get(appointment=alone, member=ada).location == ""
 
 
 def test_a_video_session_needs_the_telehealth_consent_to_be_booked(alice, monday):
     unit = ClientFactory(primary_therapist=alice)
-    with pytest.raises(Exception, match="Telehealth"):  # noqa: PT011  (a ValidationError naming the document)
+    with pytest.raises(Exception, match="Telehealth"):
         services.appointment_book(
-            therapist=alice, client=unit, members=list(unit.members.all()), start=START, by=alice.user, modality=Modality.VIDEO
+            therapist=alice,
+            client=unit,
+            members=list(unit.members.all()),
+            start=START,
+            by=alice.user,
+            modality=Modality.VIDEO,
         )
     assert not Appointment.objects.exists()
 

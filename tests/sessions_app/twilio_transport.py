@@ -11,7 +11,7 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 
 ACCOUNT_SID = "AC" + "0" * 32
-AUTH_TOKEN = "test-auth-token-0123456789abcdef"  # noqa: S105  (a test token: signs the webhooks)
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 FROM = "+15005550006"
 
 
@@ -24,7 +24,9 @@ class RecordedTwilio(HttpClient):
     def __init__(self):
         super().__init__(logger=None, is_async=False)
 
-    def request(self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False):
+    def request(
+        self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False
+    ):
         RecordedTwilio.requests.append({"method": method, "uri": uri, "data": dict(data or {}), "auth": auth})
         if RecordedTwilio.errors:
             error = RecordedTwilio.errors.pop(0)
