@@ -15,8 +15,8 @@ from twilio.rest import Client
 
 from outbox.channels import PermanentDeliveryError, TransientDeliveryError
 
-# The library logs each request at INFO, with the text's number and body: LOGGING sets "twilio" to
-# WARNING (practice/settings/base.py), so neither reaches the logs.
+# The library logs each request's URL and headers at INFO (not the text or the number); LOGGING sets
+# "twilio" to WARNING anyway (practice/settings/base.py), so a future version logging more cannot leak.
 
 
 def twilio_client() -> Client:

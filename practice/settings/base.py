@@ -417,7 +417,7 @@ LOGGING = {
         # WeasyPrint narrates every step of every signed copy (and the URLs it refused) at INFO.
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},
-        # The twilio library logs each request (its parameters: a text's number and body) at INFO.
+        # The twilio library logs each request at INFO: kept out, should it ever log a text's parameters.
         "twilio": {"level": "WARNING"},
         # The development server's request lines ("GET /r/confirm/<token>/") go through the filter too.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
