@@ -32,6 +32,7 @@ def test_a_therapist_sets_reminders_for_her_clients_and_for_one_member(page, sho
     sign_in(page, alice.user.email, PASSWORD, alice.totp_secret)
     page.goto(reverse("sessions_app:reminder_settings"))
     form = page.locator("form").filter(has=page.get_by_role("heading", name="Your clients' schedule"))
+    form.get_by_label("Use the schedule above (no override)").uncheck()
     form.get_by_label("Send reminders by").select_option(label="Email only")
     form.get_by_label("Hours before the session").fill("24, 3")
     form.get_by_role("button", name="Save your schedule").click()
@@ -39,12 +40,13 @@ def test_a_therapist_sets_reminders_for_her_clients_and_for_one_member(page, sho
     assert ReminderSchedule.objects.get(therapist=alice).hours == [24, 3]
 
     page.goto(reverse("clients:detail", args=[noor.client_id]))
-    page.get_by_text("Noor Haddad: Email only, 24 h, 3 h before").wait_for()
-    page.get_by_role("link", name="Change reminders for Noor Haddad").click()
+    page.get_by_text("Noor: Email only, 24 h, 3 h before").wait_for()
+    page.get_by_role("link", name="Change reminders for Noor").click()
+    page.get_by_label("Use the schedule above (no override)").uncheck()
     page.get_by_label("Send reminders by").select_option(label="No reminders")
     shoot(page, "therapist-reminders")
     page.get_by_role("button", name="Save").click()
-    page.get_by_text("Noor Haddad: No reminders").wait_for()
+    page.get_by_text("Noor: No reminders").wait_for()
     assert ReminderSchedule.objects.get(member=noor).mode == "off"
 
 
@@ -69,7 +71,7 @@ def test_a_client_joins_a_video_session_and_the_therapist_sees_where_they_are(
 
     sign_in(page, alice.user.email, PASSWORD, alice.totp_secret)
     page.goto(reverse("sessions_app:appointment", args=[session.pk]))
-    page.get_by_text("Noor Haddad: Ontario, Canada").wait_for()
+    page.get_by_text("Noor: Ontario, Canada").wait_for()
     assert page.get_by_role("link", name="Join the video room").get_attribute("href").endswith(session.video_room)
 
 
