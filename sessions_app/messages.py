@@ -44,11 +44,9 @@ def _place(appointment: Appointment) -> str:
         location = f", {appointment.room.location}" if appointment.room.location else ""
         return f"In person: {appointment.room.name}{location}"
     if appointment.modality == Modality.VIDEO:
-        if appointment.video_room:  # its own room: the link shows on the join page, never in a message
-            return "By video: join from your appointments page, from 15 minutes before"
-        if appointment.video_link:
-            return f"By video: {appointment.video_link}"
-        return "By video (the link will follow)"
+        # The room's link (its own, or the therapist's) is never written into a message: the
+        # attending members find it on their join page, in its window (sessions_app.telehealth).
+        return "By video: join from your appointments page, from 15 minutes before"
     return "By phone: you will be called at the time above"
 
 

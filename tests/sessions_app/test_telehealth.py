@@ -11,13 +11,14 @@ import time_machine
 from django.db import connection
 from django.urls import reverse
 
+from clients.services import consent_grant
 from documents import services as documents
 from documents.models import Signature
 from outbox import services as outbox
 from outbox.models import Notification
 from practice.models import AuditAction, AuditEvent
 from sessions_app import services
-from sessions_app.models import Appointment, Attendance, Modality
+from sessions_app.models import Appointment, Attendance, BookingRules, Modality
 from tests.factories import ClientFactory, portal_user_for, sign_for_video
 
 START = datetime(2027, 1, 8, 10, 0, tzinfo=UTC)  # Friday 10:00 London
@@ -174,3 +175,24 @@ def test_moving_to_in_person_drops_the_room_and_back_to_video_makes_a_new_one(al
         appointment=moved, start=START + timedelta(hours=3), by=alice.user, via="calendar", modality=Modality.VIDEO
     )
     assert back.video_room and back.video_room != old
+
+
+def test_without_a_pattern_the_therapists_link_is_used_the_same_way_and_never_sent(
+    client, alice, pair, monday, settings
+):
+    settings.TELEHEALTH_ROOM_PATTERN = ""
+    BookingRules.objects.update_or_create(therapist=alice, defaults={"video_link": "https://video.example/alice"})
+    sign_for_video(pair)
+    ada = pair.members.order_by("position").first()
+    portal_user_for(ada)
+    consent_grant(member=ada, kind="reminders_email", by=alice.user)
+    session = services.appointment_book(
+        therapist=alice, client=pair, members=[ada], start=START, by=alice.user, modality=Modality.VIDEO
+    )
+    assert session.video_room == ""
+    built = [outbox._build(row) for row in Notification.objects.filter(member=ada)]
+    assert built and all(m is not None and "video.example" not in m.text + m.html + m.sms for m in built)
+    with time_machine.travel(START - timedelta(minutes=10), tick=False):
+        client.force_login(ada.user)
+        joined = client.post(join_url(session), {"location": "Wales"}).content.decode()
+    assert 'href="https://video.example/alice"' in joined
