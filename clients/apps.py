@@ -5,7 +5,7 @@ class ClientsConfig(AppConfig):
     name = "clients"
 
     def ready(self) -> None:
-        from clients import drafts, messages  # noqa: F401  (messages registers the invitation builder)
+        from clients import drafts, messages
         from clients.services import search_index_rebuild
         from practice.key_rotation import register_reindex
 
@@ -19,3 +19,8 @@ class ClientsConfig(AppConfig):
         register_reindex("the clients' concern index", lambda: concern_index_rebuild(ClientConcern))
 
         drafts.register()  # the note editor, the addendum and the portal questionnaire keep drafts
+
+        from practice.mail import register_practice_name
+
+        # allauth's mails (practice/adapters.py) to a discreet member come from the discreet name.
+        register_practice_name(messages.discreet_practice_name)

@@ -30,9 +30,17 @@ def portal_invitation(notification: Notification) -> Message | None:
     member = Member.objects.select_related("user").filter(pk=notification.target_id).first()
     if member is None or member.user is None or member.user.has_usable_password() or not member.email:
         return None
-    context = {"member": member, "link": invitation_link(member.user), "practice_name": settings.PRACTICE_NAME}
-    # The subject names the practice only: no therapy wording, no client name.
-    return render_message("invitation", context, subject=f"Your account at {settings.PRACTICE_NAME}", to=member.email)
+    name = settings.PRACTICE_DISCREET_NAME if member.discreet_wording else settings.PRACTICE_NAME
+    context = {"member": member, "link": invitation_link(member.user), "practice_name": name}
+    # The subject names the practice only (its discreet name, if the member chose discreet wording).
+    return render_message("invitation", context, subject=f"Your account at {name}", to=member.email)
+
+
+def discreet_practice_name(user) -> str | None:
+    """For `practice.mail`: the discreet name for a client who chose discreet wording (allauth's mails)."""
+    if getattr(user, "pk", None) and Member.objects.filter(user_id=user.pk, discreet_wording=True).exists():
+        return settings.PRACTICE_DISCREET_NAME
+    return None
 
 
 @builder(RISK_ALERT)

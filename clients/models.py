@@ -390,6 +390,7 @@ class Consent(TimeStampedModel):
     class Source(models.TextChoices):
         THERAPIST = "therapist", _("Recorded by the therapist")
         PORTAL = "portal", _("Given in the portal")
+        SMS = "sms", _("By text message (STOP / START)")
 
     # Kinds now given as signed documents (the `documents` app, a floor above): never recorded here
     # anew. The old records stay as history; documents 0004 made a signature of each.

@@ -9,7 +9,7 @@ from django.utils import timezone
 from clients.models import Member, Note
 from practice.models import Therapist
 from resources.selectors import overdue_for_therapist
-from sessions_app.models import Appointment
+from sessions_app.models import Appointment, Attendance
 
 # What the dashboard shows of a member (a first or preferred name): the other encrypted columns are
 # not read, so not decrypted.
@@ -27,7 +27,11 @@ def dashboard(*, therapist: Therapist, now: datetime | None = None) -> dict:
         Appointment.objects.filter(therapist=therapist, start__gte=day_start, start__lt=week_end)
         .select_related("client", "room")
         .prefetch_related(Prefetch("members", queryset=Member.objects.only(*NAME_FIELDS).order_by("position")))
-        .annotate(has_note=Exists(Note.objects.filter(appointment=OuterRef("pk"))))
+        .annotate(
+            has_note=Exists(Note.objects.filter(appointment=OuterRef("pk"))),
+            # A member confirmed (a reminder's link or "C" by text): shown on today's list.
+            confirmed=Exists(Attendance.objects.filter(appointment=OuterRef("pk"), confirmed_at__isnull=False)),
+        )
         .order_by("start")
     )
     tomorrow = day_start + timedelta(days=1)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("healthz/", practice_views.healthz, name="healthz"),
     path("", include("practice.urls")),
     path("outbox/", outbox_views.outbox, name="outbox"),
+    path("sms/twilio/status/", outbox_views.twilio_status, name="twilio_status"),
     path("accounts/email/", views.account_email),  # before allauth's own: clients are sent elsewhere
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -64,3 +64,24 @@ class Notification(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Notification {self.pk}"
+
+
+class SmsReceipt(models.Model):
+    """What the SMS provider said about one text we sent: its id (Twilio's MessageSid) and the latest
+    delivery status from its status callbacks. `address_digest` is a keyed digest of the number it
+    went to (never the number), so a reply from that number can be matched to the message it answers.
+    """
+
+    notification = models.ForeignKey(Notification, models.CASCADE, related_name="sms_receipts")
+    provider_id = models.CharField(max_length=64, unique=True)
+    address_digest = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=20, default="queued")  # Twilio's word: queued, sent, delivered, failed…
+    error_code = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"SMS receipt {self.pk}"

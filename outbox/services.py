@@ -39,8 +39,15 @@ from django.core.mail import get_connection
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from outbox.channels import Message, PermanentDeliveryError, TransientDeliveryError, send_email, send_sms
-from outbox.models import Notification
+from outbox.channels import (
+    Message,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    phone_digest,
+    send_email,
+    send_sms,
+)
+from outbox.models import Notification, SmsReceipt
 
 Builder = Callable[[Notification], Message | None]
 ManyBuilder = Callable[[list[Notification]], dict[int, Message | None]]
@@ -346,7 +353,10 @@ def _send(row: Notification, message: Message, mail) -> tuple[str, tuple]:
     """Send one claimed row. Returns the outcome and (row, fields) to record it with."""
     try:
         if row.channel == Notification.Channel.SMS:
-            send_sms(to=_address(row, message), message=message)
+            to = _address(row, message)
+            provider_id = send_sms(to=to, message=message)
+            if provider_id:  # the status callbacks and replies find the text by it
+                SmsReceipt.objects.create(notification=row, provider_id=provider_id, address_digest=phone_digest(to))
         else:
             send_email(
                 to=_address(row, message), message=message, headers={"X-Notification-ID": str(row.pk)}, connection=mail
@@ -398,3 +408,24 @@ def _outcome(status: str, *, error: str = "", send_at: datetime | None = None) -
 
 def _finish(notification: Notification, fields: dict) -> None:
     Notification.objects.filter(pk=notification.pk).update(**fields)
+
+
+# --- SMS provider callbacks -----------------------------------------------------------------------
+
+# Twilio's statuses, in the order a text goes through them; a late callback never moves one back.
+SMS_STATUS_ORDER = ["accepted", "scheduled", "queued", "sending", "sent", "undelivered", "failed", "delivered", "read"]
+
+
+def sms_status_record(*, provider_id: str, status: str, error_code: str = "") -> SmsReceipt | None:
+    """Record the provider's word on a text we sent (a status callback). Unknown ids are ignored;
+    callbacks arrive out of order, so a status earlier in a text's life than the recorded one is kept out."""
+    status = status.strip().lower()[:20]
+    with transaction.atomic():
+        receipt = SmsReceipt.objects.select_for_update().filter(provider_id=provider_id).first()
+        if receipt is None or status not in SMS_STATUS_ORDER:
+            return receipt
+        if SMS_STATUS_ORDER.index(status) < SMS_STATUS_ORDER.index(receipt.status):
+            return receipt
+        receipt.status, receipt.error_code = status, error_code.strip()[:10]
+        receipt.save(update_fields=["status", "error_code", "updated_at"])
+    return receipt

@@ -47,6 +47,25 @@ class AccountAdapter(DefaultAccountAdapter):
         # Mail to a client's pseudonym goes to their real address (decrypted only to send it).
         super().send_mail(template_prefix, real_address(email), context)
 
+    def render_mail(self, template_prefix: str, email, context: dict, headers=None):
+        """allauth's mails in the practice's layout, under the name the recipient's mail must use
+        (a discreet member: the discreet name, in the sender, the subject and the body)."""
+        from django.core.mail import EmailMultiAlternatives
+        from django.template.loader import render_to_string
+
+        from practice.mail import html_from_text, practice_name_for, sender
+        from practice.models import User
+
+        to = [email] if isinstance(email, str) else email
+        user = context.get("user") or User.objects.by_address(to[0]).first()
+        name = practice_name_for(user)
+        context = {**context, "practice_name": name}
+        subject = " ".join(render_to_string(f"{template_prefix}_subject.txt", context).splitlines()).strip()
+        text = render_to_string(f"{template_prefix}_message.txt", context, context.get("request")).strip()
+        message = EmailMultiAlternatives(f"[{name}] {subject}", text, sender(name), to, headers=headers)
+        message.attach_alternative(html_from_text(text, practice_name=name), "text/html")
+        return message
+
     def send_notification_mail(self, template_prefix: str, user, context=None, email=None) -> None:
         # allauth sends some notices after commit; one that runs after its request has ended (only
         # in tests that hold commits back) has no site to link to and is not sent.

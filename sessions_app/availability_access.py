@@ -35,3 +35,12 @@ def get_feed_for_token(token: str) -> CalendarFeed:
     if not token or len(token) > CalendarFeed._meta.get_field("token").max_length:
         raise Http404
     return get_object_or_404(CalendarFeed.objects.select_related("therapist"), token=token)
+
+
+def get_member_feed_for_token(token: str):
+    """A member's feed by its secret address (the whole credential)."""
+    from sessions_app.models import MemberCalendarFeed
+
+    if not token or len(token) > MemberCalendarFeed._meta.get_field("token").max_length:
+        raise Http404
+    return get_object_or_404(MemberCalendarFeed.objects.select_related("member"), token=token)

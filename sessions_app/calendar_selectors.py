@@ -129,3 +129,13 @@ def cancel_page(*, appointment: Appointment, now: datetime) -> dict:
         "late_cancel_hours": rules.late_cancel_hours,
         "following": services.series_following(appointment)[1:] if appointment.series_id else [],
     }
+
+
+def member_feed_appointments(*, member, now: datetime) -> list[Appointment]:
+    """A member's feed: the sessions they attend (or attended, or that were cancelled: calendars drop
+    them), 30 days back to a year ahead. One query."""
+    return list(
+        Appointment.objects.filter(attendances__member=member, start__gte=now - FEED_PAST, start__lt=now + FEED_AHEAD)
+        .select_related("therapist", "room")
+        .order_by("start")
+    )

@@ -16,7 +16,7 @@ from clients.models import Client, Member
 from clients.selectors import client_list, policy_unacknowledged
 from practice.models import Therapist, User
 from sessions_app import selectors
-from sessions_app.models import BookingRules, Modality, Room, Series, WorkingHours
+from sessions_app.models import BookingRules, Modality, ReminderSchedule, Room, Series, WorkingHours
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -381,4 +381,35 @@ class TimeOffForm(forms.Form):
         data["end"] = _aware(self, end_day, end_at, "end_time", self.zone)
         if data["start"] and data["end"] and data["end"] <= data["start"]:
             self.add_error("end_date", _t("The end must be after the start."))
+        return data
+
+
+class ReminderScheduleForm(forms.Form):
+    """A reminder schedule: how (email, SMS, both, none) and how many hours before each session."""
+
+    inherit = forms.BooleanField(required=False, label=_("Use the schedule above (no override)"))
+    mode = forms.ChoiceField(label=_("Send reminders by"), choices=ReminderSchedule.Mode.choices)
+    hours = forms.CharField(
+        label=_("Hours before the session"),
+        required=False,
+        max_length=60,
+        help_text=_("Whole hours, separated by commas: 48, 2 sends one two days before and one two hours before."),
+    )
+
+    def __init__(self, *args, inheritable: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not inheritable:
+            del self.fields["inherit"]
+
+    def clean_hours(self) -> list[int]:
+        from sessions_app.reminder_settings import clean_hours
+
+        return clean_hours(self.cleaned_data.get("hours", ""))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("inherit"):
+            return data
+        if data.get("mode") and data["mode"] != ReminderSchedule.Mode.OFF and "hours" in data and not data["hours"]:
+            self.add_error("hours", _t("Give at least one time before the session, or choose no reminders."))
         return data

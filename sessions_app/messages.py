@@ -8,15 +8,18 @@ practice's name in favour of PRACTICE_DISCREET_NAME.
 """
 
 import zoneinfo
+from datetime import datetime
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 
 from clients.models import Member
 from outbox.channels import Message, render_message
 from outbox.models import Notification
 from outbox.services import builder, builder_many
+from sessions_app import ics
 from sessions_app import notifications as n
 from sessions_app.models import Appointment, Attendance, Modality
 
@@ -41,9 +44,9 @@ def _place(appointment: Appointment) -> str:
         location = f", {appointment.room.location}" if appointment.room.location else ""
         return f"In person: {appointment.room.name}{location}"
     if appointment.modality == Modality.VIDEO:
-        if appointment.video_link:
-            return f"By video: {appointment.video_link}"
-        return "By video (the link will follow)"
+        # The room's link (its own, or the therapist's) is never written into a message: the
+        # attending members find it on their join page, in its window (sessions_app.telehealth).
+        return "By video: join from your appointments page, from 15 minutes before"
     return "By phone: you will be called at the time above"
 
 
@@ -117,15 +120,24 @@ def _appointment_message(notification: Notification, member: Member, appointment
             )
             for action in ("confirm", "cancel")
         }
-    series_dates = []
+    series_dates, invited = [], [appointment]
     if notification.kind == n.SERIES_BOOKED and appointment.series_id:
-        booked = appointment.series.appointments.filter(status="booked").order_by("start")
-        series_dates = [_when(a, zone) for a in booked]
+        invited = list(appointment.series.appointments.filter(status="booked").order_by("start"))
+        series_dates = [_when(a, zone) for a in invited]
+    was = ""
+    if notification.kind == n.MOVED and notification.context.get("from"):
+        was = _when_at(datetime.fromisoformat(notification.context["from"]), zone)
+    practice_name = settings.PRACTICE_DISCREET_NAME if discreet else settings.PRACTICE_NAME
+    attachments = ()
+    if notification.kind != n.REMINDER and notification.channel == Notification.Channel.EMAIL:
+        attachments = (_invitation(invited, member, practice_name, cancel=notification.kind == n.CANCELLED),)
     context = {
         "member": member,
         "kind": notification.kind,
         "headline": subject_template.format(what=what, when=when),
         "when": when,
+        "was": was,
+        "invitation": bool(attachments),
         "place": _place(appointment),
         "therapist": appointment.therapist.display_name,
         "practice_name": settings.PRACTICE_DISCREET_NAME if discreet else settings.PRACTICE_NAME,
@@ -134,18 +146,46 @@ def _appointment_message(notification: Notification, member: Member, appointment
         "dates_heading": "All sessions",
         "discreet": discreet,
     }
-    local = appointment.start.astimezone(zone)
-    short_when = f"{date_format(local, 'D j M')} {local:%H:%M} {zone.key}"
+    context["practice_name"] = practice_name
+    short_when = _short(appointment.start, zone)
     sms = sms_template.format(what="appointment" if discreet else "session", when=short_when)
+    if was:
+        before = _short(datetime.fromisoformat(notification.context["from"]), zone)
+        sms = f"Moved: {'appointment' if discreet else 'session'} of {before} now {short_when}"
     if links:
-        sms += f". To cancel: {links['cancel']}"
+        sms += f". Reply C to confirm or X to cancel, or: {links['cancel']}"
     return render_message(
         "appointment",
         context,
         subject=subject_template.format(what=what, when=when),
         sms=sms,
         to=member.address_for(notification.channel),
+        attachments=attachments,
     )
+
+
+def _when_at(start: datetime, zone: zoneinfo.ZoneInfo) -> str:
+    local = start.astimezone(zone)
+    return f"on {date_format(local, 'l j F Y')} at {local:%H:%M} ({zone.key} time)"
+
+
+def _short(start: datetime, zone: zoneinfo.ZoneInfo) -> str:
+    local = start.astimezone(zone)
+    return f"{date_format(local, 'D j M')} {local:%H:%M} {zone.key}"
+
+
+def _invitation(appointments: list[Appointment], member: Member, organizer_name: str, *, cancel: bool) -> tuple:
+    """The calendar invitation attached to an email (iTIP REQUEST or CANCEL, `sessions_app.ics`)."""
+    body = ics.invitation(
+        appointments=appointments,
+        member=member,
+        discreet=member.discreet_wording,
+        organizer_name=organizer_name,
+        now=timezone.now(),
+        cancel=cancel,
+    )
+    method = "CANCEL" if cancel else "REQUEST"
+    return ("invite.ics", body.decode(), f"text/calendar; charset=utf-8; method={method}")
 
 
 @builder(n.LATE_NOTICE)
@@ -209,15 +249,21 @@ def _series_change_message(row: Notification, member, listed: list[Appointment],
         "series_dates": [_when(a, zone) for a in concerned],
         "dates_heading": "Cancelled" if row.kind == n.SERIES_CANCELLED else "The new times",
         "discreet": discreet,
+        "invitation": row.channel == Notification.Channel.EMAIL,
     }
     local = first.start.astimezone(zone)
     short_when = f"{date_format(local, 'D j M')} {local:%H:%M} {zone.key}"
     sms = sms_template.format(what="appointment" if discreet else "session", when=short_when)
     sms += f" ({len(concerned)} in all)"
+    attachments = ()
+    if row.channel == Notification.Channel.EMAIL:
+        cancel = row.kind == n.SERIES_CANCELLED
+        attachments = (_invitation(concerned, member, context["practice_name"], cancel=cancel),)
     return render_message(
         "appointment",
         context,
         subject=subject_template.format(what=what, when=when),
         sms=sms,
         to=member.address_for(row.channel),
+        attachments=attachments,
     )

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from practice.fields import EncryptedCharField
 from practice.models import TimeStampedModel
 
 
@@ -184,6 +185,7 @@ class Appointment(TimeStampedModel):
         CALENDAR = "calendar", _("Practice calendar")
         ADMIN = "admin", _("Admin")
         LINK = "link", _("Link in a reminder")
+        SMS = "sms", _("Reply to a text message")
 
     # Statuses that hold the time: a cancelled session frees it.
     LIVE_STATUSES = (Status.BOOKED, Status.ATTENDED, Status.NO_SHOW)
@@ -202,6 +204,10 @@ class Appointment(TimeStampedModel):
     booked_via = models.CharField(max_length=10, choices=Via.choices, default=Via.CALENDAR)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    # Calendar invitations: SEQUENCE of the event clients were sent, bumped on every move (RFC 5546).
+    sequence = models.PositiveIntegerField(default=0)
+    # A video session's own room (TELEHEALTH_ROOM_PATTERN): an unguessable name, never in a message.
+    video_room = models.CharField(max_length=64, blank=True)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -249,6 +255,11 @@ class Attendance(models.Model):
     end = models.DateTimeField()
     live = models.BooleanField(default=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_via = models.CharField(max_length=10, blank=True)  # "link" or "sms"
+    # Where the member said they were when joining a video session (state or country): licensure
+    # and place of service. Confidential (encrypted).
+    location = EncryptedCharField(max_length=100, blank=True)
+    location_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["appointment", "member"], name="attendance_unique")]
@@ -270,3 +281,87 @@ class CalendarFeed(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Calendar feed {self.pk}"
+
+
+class MemberCalendarFeed(TimeStampedModel):
+    """A member's own sessions as an ICS feed at a secret URL; "Reset the address" replaces the token."""
+
+    member = models.OneToOneField("clients.Member", models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+
+    def __str__(self) -> str:
+        return f"Member calendar feed {self.pk}"
+
+
+class ReminderSchedule(TimeStampedModel):
+    """When reminders go out: the practice's schedule (one row), a therapist's override, or a
+    member's. The most specific row wins: member, then therapist, then practice, then
+    settings.REMINDER_HOURS on both channels. Channels are still limited by the member's
+    preferences, addresses and consents."""
+
+    class Scope(models.TextChoices):
+        PRACTICE = "practice", _("Practice")
+        THERAPIST = "therapist", _("Therapist")
+        MEMBER = "member", _("Member")
+
+    class Mode(models.TextChoices):
+        BOTH = "both", _("Email and SMS")
+        EMAIL = "email", _("Email only")
+        SMS = "sms", _("SMS only")
+        OFF = "off", _("No reminders")
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    therapist = models.OneToOneField(
+        "practice.Therapist", models.CASCADE, null=True, blank=True, related_name="reminder_schedule"
+    )
+    member = models.OneToOneField(
+        "clients.Member", models.CASCADE, null=True, blank=True, related_name="reminder_schedule"
+    )
+    mode = models.CharField(max_length=5, choices=Mode.choices, default=Mode.BOTH)
+    hours = models.JSONField(default=list, blank=True)  # hours before the start, e.g. [48, 2]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope"], condition=models.Q(scope="practice"), name="reminder_schedule_one_practice"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scope="practice", therapist__isnull=True, member__isnull=True)
+                | models.Q(scope="therapist", therapist__isnull=False, member__isnull=True)
+                | models.Q(scope="member", therapist__isnull=True, member__isnull=False),
+                name="reminder_schedule_scope_matches",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder schedule {self.pk}"
+
+    def channels(self) -> set[str]:
+        return {"both": {"email", "sms"}, "email": {"email"}, "sms": {"sms"}}.get(self.mode, set())
+
+
+class SmsReply(models.Model):
+    """A text a member sent us (Twilio's inbound webhook), and what it did. One row per MessageSid
+    (unique): Twilio retrying a webhook can never confirm, cancel or unsubscribe twice. The text
+    itself is not kept; `action` says what it was read as."""
+
+    class Action(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUSED = "refused", _("Cancel refused")
+        STOPPED = "stopped", _("Stopped texts")
+        STARTED = "started", _("Started texts again")
+        HELP = "help", _("Not understood: help sent")
+        UNKNOWN_SENDER = "unknown", _("From an unknown number")
+
+    message_sid = models.CharField(max_length=64, unique=True)
+    member = models.ForeignKey("clients.Member", models.SET_NULL, null=True, blank=True, related_name="+")
+    appointment = models.ForeignKey(Appointment, models.SET_NULL, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "SMS replies"
+
+    def __str__(self) -> str:
+        return f"SMS reply {self.pk}"

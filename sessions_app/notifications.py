@@ -1,6 +1,6 @@
 """Which messages a scheduling change puts in the outbox, in the same transaction as the change.
 
-Booking queues a confirmation and the reminders (settings.REMINDER_HOURS before the start) for each
+Booking queues a confirmation and the reminders (the effective schedule, `reminder_settings`) for each
 attending member on each channel they may be reached by; moving cancels the old reminders and
 queues new ones (their keys carry the start, so the old time can never be reminded); cancelling
 cancels every pending message about the session and confirms the cancellation. A client's late
@@ -9,7 +9,6 @@ cancellation tells the therapist. Nothing is scheduled in Celery: the rows wait 
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core import signing
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -72,14 +71,12 @@ def recipients(appointment: Appointment) -> list[tuple[Member, list[str]]]:
     return _recipients(appointment)
 
 
-def _rows(kinds: list[tuple[str, object, str, dict]], appointment: Appointment) -> list[dict]:
+def _rows(kinds: list[tuple[str, object, str, dict]], appointment: Appointment, recipients=None) -> list[dict]:
     """Outbox rows for (kind, send_at, key suffix, context), for every attending member and allowed channel."""
     start = appointment.start.isoformat()
     rows = []
-    for member, channels in _recipients(appointment):
+    for member, channels in recipients if recipients is not None else _recipients(appointment):
         for kind, send_at, extra_key, context in kinds:
-            if kind == REMINDER and not member.reminders_enabled:
-                continue
             rows.extend(
                 {
                     "kind": kind,
@@ -96,24 +93,44 @@ def _rows(kinds: list[tuple[str, object, str, dict]], appointment: Appointment) 
     return rows
 
 
+def reminder_rows(appointment: Appointment, recipients=None) -> list[dict]:
+    """The reminders this session should have now: for each attending member, the effective
+    schedule's hours (`sessions_app.reminder_settings`) on the channels both the schedule and the
+    member allow, still ahead. One query for the schedules, one for the members (unless given)."""
+    from sessions_app.reminder_settings import effective, schedules_for
+
+    recipients = recipients if recipients is not None else _recipients(appointment)
+    schedules = schedules_for(therapist_ids=[appointment.therapist_id], member_ids=[m.pk for m, _c in recipients])
+    now = timezone.now()
+    rows = []
+    for member, channels in recipients:
+        if not member.reminders_enabled:
+            continue
+        plan = effective(schedules, therapist_id=appointment.therapist_id, member_id=member.pk)
+        allowed = [channel for channel in channels if channel in plan.channels]
+        reminders = [
+            (REMINDER, appointment.start - timedelta(hours=hours), f":{hours}h", {"hours": hours})
+            for hours in plan.hours
+            if appointment.start - timedelta(hours=hours) > now
+        ]
+        rows.extend(_rows(reminders, appointment, [(member, allowed)]))
+    return rows
+
+
 def _queue(kinds: list[tuple[str, object, str, dict]], appointment: Appointment) -> None:
     notification_enqueue_many(_rows(kinds, appointment))
 
 
-def _reminders(appointment: Appointment) -> list[tuple[str, object, str, dict]]:
-    now = timezone.now()
-    return [
-        (REMINDER, appointment.start - timedelta(hours=hours), f":{hours}h", {"hours": hours})
-        for hours in settings.REMINDER_HOURS
-        if appointment.start - timedelta(hours=hours) > now
-    ]
+def _queue_with_reminders(kinds: list[tuple[str, object, str, dict]], appointment: Appointment) -> None:
+    recipients = _recipients(appointment)
+    notification_enqueue_many(_rows(kinds, appointment, recipients) + reminder_rows(appointment, recipients))
 
 
 def on_booked(appointment: Appointment, *, confirm: bool = True) -> None:
     if appointment.start <= timezone.now():
         return  # a session entered after the fact: nothing to tell or remind
     confirmation = [(BOOKED, timezone.now(), "", {})] if confirm else []
-    _queue(confirmation + _reminders(appointment), appointment)
+    _queue_with_reminders(confirmation, appointment)
 
 
 def on_series_booked(series, first: Appointment) -> None:
@@ -121,11 +138,12 @@ def on_series_booked(series, first: Appointment) -> None:
     _queue([(SERIES_BOOKED, timezone.now(), f":series{series.pk}", {})], first)
 
 
-def on_moved(appointment: Appointment, *, tell: bool = True) -> None:
+def on_moved(appointment: Appointment, *, tell: bool = True, previous_start=None) -> None:
     """Renew the reminders and (unless `tell` is off: a series moved at once) tell the attendees."""
     notification_cancel_pending(target=appointment, kinds=[REMINDER, BOOKED, MOVED])
-    told = [(MOVED, timezone.now(), "", {})] if tell else []
-    _queue([*told, *_reminders(appointment)], appointment)
+    moved_from = {"from": previous_start.isoformat()} if previous_start else {}
+    told = [(MOVED, timezone.now(), "", moved_from)] if tell else []
+    _queue_with_reminders(told, appointment)
 
 
 def on_series_changed(kind: str, appointments: list[Appointment]) -> None:

@@ -23,7 +23,7 @@ from clients.models import Client, Member
 from documents.gates import Missing, missing_signatures
 from practice.audit import audit_record
 from practice.models import AuditAction, Therapist, User
-from sessions_app import notifications, selectors
+from sessions_app import notifications, selectors, telehealth
 from sessions_app.models import Appointment, Attendance, BookingRules, Modality, Room, Series
 from sessions_app.signals import appointment_status_changed
 
@@ -283,6 +283,7 @@ def appointment_book(
         modality=modality,
         room=room,
         video_link=video_link,
+        video_room=telehealth.new_room() if modality == Modality.VIDEO else "",
         series=series,
         booked_by=by,
         booked_via=via,
@@ -456,16 +457,24 @@ def appointment_move(
     if clash:
         _refuse_clash(clash, therapist, for_client=for_client)
 
+    previous_start = appointment.start
     appointment.start, appointment.end, appointment.room = start, end, room
     appointment.modality, appointment.video_link = modality, link
+    if modality != Modality.VIDEO:
+        appointment.video_room = ""
+    elif not appointment.video_room:
+        appointment.video_room = telehealth.new_room()
+    appointment.sequence += 1  # the clients' calendars replace the event they hold (RFC 5546)
     try:
         with transaction.atomic():
-            appointment.save(update_fields=["start", "end", "room", "modality", "video_link", "updated_at"])
+            appointment.save(
+                update_fields=["start", "end", "room", "modality", "video_link", "video_room", "sequence", "updated_at"]
+            )
             appointment.attendances.update(start=start, end=end)
     except IntegrityError as exc:
         raise SlotTaken() from exc
     audit_record(actor=by, action=AuditAction.UPDATE, target=appointment, client_id=appointment.client_id)
-    notifications.on_moved(appointment, tell=notify)
+    notifications.on_moved(appointment, tell=notify, previous_start=previous_start)
     return appointment
 
 
@@ -533,7 +542,7 @@ def booking_preview(
     )
 
 
-CLIENT_VIAS = (Appointment.Via.PORTAL, Appointment.Via.LINK)
+CLIENT_VIAS = (Appointment.Via.PORTAL, Appointment.Via.LINK, Appointment.Via.SMS)
 
 
 @transaction.atomic
@@ -649,13 +658,14 @@ def series_move_following(
 
 
 @transaction.atomic
-def attendance_confirm(*, attendance: Attendance, by: User | None, now=None) -> Attendance:
-    """A member confirms they will come (a reminder's link). Audited; confirming twice keeps the first time."""
+def attendance_confirm(*, attendance: Attendance, by: User | None, now=None, via: str = "link") -> Attendance:
+    """A member confirms they will come (a reminder's link, or "C" by SMS: `via`). Audited;
+    confirming twice keeps the first time."""
     now = now or timezone.now()
     attendance = Attendance.objects.select_for_update().select_related("appointment").get(pk=attendance.pk)
     if attendance.confirmed_at is None:
-        attendance.confirmed_at = now
-        attendance.save(update_fields=["confirmed_at"])
+        attendance.confirmed_at, attendance.confirmed_via = now, via
+        attendance.save(update_fields=["confirmed_at", "confirmed_via"])
     audit_record(actor=by, action=AuditAction.UPDATE, target=attendance, client_id=attendance.appointment.client_id)
     return attendance
 
@@ -712,4 +722,17 @@ def calendar_feed_reset(*, therapist: Therapist, by: User):
         feed.token = new_feed_token()
         feed.save(update_fields=["token", "updated_at"])
     audit_record(actor=by, action=AuditAction.UPDATE, target=feed)
+    return feed
+
+
+def member_calendar_feed(*, member: Member, by: User, reset: bool = False):
+    """A member's own feed (created when first asked for); `reset` gives it a new secret address."""
+    from sessions_app.models import MemberCalendarFeed, new_feed_token
+
+    feed, created = MemberCalendarFeed.objects.get_or_create(member=member)
+    if reset and not created:
+        feed.token = new_feed_token()
+        feed.save(update_fields=["token", "updated_at"])
+    if created or reset:
+        audit_record(actor=by, action=AuditAction.UPDATE, target=feed, client_id=member.client_id)
     return feed

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions_app.views import calendar, feed, links
+from sessions_app.views import calendar, feed, links, settings_views, sms
 
 app_name = "sessions_app"
 
@@ -20,4 +20,14 @@ urlpatterns = [
     path("r/<str:action>/<str:token>/", links.link, name="link"),
     # Public, secret, revocable: calendar applications subscribe to it
     path("calendar/<str:token>.ics", feed.ics, name="feed"),
+    path("calendar/member/<str:token>.ics", feed.member_ics, name="member_feed"),
+    # Twilio's inbound texts (signed by Twilio)
+    path("sms/twilio/inbound/", sms.twilio_inbound, name="sms_inbound"),
+    # Reminder schedules: the practice's (admins), a therapist's own, a member's (treating therapist)
+    path("schedule/reminders/", settings_views.reminder_settings, name="reminder_settings"),
+    path(
+        "schedule/reminders/clients/<int:client_id>/members/<int:member_id>/",
+        settings_views.member_reminders,
+        name="member_reminders",
+    ),
 ]

@@ -240,12 +240,14 @@ REGISTRY = {
     "portal:consent_withdraw": lambda r: {"consent_id": r["consent"].pk},
     "portal:session_cancel": _appointment,
     "portal:session_move": _appointment,
+    "portal:session_join": _appointment,  # a video session's room: attending members only
     "sessions_app:appointment": _appointment,
     "sessions_app:appointment_move": _appointment,
     "sessions_app:appointment_cancel": _appointment,
     "sessions_app:appointment_mark": _appointment,
     "sessions_app:hours_delete": lambda r: {"block_id": r["hours"].pk},
     "sessions_app:time_off_delete": lambda r: {"time_off_id": r["time_off"].pk},
+    "sessions_app:member_reminders": _unit_member,  # a member's reminder schedule: treating therapists only
     "referrals:detail": _referral,
     "referrals:contacted": _referral,
     "referrals:accept": _referral,

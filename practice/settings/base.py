@@ -381,6 +381,21 @@ if BILLING_TELEHEALTH_PLACE_OF_SERVICE not in ("02", "10"):
 # Hours before a session that each attending member is reminded (their own channels and consents).
 REMINDER_HOURS = env.list("REMINDER_HOURS", cast=int, default=[48, 2])
 SMS_BACKEND = env.str("SMS_BACKEND", default="outbox.channels.ConsoleSMSBackend")
+# Twilio (SMS_BACKEND=outbox.sms_twilio.TwilioSMSBackend). The auth token also verifies the
+# signature of every webhook Twilio calls (delivery status, replies); without it they answer 403.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_HTTP_CLIENT = env.str("TWILIO_HTTP_CLIENT", default="")  # a twilio.http.HttpClient class; the library's own
+
+# --- Telehealth -----------------------------------------------------------------------------------
+# Each video session gets its own room: the pattern with {room}, an unguessable name made for the
+# session (e.g. a self-hosted Jitsi: https://meet.example.org/{room}). Empty: the therapist's own link.
+TELEHEALTH_ROOM_PATTERN = env.str("TELEHEALTH_ROOM_PATTERN", default="")
+if TELEHEALTH_ROOM_PATTERN and "{room}" not in TELEHEALTH_ROOM_PATTERN:
+    raise ImproperlyConfigured("TELEHEALTH_ROOM_PATTERN must contain {room}.")
+TELEHEALTH_OPENS_MINUTES = env.int("TELEHEALTH_OPENS_MINUTES", default=15)  # the link shows this long before
 NOTIFICATION_REQUEUE_AFTER_SECONDS = env.int("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=300)
 NOTIFICATION_SENDING_TIMEOUT_SECONDS = 900
 # A row a delivery task took and still has not sent this long after is queued again: past the hard
@@ -405,6 +420,8 @@ LOGGING = {
         # WeasyPrint narrates every step of every signed copy (and the URLs it refused) at INFO.
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},
+        # The twilio library logs each request at INFO: kept out, should it ever log a text's parameters.
+        "twilio": {"level": "WARNING"},
         # The development server's request lines ("GET /r/confirm/<token>/") go through the filter too.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

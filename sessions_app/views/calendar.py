@@ -25,7 +25,7 @@ from practice.forms_support import apply_errors as _apply_errors
 from practice.forms_support import invalid as _invalid
 from practice.forms_support import refuse
 from practice.models import AuditAction, User
-from sessions_app import availability_access, availability_services, calendar_selectors, services
+from sessions_app import availability_access, availability_services, calendar_selectors, services, telehealth
 from sessions_app.access import get_appointment_for_user, get_calendar_therapist
 from sessions_app.forms import (
     AND_FOLLOWING,
@@ -222,11 +222,13 @@ def _detail_context(
     booked = appointment.status == Appointment.Status.BOOKED
     user = request.user
     members = list(appointment.members.order_by("position"))
-    confirmed = dict(
-        appointment.attendances.filter(confirmed_at__isnull=False).values_list("member_id", "confirmed_at")
-    )
+    attendances = list(appointment.attendances.all())
+    confirmed = {a.member_id: a.confirmed_at for a in attendances if a.confirmed_at}
     initial = {"date": local.date(), "start_time": local.time()}
     series = appointment.series_id is not None
+    own_or_treating = user.is_therapist and (
+        appointment.therapist_id == user.therapist.pk or appointment.client.is_treated_by(user.therapist)
+    )
     panels = appointment_panels()
     extra = {key: value for panel in panels for key, value in panel.context(appointment, user).items()}
     return {
@@ -250,6 +252,20 @@ def _detail_context(
         "can_cancel": booked,
         "can_mark": appointment.is_live and appointment.start <= now,
         "started": appointment.start <= now,
+        # Video: the room's link for the session's own therapist or a treating one, only while open;
+        # where each member said they were when joining (licensure, place of service).
+        "treating_or_own": own_or_treating,
+        "room_link": telehealth.room_link(appointment)
+        if own_or_treating and telehealth.is_open(appointment, now)
+        else "",
+        "locations": []
+        if user.is_practice_staff
+        else [
+            (m, a.location, a.location_confirmed_at)
+            for a in attendances
+            for m in members
+            if a.member_id == m.pk and a.location
+        ],
     }
 
 

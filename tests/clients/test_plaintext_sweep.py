@@ -119,6 +119,22 @@ def test_no_marker_reaches_the_raw_database(alice):
     fill(estimate, 0)
     estimate.save()
     assert {f.name for f in encrypted_fields(MemberDiagnosis)} == {"code"}
+    # Telehealth: where a member said they were when joining a video session.
+    from sessions_app.models import Appointment, Attendance
+
+    now = datetime.datetime.now(datetime.UTC)
+    session = Appointment.objects.create(
+        therapist=alice,
+        client=unit,
+        start=now,
+        end=now + datetime.timedelta(hours=1),
+        modality="video",
+        booked_by=alice.user,
+    )
+    attendance = Attendance(appointment=session, member=member, start=session.start, end=session.end)
+    fill(attendance, 0)
+    attendance.save()
+    assert {f.name for f in encrypted_fields(Attendance)} == {"location"}
 
     # Measures: answers and scores (encrypted JSON), from a real submission and from the marker.
     from measures import services as measures

@@ -76,14 +76,14 @@ def expected_booking_rows(unit):
 @pytest.mark.parametrize(
     "make_unit", [couple, lambda t: ClientFactory(primary_therapist=t)], ids=["couple", "individual"]
 )
-def test_a_video_booking_makes_eight_queries_and_queues_the_same_messages(alice, monday, make_unit):
+def test_a_video_booking_makes_nine_queries_and_queues_the_same_messages(alice, monday, make_unit):
     unit = with_email_reminders(make_unit(alice))
     members = list(unit.members.all())  # as the form gives them
     with counted() as queries:
         book(unit, members=members)
     # lock + rules, the signed documents (one query), clashes (therapist and members, one UNION),
-    # session, attendance, audit, members with their consents, the messages
-    assert len(queries) == 8 <= BOOKING_BUDGET, queries.queries
+    # session, attendance, audit, members with their consents, the reminder schedules, the messages
+    assert len(queries) == 9 <= BOOKING_BUDGET, queries.queries
     assert queued() == expected_booking_rows(unit)
     assert unit.members.count() == (2 if unit.kind == "couple" else 1)
 
@@ -92,16 +92,16 @@ def test_an_in_person_booking_that_picks_the_room_makes_as_many(alice, pair, roo
     members = list(with_email_reminders(pair).members.all())
     with counted() as queries:
         appointment = book(pair, members=members, modality=Modality.IN_PERSON)
-    assert len(queries) == 9 <= BOOKING_BUDGET, queries.queries  # the signed documents, and the free room
+    assert len(queries) == 10 <= BOOKING_BUDGET, queries.queries  # the signed documents, and the free room
     assert appointment.room == room
 
 
-def test_queueing_a_booking_again_adds_nothing_in_two_queries(alice, pair, monday):
+def test_queueing_a_booking_again_adds_nothing_in_three_queries(alice, pair, monday):
     appointment = book(with_email_reminders(pair))
     before = Notification.objects.count()
     with counted() as queries:
         notifications.on_booked(appointment)
-    assert len(queries) == 2 and Notification.objects.count() == before == 6
+    assert len(queries) == 3 and Notification.objects.count() == before == 6  # members, schedules, insert
 
 
 def test_moving_and_cancelling_make_a_fixed_number_of_queries(alice, pair, monday):
@@ -110,7 +110,7 @@ def test_moving_and_cancelling_make_a_fixed_number_of_queries(alice, pair, monda
         services.appointment_move(
             appointment=appointment, start=START + timedelta(hours=2), by=alice.user, via="calendar"
         )
-    assert len(queries) == 11, queries.queries  # the telehealth signatures are checked again
+    assert len(queries) == 12, queries.queries  # the telehealth signatures are checked again; the schedules
     assert Notification.objects.filter(kind="appointment_moved", status="pending").count() == 2
     with counted() as queries:
         services.appointment_cancel(appointment=appointment, by=alice.user, via="calendar")
