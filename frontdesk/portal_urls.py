@@ -10,6 +10,7 @@ from billing.portal_urls import urlpatterns as billing_portal
 from clients.portal_urls import urlpatterns as clients_portal
 from documents.portal_urls import urlpatterns as documents_portal
 from frontdesk import portal
+from messaging.portal_urls import urlpatterns as messaging_portal
 from resources.portal_urls import urlpatterns as resources_portal
 from sessions_app.portal_urls import urlpatterns as sessions_portal
 
@@ -22,4 +23,5 @@ urlpatterns = [
     *sessions_portal,
     *resources_portal,
     *billing_portal,
+    *messaging_portal,
 ]

@@ -32,4 +32,5 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("resources.urls")),
     path("", include("billing.urls")),
+    path("", include("messaging.urls")),
 ]

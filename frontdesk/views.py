@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from clients.selectors import risk_alert_list
 from frontdesk import selectors
+from messaging.selectors import inbox_summary
 from practice.access import role_required
 from practice.models import User
 from referrals.selectors import referral_queue, referral_sources
@@ -61,5 +62,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .only("reference", "urgency", "created_at", "referrer__kind")[:5]
         ),  # what the panel shows: no encrypted column is read
         "workshops": list(workshop_list()[:3]),
+        "inbox": inbox_summary(user=request.user),  # a count and a time, never text
     }
     return render(request, "frontdesk/dashboard.html", context)

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class MessagingConfig(AppConfig):
+    """Secure threads between members and the practice (docs/architecture.md, "Messaging")."""
+
+    name = "messaging"
+    verbose_name = "Messaging"
+
+    def ready(self) -> None:
+        from clients.export import register_export_section
+        from clients.panels import Panel, register_client_panel
+        from messaging import exports, notices, panels  # noqa: F401  (notices registers the builders)
+
+        register_client_panel(
+            Panel(name="messages", context=panels.client_context, template="messaging/_client_panel.html")
+        )
+        register_export_section(exports.record_section)
