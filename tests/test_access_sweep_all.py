@@ -26,6 +26,8 @@ from clients.alerts import risk_alert_raise
 from clients.models import Consent, Goal, IntakeResponse, Note, RiskAlert
 from documents import services as document_services
 from documents.models import DocumentTemplate
+from messaging import access as messaging_access
+from messaging import services as messaging_services
 from referrals import services as referral_services
 from resources import services as resource_services
 from sessions_app import services as session_services
@@ -140,7 +142,21 @@ def record(alice):
     charge = billing_services.charge_create(client=unit, service=workshop_fee, on=timezone.localdate(), by=alice.user)
     invoice = billing_services.invoice_issue(client=unit, charges=[charge], by=alice.user)
     today = timezone.localdate()
+    joint = messaging_services.message_send(
+        channel=messaging_access.get_practice_channel(alice.user, unit.pk, "joint"),
+        by=alice.user,
+        body="to both",
+        upload=SimpleUploadedFile("sheet.pdf", b"%PDF-1.4 sheet", content_type="application/pdf"),
+    )
+    private = messaging_services.message_send(
+        channel=messaging_access.get_portal_channel(partner_b.user, "private"),
+        by=partner_b.user,
+        body="to my therapist",
+        upload=SimpleUploadedFile("note.pdf", b"%PDF-1.4 note", content_type="application/pdf"),
+    )
     return {
+        "joint_message": joint,
+        "private_message": private,
         "invoice": invoice,
         "charge": charge,
         "diagnosis": superbill_services.diagnosis_add(member=partner_b, code="Z63.0", by=alice.user),
@@ -297,6 +313,13 @@ REGISTRY = {
     "portal:superbill_pdf": lambda r: {"superbill_id": r["superbill"].pk},
     "portal:estimate_pdf": lambda r: {"estimate_id": r["estimate"].pk},
     "portal:estimate_acknowledge": lambda r: {"estimate_id": r["estimate"].pk},
+    # Messaging: the joint thread (staff reach office threads only: tests/messaging/test_access.py).
+    "messaging:thread": lambda r: {"client_id": r["unit"].pk, "channel": "joint"},
+    "messaging:poll": lambda r: {"client_id": r["unit"].pk, "channel": "joint"},
+    "messaging:withdraw": lambda r: {"message_id": r["joint_message"].pk},
+    "messaging:attachment": lambda r: {"attachment_id": r["joint_message"].attachments.get().pk},
+    "portal:message_withdraw": lambda r: {"message_id": r["private_message"].pk},
+    "portal:message_attachment": lambda r: {"attachment_id": r["private_message"].attachments.get().pk},
 }
 # Diagnosis codes are clinical: staff reach these only when BILLING_STAFF_SEE_DIAGNOSIS is on
 # (tests/billing/test_superbills.py turns it on).
@@ -363,6 +386,7 @@ def test_the_walk_reaches_every_app_and_skips_admin_and_allauth():
         "referrals",
         "resources",
         "billing",
+        "messaging",
     }
     assert not any(n.startswith(("admin:", "account_", "mfa_")) for n in names)
 
