@@ -94,9 +94,9 @@ def _thread_page(request: HttpRequest, channel: Channel, *, portal: bool) -> Htt
     services.thread_read(channel=channel, by=request.user)
     context = _messages_context(request, channel, portal)
     context.update(form=form, office_line=OFFICE_LINE)
-    if portal and channel.kind == Thread.Kind.PRIVATE and channel.client.kind == Client.Kind.COUPLE:
-        if not selectors.has_sent_in(channel.thread, request.user):
-            context["policy_line"] = POLICY_LINE.get(channel.client.confidentiality_policy, "")
+    first_private = portal and channel.kind == Thread.Kind.PRIVATE and channel.client.kind == Client.Kind.COUPLE
+    if first_private and not selectors.has_sent_in(channel.thread, request.user):
+        context["policy_line"] = POLICY_LINE.get(channel.client.confidentiality_policy, "")
     return render(request, "messaging/thread.html", context, status=status)
 
 

@@ -4,15 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('practice', '0013_audit_amount'),
+        ("practice", "0013_audit_amount"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('view', 'Viewed'), ('create', 'Created'), ('update', 'Updated'), ('delete', 'Deleted'), ('export', 'Exported'), ('login', 'Signed in'), ('login_failed', 'Sign-in failed'), ('logout', 'Signed out'), ('denied', 'Access denied'), ('mfa_enabled', 'Second factor added'), ('mfa_disabled', 'Second factor removed'), ('mfa_failed', 'Second factor refused'), ('admin_action', 'Admin action run'), ('alert_raised', 'Risk alert raised'), ('alert_acknowledged', 'Risk alert acknowledged'), ('draft_kept', 'Unsent work kept after sign-out'), ('draft_restored', 'Kept work offered back'), ('document_published', 'Document version published'), ('signed', 'Document signed'), ('signature_withdrawn', 'Signature withdrawn'), ('signature_requested', 'Signature requested'), ('charge_created', 'Charge made'), ('charge_voided', 'Charge voided'), ('payment_recorded', 'Payment recorded'), ('refund_recorded', 'Refund recorded'), ('write_off_recorded', 'Write-off recorded'), ('message_sent', 'Message sent'), ('message_withdrawn', 'Message withdrawn')], max_length=32),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("view", "Viewed"),
+                    ("create", "Created"),
+                    ("update", "Updated"),
+                    ("delete", "Deleted"),
+                    ("export", "Exported"),
+                    ("login", "Signed in"),
+                    ("login_failed", "Sign-in failed"),
+                    ("logout", "Signed out"),
+                    ("denied", "Access denied"),
+                    ("mfa_enabled", "Second factor added"),
+                    ("mfa_disabled", "Second factor removed"),
+                    ("mfa_failed", "Second factor refused"),
+                    ("admin_action", "Admin action run"),
+                    ("alert_raised", "Risk alert raised"),
+                    ("alert_acknowledged", "Risk alert acknowledged"),
+                    ("draft_kept", "Unsent work kept after sign-out"),
+                    ("draft_restored", "Kept work offered back"),
+                    ("document_published", "Document version published"),
+                    ("signed", "Document signed"),
+                    ("signature_withdrawn", "Signature withdrawn"),
+                    ("signature_requested", "Signature requested"),
+                    ("charge_created", "Charge made"),
+                    ("charge_voided", "Charge voided"),
+                    ("payment_recorded", "Payment recorded"),
+                    ("refund_recorded", "Refund recorded"),
+                    ("write_off_recorded", "Write-off recorded"),
+                    ("message_sent", "Message sent"),
+                    ("message_withdrawn", "Message withdrawn"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

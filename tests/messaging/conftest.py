@@ -53,6 +53,8 @@ def count_queries(request_fn) -> int:
     from django.db import connection
 
     seen = []
-    with connection.execute_wrapper(lambda execute, sql, params, many, context: seen.append(sql) or execute(sql, params, many, context)):
+    with connection.execute_wrapper(
+        lambda execute, sql, params, many, context: seen.append(sql) or execute(sql, params, many, context)
+    ):
         request_fn()
     return len(seen)

@@ -88,9 +88,7 @@ def test_member_notices_have_the_practice_wording(client, unit, ada, alice, deli
     assert "You have a new message from your practice. Sign in to read it." in email.body
 
 
-def test_discreet_members_get_no_word_of_therapy_or_sex_on_their_channels(
-    client, settings, unit, ada, alice, deliver
-):
+def test_discreet_members_get_no_word_of_therapy_or_sex_on_their_channels(client, settings, unit, ada, alice, deliver):
     settings.PRACTICE_NAME = "Harbour Sex Therapy"
     settings.PRACTICE_DISCREET_NAME = "Harbour Associates"
     clients.member_update(

@@ -167,7 +167,9 @@ def test_there_is_no_editing(client, unit, ada):
 
 def test_the_policy_line_shows_before_the_first_private_message(client, unit, ada):
     client.force_login(ada.user)
-    line = "Under your couple&#x27;s policy, your therapist may decide with you whether this is raised in joint sessions"
+    line = (
+        "Under your couple&#x27;s policy, your therapist may decide with you whether this is raised in joint sessions"
+    )
     assert line in client.get(portal_url("private")).content.decode()
     assert line not in client.get(portal_url("joint")).content.decode()
     send(client, portal_url("private"), "first")
