@@ -10,7 +10,9 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         from clients.export import register_export_section
         from clients.panels import Panel, register_client_panel
-        from messaging import exports, notices, panels  # noqa: F401  (notices registers the builders)
+        from messaging import drafts, exports, notices, panels  # noqa: F401  (notices registers the builders)
+
+        drafts.register()  # the message box keeps drafts (practice/drafts.py)
 
         register_client_panel(
             Panel(name="messages", context=panels.client_context, template="messaging/_client_panel.html")

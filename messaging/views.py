@@ -20,8 +20,10 @@ from clients.access import get_portal_member
 from clients.models import Client
 from messaging import access, selectors, services
 from messaging.access import Channel
+from messaging.drafts import message_key
 from messaging.forms import MessageForm, NoticePreferenceForm
 from messaging.models import NoticePreference, Thread
+from practice import drafts
 from practice.access import role_required
 from practice.audit import audit_record
 from practice.downloads import as_attachment
@@ -72,7 +74,9 @@ def _messages_context(request: HttpRequest, channel: Channel, portal: bool) -> d
 
 
 def _thread_page(request: HttpRequest, channel: Channel, *, portal: bool) -> HttpResponse:
-    form, status = MessageForm(), 200
+    key = message_key(channel, portal=portal)
+    draft, initial = drafts.draft_page(user=request.user, key=key) if channel.can_write else (None, {})
+    form, status = MessageForm(initial=initial), 200
     if request.method == "POST":
         form = MessageForm(request.POST, request.FILES)
         if form.is_valid():
@@ -87,13 +91,14 @@ def _thread_page(request: HttpRequest, channel: Channel, *, portal: bool) -> Htt
                 apply_errors(form, error)
                 status = 429 if getattr(error, "code", "") == "rate" else 400
             else:
+                drafts.draft_discard(user=request.user, key=key)
                 flash.success(request, "Your message was sent.")
                 return redirect(_urls(channel, portal)["send_url"])
         else:
             status = 400
     services.thread_read(channel=channel, by=request.user)
     context = _messages_context(request, channel, portal)
-    context.update(form=form, office_line=OFFICE_LINE)
+    context.update(form=form, office_line=OFFICE_LINE, draft=draft, draft_key=key)
     first_private = portal and channel.kind == Thread.Kind.PRIVATE and channel.client.kind == Client.Kind.COUPLE
     if first_private and not selectors.has_sent_in(channel.thread, request.user):
         context["policy_line"] = POLICY_LINE.get(channel.client.confidentiality_policy, "")

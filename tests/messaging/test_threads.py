@@ -263,3 +263,22 @@ def test_a_thread_page_takes_a_fixed_number_of_queries(client, unit, ada, alice,
     client.get(practice_url(unit, "joint"))
     with django_assert_num_queries(few):
         assert client.get(practice_url(unit, "joint")).status_code == 200
+
+
+def test_what_was_being_typed_is_kept_as_a_draft_and_put_back(client, unit, ada, alice):
+    from django.http import Http404
+
+    from practice.drafts import draft_save, form_for_key
+
+    draft_save(
+        user=ada.user, key="messaging.message:portal:private", fields={"body": ["half written"]}, return_path="/"
+    )
+    client.force_login(ada.user)
+    page = client.get(portal_url("private")).content.decode()
+    assert "half written" in page and "not saved yet" in page
+    send(client, portal_url("private"), "half written, now sent")
+    assert "not saved yet" not in client.get(portal_url("private")).content.decode()
+    with pytest.raises(Http404):  # therapists do not write in the office thread: no draft there either
+        form_for_key(alice.user, f"messaging.message:{unit.pk}:admin-1")
+    with pytest.raises(Http404):
+        form_for_key(ada.user, f"messaging.message:{unit.pk}:private-1")
