@@ -282,3 +282,14 @@ def test_what_was_being_typed_is_kept_as_a_draft_and_put_back(client, unit, ada,
         form_for_key(alice.user, f"messaging.message:{unit.pk}:admin-1")
     with pytest.raises(Http404):
         form_for_key(ada.user, f"messaging.message:{unit.pk}:private-1")
+
+
+def test_the_thread_polls_with_a_served_htmx_and_no_inline_code(client, unit, ada):
+    from tests.practice.test_headers import inline_code
+
+    client.force_login(ada.user)
+    page = client.get(portal_url("joint")).content.decode()
+    assert inline_code(page) == []
+    assert 'src="/static/django_htmx/htmx-2.min.js"' in page and "cdn" not in page.lower()
+    assert f'hx-get="{reverse("portal:message_poll", args=["joint"])}"' in page
+    assert client.get(reverse("portal:message_poll", args=["joint"])).status_code == 200
