@@ -65,7 +65,7 @@ lint: venv
 # (no network, or an index mirror without PyPI's JSON API) nothing was audited: that is said loudly,
 # but it does not fail the build, since it says nothing about the code.
 security: venv
-	cd $(ROOT) && $(VENV)/bin/bandit -q -r practice outbox clients sessions_app referrals resources measures frontdesk -x '*/migrations/*' -ll
+	cd $(ROOT) && $(VENV)/bin/bandit -q -r practice outbox clients sessions_app referrals resources billing measures messaging documents frontdesk -x '*/migrations/*' -ll
 	@cd $(ROOT) && out=$$(mktemp) && err=$$(mktemp) && rc=0; \
 	$(VENV)/bin/pip-audit -r requirements.txt --progress-spinner off --format json --output $$out 2>$$err || rc=$$?; \
 	$(PY) - $$out $$err $$rc <<<"$$PIP_AUDIT_VERDICT"; verdict=$$?; rm -f $$out $$err; exit $$verdict

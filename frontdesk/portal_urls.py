@@ -11,6 +11,7 @@ from clients.portal_urls import urlpatterns as clients_portal
 from documents.portal_urls import urlpatterns as documents_portal
 from frontdesk import portal
 from measures.portal_urls import urlpatterns as measures_portal
+from messaging.portal_urls import urlpatterns as messaging_portal
 from resources.portal_urls import urlpatterns as resources_portal
 from sessions_app.portal_urls import urlpatterns as sessions_portal
 
@@ -24,4 +25,5 @@ urlpatterns = [
     *resources_portal,
     *billing_portal,
     *measures_portal,
+    *messaging_portal,
 ]

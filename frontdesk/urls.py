@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("resources.urls")),
     path("", include("billing.urls")),
     path("", include("measures.urls")),
+    path("", include("messaging.urls")),
 ]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from clients.selectors import risk_alert_list
 from frontdesk import selectors
 from measures.selectors import dashboard_measures
+from messaging.selectors import inbox_summary
 from practice.access import role_required
 from practice.models import User
 from referrals.selectors import referral_queue, referral_sources
@@ -64,5 +65,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),  # what the panel shows: no encrypted column is read
         "workshops": list(workshop_list()[:3]),
         **dashboard_measures(therapist=therapist, now=timezone.now()),
+        "inbox": inbox_summary(user=request.user),  # a count and a time, never text
     }
     return render(request, "frontdesk/dashboard.html", context)

@@ -180,6 +180,8 @@ class AuditAction(models.TextChoices):
     PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
     REFUND_RECORDED = "refund_recorded", _("Refund recorded")
     WRITE_OFF_RECORDED = "write_off_recorded", _("Write-off recorded")
+    MESSAGE_SENT = "message_sent", _("Message sent")
+    MESSAGE_WITHDRAWN = "message_withdrawn", _("Message withdrawn")
 
 
 class AuditEvent(models.Model):

@@ -28,6 +28,8 @@ from documents import services as document_services
 from documents.models import DocumentTemplate
 from measures import services as measure_services
 from measures.models import MeasureRequest
+from messaging import access as messaging_access
+from messaging import services as messaging_services
 from referrals import services as referral_services
 from resources import services as resource_services
 from sessions_app import services as session_services
@@ -148,10 +150,24 @@ def record(alice):
     measure_response, _score = measure_services.response_administer(
         member=partner_b, instrument="csi4", by=alice.user, answers={"1": 3, "2": 3, "3": 3, "4": 3}
     )
+    joint = messaging_services.message_send(
+        channel=messaging_access.get_practice_channel(alice.user, unit.pk, "joint"),
+        by=alice.user,
+        body="to both",
+        upload=SimpleUploadedFile("sheet.pdf", b"%PDF-1.4 sheet", content_type="application/pdf"),
+    )
+    private = messaging_services.message_send(
+        channel=messaging_access.get_portal_channel(partner_b.user, "private"),
+        by=partner_b.user,
+        body="to my therapist",
+        upload=SimpleUploadedFile("note.pdf", b"%PDF-1.4 note", content_type="application/pdf"),
+    )
     return {
         "measure": measure,
         "measure_request": MeasureRequest.objects.get(assignment=measure),
         "measure_response": measure_response,
+        "joint_message": joint,
+        "private_message": private,
         "invoice": invoice,
         "charge": charge,
         "diagnosis": superbill_services.diagnosis_add(member=partner_b, code="Z63.0", by=alice.user),
@@ -316,6 +332,13 @@ REGISTRY = {
     "measures:assignment_end": lambda r: {"assignment_id": r["measure"].pk},
     "measures:response": lambda r: {"response_id": r["measure_response"].pk},
     "portal:measure": lambda r: {"request_id": r["measure_request"].pk},
+    # Messaging: the joint thread (staff reach office threads only: tests/messaging/test_access.py).
+    "messaging:thread": lambda r: {"client_id": r["unit"].pk, "channel": "joint"},
+    "messaging:poll": lambda r: {"client_id": r["unit"].pk, "channel": "joint"},
+    "messaging:withdraw": lambda r: {"message_id": r["joint_message"].pk},
+    "messaging:attachment": lambda r: {"attachment_id": r["joint_message"].attachments.get().pk},
+    "portal:message_withdraw": lambda r: {"message_id": r["private_message"].pk},
+    "portal:message_attachment": lambda r: {"attachment_id": r["private_message"].attachments.get().pk},
 }
 # Diagnosis codes are clinical: staff reach these only when BILLING_STAFF_SEE_DIAGNOSIS is on
 # (tests/billing/test_superbills.py turns it on).
@@ -383,6 +406,7 @@ def test_the_walk_reaches_every_app_and_skips_admin_and_allauth():
         "resources",
         "billing",
         "measures",
+        "messaging",
     }
     assert not any(n.startswith(("admin:", "account_", "mfa_")) for n in names)
 

@@ -2,7 +2,7 @@
 were invited, accepted and signed in. What each copy must not show, read without any key.
 
 Names, contact details, sign-in addresses (on `practice_user` and allauth's `account_emailaddress`:
-pseudonyms, practice.sign_in) and the client's own words are never readable in the database; a
+pseudonyms, practice.sign_in) and the client's own words (intake, messages) are never readable in the database; a
 unit's concerns are keyed digests, so nothing joins an address (or anyone) to a concern; session rows
 hold no address, token or sign-in state in readable form; a backup file shows nothing at all, not
 even the columns that are clear in the database (reference codes, therapists' addresses).
@@ -56,6 +56,10 @@ def practice(alice):
             HTTP_USER_AGENT=f"{WORDS}-browser",
         )
         assert member.signatures.count() == 1
+        # each writes to the therapist in the portal (private and joint): the client's own words
+        for channel in ("private", "joint"):
+            sent = browser.post(reverse("portal:message_thread", args=[channel]), {"body": f"{WORDS}{channel}"})
+            assert sent.status_code == 302
         # the therapist puts a diagnosis on the member's list (clinical: encrypted, never readable)
         superbill_services.diagnosis_add(member=member, code=CODES[index], by=alice.user)
         # each answers the PHQ-9 through their portal session (answers and score: encrypted)

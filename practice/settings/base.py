@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",  # django-bootstrap-static: Bootstrap 5 css/js served by us, never a CDN
+    "django_htmx",  # ships the htmx script (static/django_htmx/), served by us, never a CDN
     # Ours, from the ground up (docs/architecture.md): each imports only what is above it here.
     "practice",
     "outbox",
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "resources",
     "billing",
     "measures",
+    "messaging",
     "frontdesk",
     "devdata",
 ]
@@ -345,11 +347,23 @@ CELERY_BEAT_SCHEDULE: dict = {
     "drafts-purge": {"task": "practice.tasks.drafts_purge", "schedule": 3600.0},
     # Questionnaires due before a session (or every N weeks) are opened here; the outbox sends the requests.
     "measures-schedule": {"task": "measures.tasks.measures_schedule", "schedule": 600.0},
+    # Therapists who chose a daily digest get it once their local time reaches MESSAGING_DIGEST_HOUR.
+    "messaging-digests": {"task": "messaging.tasks.message_digests_queue", "schedule": 3600.0},
 }
 
 # --- Referral form abuse limits (per client address, counted in the cache) ---
 REFERRAL_RATE_LIMIT = env.int("REFERRAL_RATE_LIMIT", default=5)
 REFERRAL_RATE_WINDOW_SECONDS = env.int("REFERRAL_RATE_WINDOW_SECONDS", default=600)
+
+# --- Messaging -------------------------------------------------------------------------------------
+
+# Per member: at most this many messages in this window (counted from the messages themselves).
+MESSAGING_RATE_LIMIT = env.int("MESSAGING_RATE_LIMIT", default=20)
+MESSAGING_RATE_WINDOW_SECONDS = env.int("MESSAGING_RATE_WINDOW_SECONDS", default=3600)
+MESSAGING_ATTACHMENT_MAX_BYTES = env.int("MESSAGING_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
+# A notice waits this long, so a batch of messages gives one notice (a pending one absorbs the rest).
+MESSAGING_NOTICE_DELAY_SECONDS = env.int("MESSAGING_NOTICE_DELAY_SECONDS", default=300)
+MESSAGING_DIGEST_HOUR = env.int("MESSAGING_DIGEST_HOUR", default=8)  # in the therapist's zone
 
 # --- Billing ---------------------------------------------------------------------------------------
 

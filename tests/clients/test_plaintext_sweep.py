@@ -148,6 +148,24 @@ def test_no_marker_reaches_the_raw_database(alice):
     marked = MeasureResponse(client=unit, member=measured, instrument="csi4", entered_by=alice.user)
     fill(marked, 0)
     marked.save()
+    # Messages: the text of every kind of thread, and an attachment's original file name.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from messaging import access as messaging_access
+    from messaging import services as messaging
+    from messaging.models import Attachment, Message
+    from tests.factories import portal_user_for
+
+    portal_user_for(member)
+    for channel in ("private", "joint", "admin"):
+        messaging.message_send(
+            channel=messaging_access.get_portal_channel(member.user, channel),
+            by=member.user,
+            body=f"{MARKER}-message-{channel}",
+            upload=SimpleUploadedFile(f"{MARKER}-scan.pdf", b"%PDF-1.4", content_type="application/pdf"),
+        )
+    assert {f.name for f in encrypted_fields(Message)} == {"body"}
+    assert {f.name for f in encrypted_fields(Attachment)} == {"filename"}
 
     raw = raw_database_text()
     assert submitted.answers not in raw and "Notable relationship dissatisfaction" not in raw

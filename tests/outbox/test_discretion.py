@@ -21,13 +21,23 @@ from clients.models import Concern, Consent
 from documents import services as documents
 from documents.models import DocumentVersion
 from measures import services as measures
+from messaging import access as messaging_access
+from messaging import services as messaging
 from outbox import services as outbox
 from outbox.models import Notification
+from practice.models import User
 from referrals import services as referrals
 from resources import services as resources
 from sessions_app import services as sessions
 from sessions_app.models import Appointment, BookingRules, Room, Series
-from tests.factories import ResourceFactory, TherapistFactory, WorkshopFactory, couple, portal_user_for
+from tests.factories import (
+    ResourceFactory,
+    TherapistFactory,
+    UserFactory,
+    WorkshopFactory,
+    couple,
+    portal_user_for,
+)
 from tests.referrals.conftest import grant_release
 
 NOW = datetime(2027, 1, 4, 9, tzinfo=UTC)  # a Monday
@@ -134,6 +144,19 @@ def _busy_day() -> dict:
     taken = resources.registration_create(workshop=evening, member=ada, by=ada.user)
     resources.registration_create(workshop=evening, member=bea, by=bea.user)  # waiting list
     resources.registration_cancel(registration=taken, by=ada.user)  # Bea is promoted
+    # Messages: Alice writes to both partners, Ada writes privately and to the office; Bob chose the
+    # morning digest. Every message holds clinical text; no notice may.
+    staff = UserFactory(email="office@example.org", role=User.Role.STAFF)
+    messaging.notice_preference_set(user=bob.user, mode="digest", by=bob.user)
+    messaging.message_send(
+        channel=messaging_access.get_practice_channel(alice.user, pair.pk, "joint"), by=alice.user, body=CLINICAL
+    )
+    for channel in ("private", "admin"):
+        messaging.message_send(
+            channel=messaging_access.get_portal_channel(ada.user, channel), by=ada.user, body=CLINICAL
+        )
+    assert staff.notifications.exists()
+    messaging.digests_queue(now=NOW.replace(hour=9))
     privacy = DocumentVersion.objects.get(template__kind="privacy")  # Ada signed the informed consent already
     documents.signature_request(version=privacy, member=ada, by=alice.user)
     # A questionnaire for both partners (measures): its request names no instrument and no session's purpose.
@@ -184,4 +207,5 @@ def test_discreet_members_get_no_word_of_therapy_or_sex(day):
         "workshop_waitlist_promoted",
         "documents_sign_request",
         "measure_request",
+        "message_notice",
     } <= checked
