@@ -35,7 +35,7 @@ class Slot:
 
     @property
     def query(self) -> str:
-        return urlencode(self.params)
+        return urlencode(self.params, safe=":")
 
 
 @dataclass
