@@ -51,6 +51,12 @@ class GridColumn:
     slots: list[Slot] = field(default_factory=list)
     now_row: int | None = None
 
+    @property
+    def in_order(self) -> list[tuple[str, object]]:
+        """Free hours and sessions top to bottom, so the keyboard's Tab order follows the eye."""
+        entries = [(s.row, 0, "slot", s) for s in self.slots] + [(p.row, 1, "session", p) for p in self.sessions]
+        return [(kind, entry) for _row, _rank, kind, entry in sorted(entries, key=lambda e: e[:2])]
+
 
 @dataclass
 class Grid:
