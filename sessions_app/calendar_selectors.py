@@ -233,9 +233,7 @@ def month_weeks(
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     grid_first, grid_last = first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
     range_start, range_end = _midnight(grid_first, zone), _midnight(grid_last + timedelta(days=1), zone)
-    held = Appointment.objects.filter(
-        start__gte=range_start, start__lt=range_end, status__in=Appointment.LIVE_STATUSES
-    )
+    held = Appointment.objects.filter(start__gte=range_start, start__lt=range_end, status__in=Appointment.LIVE_STATUSES)
     away = TimeOff.objects.none()
     if therapist is not None:
         held = held.filter(therapist=therapist)

@@ -107,8 +107,13 @@ def schedule(request: HttpRequest) -> HttpResponse:
     else:
         side_by_side = staff and therapist is None and view == "day"
         grid = calendar_selectors.schedule_grid(
-            therapist=therapist, first_day=first, last_day=last, zone=zone, now=timezone.now(),
-            staff=staff, side_by_side=side_by_side,
+            therapist=therapist,
+            first_day=first,
+            last_day=last,
+            zone=zone,
+            now=timezone.now(),
+            staff=staff,
+            side_by_side=side_by_side,
         )
         context.update(grid=grid, count=grid.count, side_by_side=side_by_side, next_url_here=request.get_full_path())
     if not staff:

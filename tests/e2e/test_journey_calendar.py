@@ -79,8 +79,14 @@ def seed_week(therapist) -> date:
         start = at(therapist, monday + timedelta(days=offset), hour) + timedelta(minutes=30 if n == 5 else 0)
         # Written straight to the table, as a week already lived would be: the services do not book the past.
         appointment = Appointment.objects.create(
-            therapist=therapist, client=unit, start=start, end=start + timedelta(hours=1), status=status,
-            modality=modality, room=room if modality == "in_person" and n != 5 else None, booked_by=therapist.user,
+            therapist=therapist,
+            client=unit,
+            start=start,
+            end=start + timedelta(hours=1),
+            status=status,
+            modality=modality,
+            room=room if modality == "in_person" and n != 5 else None,
+            booked_by=therapist.user,
         )
         for member in unit.members.all():
             appointment.attendances.create(member=member, start=appointment.start, end=appointment.end, live=True)
@@ -132,8 +138,12 @@ def test_a_drag_outside_working_hours_asks_before_it_moves(page, alice, week):
     monday, unit = week["monday"], week["unit"]
     sign_for_video(unit)
     booked = services.appointment_book(
-        therapist=alice, client=unit, members=list(unit.members.all()), start=at(alice, monday, 10),
-        by=alice.user, modality="video",
+        therapist=alice,
+        client=unit,
+        members=list(unit.members.all()),
+        start=at(alice, monday, 10),
+        by=alice.user,
+        modality="video",
     )
     sign_in(page, alice.user.email, PASSWORD, alice.totp_secret)
     page.goto(week_url(monday))
@@ -192,8 +202,12 @@ def test_staff_see_two_therapists_side_by_side_and_book_for_either(page, shoot, 
     for therapist, unit in ((alice, hers), (charlie, his)):
         sign_for_video(unit)
         services.appointment_book(
-            therapist=therapist, client=unit, members=list(unit.members.all()), start=at(therapist, monday, 10),
-            by=therapist.user, modality="video",
+            therapist=therapist,
+            client=unit,
+            members=list(unit.members.all()),
+            start=at(therapist, monday, 10),
+            by=therapist.user,
+            modality="video",
         )
     TimeOff.objects.create(therapist=charlie, start=at(charlie, monday, 14), end=at(charlie, monday, 17), label="")
     sign_in(page, staff_user.email, PASSWORD, staff_user.totp_secret)
