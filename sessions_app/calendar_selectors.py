@@ -162,8 +162,10 @@ def _column(source: _Source, zone: zoneinfo.ZoneInfo, now: datetime) -> GridColu
 
 
 def _note_due(appointment: Appointment, now: datetime) -> bool:
-    """Held (attended, or booked and over but not marked) and no note yet: as on the dashboard."""
-    held = appointment.status == Appointment.Status.ATTENDED or (appointment.is_live and appointment.end <= now)
+    """Held (attended, or booked and over but not marked) and no note yet, as `frontdesk.selectors.notes_due`
+    counts them: a no-show was not held."""
+    status = appointment.status
+    held = status == Appointment.Status.ATTENDED or (status == Appointment.Status.BOOKED and appointment.end <= now)
     return held and not getattr(appointment, "has_note", True)
 
 

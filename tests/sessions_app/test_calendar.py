@@ -220,6 +220,8 @@ def test_working_hours_time_off_and_the_now_line_are_on_the_grid(client, alice, 
 
 def test_sessions_say_their_status_confirmation_and_note_due(client, alice, staff_user, solo, pair, monday):
     held = book(alice, solo, at(4, 6))  # this morning, before 08:00: over and not marked
+    missed = book(alice, pair, at(4, 4))
+    Appointment.objects.filter(pk=missed.pk).update(status=Appointment.Status.NO_SHOW)  # not held: no note due
     later = book(alice, pair, at(6, 10))
     Attendance.objects.filter(appointment=later).update(confirmed_at=at(4, 7))
     client.force_login(alice.user)
