@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.selectors import has_open_alert, policy_unacknowledged
@@ -105,30 +106,36 @@ def schedule(request: HttpRequest) -> HttpResponse:
         weeks = calendar_selectors.month_weeks(therapist=therapist, month=day, zone=zone, today=today)
         context.update(weeks=weeks, count=sum(d.count for w in weeks for d in w if d.in_month))
     else:
-        side_by_side = staff and therapist is None and view == "day"
-        grid = calendar_selectors.schedule_grid(
-            therapist=therapist,
-            first_day=first,
-            last_day=last,
-            zone=zone,
-            now=timezone.now(),
-            staff=staff,
-            side_by_side=side_by_side,
-        )
-        context.update(grid=grid, count=grid.count, side_by_side=side_by_side, next_url_here=request.get_full_path())
+        context.update(_grid_context(request, therapist=therapist, view=view, first=first, last=last, zone=zone))
     if not staff:
         context["feed_url"] = _feed_url(request, therapist)
     return render(request, "sessions_app/schedule.html", context)
 
 
-LEGEND = [
-    ("cal-status-booked", _("Booked")),
-    ("cal-status-attended", _("Attended")),
-    ("cal-status-no_show", _("No-show")),
-    ("cal-status-cancelled", _("Cancelled")),
-    ("cal-mod-in_person", _("In person")),
-    ("cal-mod-video", _("Video")),
-    ("cal-mod-phone", _("Phone")),
+def _grid_context(request: HttpRequest, *, therapist, view: str, first: date, last: date, zone) -> dict:
+    staff = request.user.is_practice_staff
+    side_by_side = staff and therapist is None and view == "day"
+    grid = calendar_selectors.schedule_grid(
+        therapist=therapist,
+        first_day=first,
+        last_day=last,
+        zone=zone,
+        now=timezone.now(),
+        staff=staff,
+        side_by_side=side_by_side,
+    )
+    # `next_url_here`: where a session dragged on this page comes back to once moved.
+    return {"grid": grid, "count": grid.count, "side_by_side": side_by_side, "next_url_here": request.get_full_path()}
+
+
+LEGEND = [  # the calendar's key: the class of a swatch and what it means
+    ("cal-status-booked", gettext_lazy("Booked")),
+    ("cal-status-attended", gettext_lazy("Attended")),
+    ("cal-status-no_show", gettext_lazy("No-show")),
+    ("cal-status-cancelled", gettext_lazy("Cancelled")),
+    ("cal-mod-in_person", gettext_lazy("In person")),
+    ("cal-mod-video", gettext_lazy("Video")),
+    ("cal-mod-phone", gettext_lazy("Phone")),
 ]
 
 
