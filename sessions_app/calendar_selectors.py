@@ -1,4 +1,5 @@
-"""Reads for the therapist and staff calendar pages and the ICS feed, in a fixed number of queries.
+"""Reads for the therapist and staff calendar pages (the hour grid, the month) and the ICS feed, in a
+fixed number of queries. The grid's layout maths is `calendar_grid`.
 
 Kept beside `selectors.py` (availability and booking reads) so the two can grow apart; the calendar
 builds on `selectors.calendar_appointments`.
@@ -7,59 +8,254 @@ builds on `selectors.calendar_appointments`.
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django.utils.formats import date_format
 
 from practice.models import Therapist
+from sessions_app import calendar_grid as grid
 from sessions_app import notifications, selectors, services
-from sessions_app.models import Appointment, CalendarFeed, TimeOff, WorkingHours
+from sessions_app.models import Appointment, CalendarFeed, Room, TimeOff, WorkingHours
 
 FEED_PAST = timedelta(days=30)
 FEED_AHEAD = timedelta(days=365)
 
 
 @dataclass
-class CalendarDay:
+class Slot:
+    """An empty hour of a column: a link that starts a booking there, and a place to drop a session.
+    `date` and `time` are in the therapist's own zone, as the booking and move forms take them."""
+
+    start: datetime
+    row: int
+    span: int
+    params: dict
+    working: bool
+    away: bool
+
+    @property
+    def query(self) -> str:
+        return urlencode(self.params, safe=":")
+
+
+@dataclass
+class GridColumn:
+    """One column of the hour grid: a day (week view) or a therapist's day (staff's day view)."""
+
     day: date
     is_today: bool
-    appointments: list[Appointment] = field(default_factory=list)
-    hours: list[WorkingHours] = field(default_factory=list)
-    time_off: list[TimeOff] = field(default_factory=list)
+    therapist: Therapist | None
+    sessions: list[grid.Placed] = field(default_factory=list)
+    hours: list[grid.Placed] = field(default_factory=list)
+    time_off: list[grid.Placed] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+    now_row: int | None = None
+
+    @property
+    def in_order(self) -> list[tuple[str, object]]:
+        """Free hours and sessions top to bottom, so the keyboard's Tab order follows the eye."""
+        entries = [(s.row, 0, "slot", s) for s in self.slots] + [(p.row, 1, "session", p) for p in self.sessions]
+        return [(kind, entry) for _row, _rank, kind, entry in sorted(entries, key=lambda e: e[:2])]
+
+
+@dataclass
+class Grid:
+    columns: list[GridColumn]
+    window: grid.Window
+    count: int
+    bookable: bool  # False for staff's week of everyone: whose slot would it be?
+
+
+@dataclass
+class _Source:
+    """What one column is made from, before the layout."""
+
+    day: date
+    therapist: Therapist | None
+    appointments: list[Appointment]
+    hours: list[WorkingHours]
+    time_off: list[TimeOff]
 
 
 def _midnight(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
-def schedule_days(
-    *, therapist: Therapist | None, first_day: date, last_day: date, zone: zoneinfo.ZoneInfo, today: date
-) -> list[CalendarDay]:
-    """Each local day from `first_day` to `last_day` with its appointments (all statuses, members
-    prefetched), and for one therapist their working hours and time off. At most 4 queries."""
+def schedule_grid(
+    *,
+    therapist: Therapist | None,
+    first_day: date,
+    last_day: date,
+    zone: zoneinfo.ZoneInfo,
+    now: datetime,
+    staff: bool = False,
+    side_by_side: bool = False,
+) -> Grid:
+    """The hour grid from `first_day` to `last_day` (local days in the viewer's `zone`): one column a
+    day, or, for staff's day of everyone (`side_by_side`), one column a therapist. Sessions of every
+    status with their members and confirmations, whether each has its note, working hours and time
+    off, and for every free hour a booking link with a free room. At most 8 queries whatever the size."""
     range_start, range_end = _midnight(first_day, zone), _midnight(last_day + timedelta(days=1), zone)
-    appointments = selectors.calendar_appointments(therapist=therapist, start=range_start, end=range_end)
-    hours: list[WorkingHours] = []
-    time_off: list[TimeOff] = []
-    if therapist is not None:
-        hours = list(WorkingHours.objects.filter(therapist=therapist))
-        time_off = list(TimeOff.objects.filter(therapist=therapist, start__lt=range_end, end__gt=range_start))
+    therapists = [therapist] if therapist is not None else []
+    if side_by_side:
+        therapists = list(Therapist.objects.filter(user__is_active=True).order_by("display_name"))
+    appointments = selectors.calendar_appointments(
+        therapist=therapist, start=range_start, end=range_end, with_notes=True
+    )
+    ids = [t.pk for t in therapists]
+    hours = list(WorkingHours.objects.filter(therapist_id__in=ids)) if ids else []
+    time_off = (
+        list(TimeOff.objects.filter(therapist_id__in=ids, start__lt=range_end, end__gt=range_start)) if ids else []
+    )
+    sources = []
+    for day in _days(first_day, last_day):
+        for who in therapists if side_by_side else [therapist]:
+            mine = who.pk if who is not None else None
+            sources.append(
+                _Source(
+                    day=day,
+                    therapist=who,
+                    appointments=[a for a in appointments if mine is None or a.therapist_id == mine],
+                    hours=[h for h in hours if h.therapist_id == mine],
+                    time_off=[t for t in time_off if t.therapist_id == mine],
+                )
+            )
+    columns = [_column(source, zone, now) for source in sources]
+    window = grid.window_for(p.piece for c in columns for p in (*c.sessions, *c.hours, *c.time_off))
+    free_room = _room_finder(range_start, range_end) if therapists else None
+    for column in columns:
+        for placed in (*column.sessions, *column.hours, *column.time_off):
+            grid.place([placed], window)
+        column.now_row = grid.now_row(now, column.day, window, zone) if column.is_today else None
+        if column.therapist is not None:
+            column.slots = _slots(column, window, zone, free_room, staff=staff)
+    return Grid(columns=columns, window=window, count=len(appointments), bookable=bool(therapists))
 
-    days = []
-    day = first_day
-    while day <= last_day:
-        day_start, day_end = _midnight(day, zone), _midnight(day + timedelta(days=1), zone)
-        days.append(
-            CalendarDay(
-                day=day,
-                is_today=day == today,
-                # A session that began before the range (overnight) is listed on the first day.
-                appointments=[a for a in appointments if max(a.start.astimezone(zone).date(), first_day) == day],
-                hours=[h for h in hours if h.weekday == day.weekday()],
-                time_off=[t for t in time_off if t.start < day_end and t.end > day_start],
+
+def _days(first: date, last: date):
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def _column(source: _Source, zone: zoneinfo.ZoneInfo, now: datetime) -> GridColumn:
+    day = source.day
+    own_zone = source.therapist.zone if source.therapist else zone
+    sessions = []
+    for appointment in source.appointments:
+        part = grid.piece(appointment.start, appointment.end, day, zone)
+        if part is not None:
+            appointment.note_due = _note_due(appointment, now)
+            appointment.movable = appointment.status == Appointment.Status.BOOKED and appointment.start > now
+            sessions.append((appointment, part))
+    blocks = grid.weekly_blocks(source.hours, day=day, zone=zone, own_zone=own_zone)
+    away = [(t, p) for t in source.time_off if (p := grid.piece(t.start, t.end, day, zone)) is not None]
+    return GridColumn(
+        day=day,
+        is_today=day == now.astimezone(zone).date(),
+        therapist=source.therapist,
+        sessions=grid.lay_out(sessions),
+        hours=[grid.Placed(item=None, piece=p) for p in blocks],
+        time_off=[grid.Placed(item=t, piece=p) for t, p in away],
+    )
+
+
+def _note_due(appointment: Appointment, now: datetime) -> bool:
+    """Held (attended, or booked and over but not marked) and no note yet, as `frontdesk.selectors.notes_due`
+    counts them: a no-show was not held."""
+    status = appointment.status
+    held = status == Appointment.Status.ATTENDED or (status == Appointment.Status.BOOKED and appointment.end <= now)
+    return held and not getattr(appointment, "has_note", True)
+
+
+def _slots(column: GridColumn, window: grid.Window, zone, free_room, *, staff: bool) -> list[Slot]:
+    therapist = column.therapist
+    own = therapist.zone
+    length = timedelta(hours=1)
+    live = [p.item for p in column.sessions if p.item.is_live]
+    slots = []
+    for start in grid.slot_starts(column.day, window, zone):
+        end = start + length
+        if any(a.start < end and a.end > start for a in live):
+            continue  # taken: the session is the thing to click there
+        local = start.astimezone(own)
+        params = {"date": local.date().isoformat(), "start_time": f"{local:%H:%M}"}
+        if staff:  # a therapist books for themselves: the form has no therapist field
+            params["therapist"] = therapist.pk
+        room = free_room(start, end) if free_room else None
+        if room is not None:
+            params["room"] = room
+        minutes = start.hour * 60 + start.minute
+        slots.append(
+            Slot(
+                start=start,
+                row=window.row(minutes),
+                span=window.span(minutes, minutes + 60),
+                params=params,
+                working=any(p.piece.top <= minutes and minutes + 60 <= p.piece.bottom for p in column.hours),
+                away=any(p.piece.top < minutes + 60 and p.piece.bottom > minutes for p in column.time_off),
             )
         )
-        day += timedelta(days=1)
-    return days
+    return slots
+
+
+def _room_finder(start: datetime, end: datetime):
+    """A function (slot start, end) -> the id of the first active room free then, or None. Two queries."""
+    rooms = list(Room.objects.filter(active=True).order_by("name").values_list("pk", flat=True))
+    taken = list(
+        Appointment.objects.overlapping(start, end)
+        .filter(room__isnull=False, status__in=Appointment.LIVE_STATUSES)
+        .values_list("room_id", "start", "end")
+    )
+
+    def free(slot_start: datetime, slot_end: datetime) -> int | None:
+        busy = {room for room, s, e in taken if s < slot_end and e > slot_start}
+        return next((room for room in rooms if room not in busy), None)
+
+    return free
+
+
+@dataclass
+class MonthDay:
+    day: date
+    in_month: bool
+    is_today: bool
+    count: int
+    away: bool
+
+
+def month_weeks(
+    *, therapist: Therapist | None, month: date, zone: zoneinfo.ZoneInfo, today: date
+) -> list[list[MonthDay]]:
+    """The weeks (Monday first) that hold `month`, each day with how many sessions it has (booked,
+    attended or no-show: not the cancelled) and, for one therapist, whether they have time off. Two
+    queries: the sessions' start times only, and the time off."""
+    first = month.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    grid_first, grid_last = first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
+    range_start, range_end = _midnight(grid_first, zone), _midnight(grid_last + timedelta(days=1), zone)
+    held = Appointment.objects.filter(start__gte=range_start, start__lt=range_end, status__in=Appointment.LIVE_STATUSES)
+    away = TimeOff.objects.none()
+    if therapist is not None:
+        held = held.filter(therapist=therapist)
+        away = TimeOff.objects.filter(therapist=therapist, start__lt=range_end, end__gt=range_start)
+    counts: dict[date, int] = {}
+    for start in held.values_list("start", flat=True):
+        local_day = start.astimezone(zone).date()
+        counts[local_day] = counts.get(local_day, 0) + 1
+    stretches = list(away.values_list("start", "end")) if therapist is not None else []
+    days = [
+        MonthDay(
+            day=day,
+            in_month=day.month == first.month,
+            is_today=day == today,
+            count=counts.get(day, 0),
+            away=any(s < _midnight(day + timedelta(days=1), zone) and e > _midnight(day, zone) for s, e in stretches),
+        )
+        for day in _days(grid_first, grid_last)
+    ]
+    return [days[i : i + 7] for i in range(0, len(days), 7)]
 
 
 def availability_page(*, therapist: Therapist, now: datetime) -> dict:

@@ -62,7 +62,7 @@ def _pick(queryset, value):
 
 
 class ScheduleForm(forms.Form):
-    view = forms.ChoiceField(choices=[("week", _("Week")), ("day", _("Day"))], required=False)
+    view = forms.ChoiceField(choices=[("week", _("Week")), ("day", _("Day")), ("month", _("Month"))], required=False)
     date = DateField(required=False, widget=DATE)
     therapist = forms.ModelChoiceField(
         queryset=Therapist.objects.order_by("display_name"), required=False, empty_label=_("All therapists")

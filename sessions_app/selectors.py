@@ -10,7 +10,7 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import NamedTuple
 
-from django.db.models import BigIntegerField, IntegerField, Prefetch, Q, QuerySet, Value
+from django.db.models import BigIntegerField, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from practice.models import Therapist
@@ -282,11 +282,18 @@ def _with_people(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
     )
 
 
-def calendar_appointments(*, therapist: Therapist | None, start: datetime, end: datetime) -> list[Appointment]:
-    """Appointments (all statuses) between two instants, for one therapist or (staff) everyone."""
+def calendar_appointments(
+    *, therapist: Therapist | None, start: datetime, end: datetime, with_notes: bool = False
+) -> list[Appointment]:
+    """Appointments (all statuses) between two instants, for one therapist or (staff) everyone.
+    `with_notes` adds `has_note` (whether a note was written for it: a fact, none of its text)."""
+    from clients.models import Note
+
     appointments = Appointment.objects.overlapping(start, end)
     if therapist is not None:
         appointments = appointments.filter(therapist=therapist)
+    if with_notes:
+        appointments = appointments.annotate(has_note=Exists(Note.objects.filter(appointment=OuterRef("pk"))))
     return list(_with_people(appointments).order_by("start"))
 
 

@@ -1,5 +1,6 @@
 """Every form control on the main pages has a label a screen reader can announce."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -67,6 +68,27 @@ def test_therapist_pages(client, alice, name):
     client.force_login(alice.user)
     r = client.get(reverse(name))
     assert r.status_code == 200 and unlabelled(r.content.decode()) == []
+
+
+CALENDAR_VIEWS = ["day", "week", "month"]
+
+
+@pytest.mark.parametrize("view", CALENDAR_VIEWS)
+def test_calendar_views_label_every_control_for_therapists_and_staff(client, alice, staff_user, solo, view):
+    for user in (alice.user, staff_user):
+        client.force_login(user)
+        r = client.get(reverse("sessions_app:schedule"), {"view": view})
+        assert r.status_code == 200 and unlabelled(r.content.decode()) == []
+
+
+@pytest.mark.parametrize("view", ["day", "week"])
+def test_every_free_hour_says_what_it_books(client, alice, view):
+    """A slot's visible text is only "+ 10:00" on hover or focus: its name says the day and what it does."""
+    client.force_login(alice.user)
+    html = client.get(reverse("sessions_app:schedule"), {"view": view}).content.decode()
+    slots = re.findall(r'<a class="cal-slot[^>]*>(.*?)</a>', html)
+    named = re.compile(r"\+ \d\d:\d\d</span><span class=\"visually-hidden\"> Book \w+day ")
+    assert slots and all(named.search(s) for s in slots)
 
 
 @pytest.mark.parametrize("name", PORTAL)

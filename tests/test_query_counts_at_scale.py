@@ -19,11 +19,15 @@ from practice.models import Therapist, User
 
 
 def pages(therapist, unit):
+    staff = User.objects.get(email=f"staff@{scale.DOMAIN}")
     return {
         "dashboard": (therapist.user, reverse("dashboard")),
         "client list": (therapist.user, reverse("clients:list")),
         "client page": (therapist.user, reverse("clients:detail", args=[unit.pk])),
         "calendar week": (therapist.user, reverse("sessions_app:schedule")),
+        "calendar month": (therapist.user, f"{reverse('sessions_app:schedule')}?view=month"),
+        "calendar day, staff, side by side": (staff, f"{reverse('sessions_app:schedule')}?view=day"),
+        "calendar month, staff": (staff, f"{reverse('sessions_app:schedule')}?view=month"),
         "portal home": (User.objects.by_address(f"client@{scale.DOMAIN}").get(), reverse("portal:home")),
         "referral triage": (User.objects.get(email=f"staff@{scale.DOMAIN}"), reverse("referrals:triage")),
         "resources library": (therapist.user, reverse("resources:library")),

@@ -15,7 +15,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.selectors import has_open_alert, policy_unacknowledged
@@ -80,17 +82,15 @@ def _schedule_url(*, day: date, view: str = "day", therapist_id: int | None = No
 @require_GET
 @role_required(THERAPIST, STAFF)
 def schedule(request: HttpRequest) -> HttpResponse:
+    """The hour grid (day or week) or the month. Staff see one therapist, or everyone: the day view of
+    everyone puts the therapists side by side."""
     staff = request.user.is_practice_staff
     form = ScheduleForm(request.GET, staff=staff)
     chosen = form.value("therapist") if staff else None
     therapist = get_calendar_therapist(request.user, chosen.pk if chosen else None)
-    today = timezone.localdate()
+    today, zone = timezone.localdate(), timezone.get_current_timezone()
     view, day = form.value("view", "week"), form.value("date", today)
-    first = day if view == "day" else day - timedelta(days=day.weekday())
-    last = first + timedelta(days=0 if view == "day" else 6)
-    days = calendar_selectors.schedule_days(
-        therapist=therapist, first_day=first, last_day=last, zone=timezone.get_current_timezone(), today=today
-    )
+    first, last = _range(view, day)
     context = {
         "form": form,
         "staff": staff,
@@ -99,23 +99,75 @@ def schedule(request: HttpRequest) -> HttpResponse:
         "day": day,
         "first": first,
         "last": last,
-        "days": days,
-        "count": sum(len(d.appointments) for d in days),
+        "legend": LEGEND,
         **_navigation(view=view, day=day, today=today, therapist_id=chosen.pk if chosen else None),
     }
+    if view == "month":
+        weeks = calendar_selectors.month_weeks(therapist=therapist, month=day, zone=zone, today=today)
+        context.update(weeks=weeks, count=sum(d.count for w in weeks for d in w if d.in_month))
+    else:
+        context.update(_grid_context(request, therapist=therapist, view=view, first=first, last=last, zone=zone))
     if not staff:
         context["feed_url"] = _feed_url(request, therapist)
     return render(request, "sessions_app/schedule.html", context)
 
 
+def _grid_context(request: HttpRequest, *, therapist, view: str, first: date, last: date, zone) -> dict:
+    staff = request.user.is_practice_staff
+    side_by_side = staff and therapist is None and view == "day"
+    grid = calendar_selectors.schedule_grid(
+        therapist=therapist,
+        first_day=first,
+        last_day=last,
+        zone=zone,
+        now=timezone.now(),
+        staff=staff,
+        side_by_side=side_by_side,
+    )
+    # `next_url_here`: where a session dragged on this page comes back to once moved.
+    return {"grid": grid, "count": grid.count, "side_by_side": side_by_side, "next_url_here": request.get_full_path()}
+
+
+LEGEND = [  # the calendar's key: the class of a swatch and what it means
+    ("cal-status-booked", gettext_lazy("Booked")),
+    ("cal-status-attended", gettext_lazy("Attended")),
+    ("cal-status-no_show", gettext_lazy("No-show")),
+    ("cal-status-cancelled", gettext_lazy("Cancelled")),
+    ("cal-mod-in_person", gettext_lazy("In person")),
+    ("cal-mod-video", gettext_lazy("Video")),
+    ("cal-mod-phone", gettext_lazy("Phone")),
+]
+
+
+def _range(view: str, day: date) -> tuple[date, date]:
+    if view == "day":
+        return day, day
+    if view == "month":
+        first = day.replace(day=1)
+        return first, _add_months(first, 1) - timedelta(days=1)
+    first = day - timedelta(days=day.weekday())
+    return first, first + timedelta(days=6)
+
+
+def _add_months(day: date, months: int) -> date:
+    """The first of the month `months` away (the calendar moves by whole months)."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def _navigation(*, view: str, day: date, today: date, therapist_id: int | None) -> dict:
-    step = timedelta(days=1 if view == "day" else 7)
+    if view == "month":
+        previous, following = _add_months(day, -1), _add_months(day, 1)
+    else:
+        step = timedelta(days=1 if view == "day" else 7)
+        previous, following = day - step, day + step
     return {
-        "previous_url": _schedule_url(day=day - step, view=view, therapist_id=therapist_id),
-        "next_url": _schedule_url(day=day + step, view=view, therapist_id=therapist_id),
+        "previous_url": _schedule_url(day=previous, view=view, therapist_id=therapist_id),
+        "next_url": _schedule_url(day=following, view=view, therapist_id=therapist_id),
         "today_url": _schedule_url(day=today, view=view, therapist_id=therapist_id),
         "day_view_url": _schedule_url(day=day, view="day", therapist_id=therapist_id),
         "week_view_url": _schedule_url(day=day, view="week", therapist_id=therapist_id),
+        "month_view_url": _schedule_url(day=day, view="month", therapist_id=therapist_id),
         "new_url": f"{reverse('sessions_app:appointment_new')}?{urlencode(_new_params(day, therapist_id))}",
     }
 
@@ -284,19 +336,22 @@ def _who(user: User) -> str:
 def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = get_appointment_for_user(request.user, appointment_id)
     form = MoveForm(request.POST, zone=appointment.therapist.zone, series=appointment.series_id is not None)
+    back = _calendar_next(request)  # set when the session was dragged on the calendar
     if not form.is_valid():
-        return _invalid(request, DETAIL_TEMPLATE, _detail_context(request, appointment, move_form=form))
+        context = {**_detail_context(request, appointment, move_form=form), "next": back}
+        return _invalid(request, DETAIL_TEMPLATE, context)
     data = form.cleaned_data
     end = data["start"] + appointment.duration
     warnings = calendar_selectors.booking_warnings(
         therapist=appointment.therapist, start=data["start"], end=end, now=timezone.now()
     )
     if warnings and not data["confirm"]:  # nothing is moved until they tick "Move anyway"
-        return render(request, DETAIL_TEMPLATE, _detail_context(request, appointment, form, warnings))
+        context = {**_detail_context(request, appointment, form, warnings), "next": back}
+        return render(request, DETAIL_TEMPLATE, context)
     try:
         moved = _move(request.user, appointment, data)
     except ValidationError as error:
-        context = _detail_context(request, appointment, move_form=form)
+        context = {**_detail_context(request, appointment, move_form=form), "next": back}
         return _refused(request, DETAIL_TEMPLATE, context, form, error, client=appointment.client)
     described = services.describe(moved[0], moved[0].therapist.zone)
     if len(moved) == 1:
@@ -304,7 +359,14 @@ def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     else:
         done = _("Moved %(count)s sessions of the series, the first now %(session)s.")
         messages.success(request, done % {"count": len(moved), "session": described})
-    return redirect("sessions_app:appointment", appointment_id=appointment.pk)
+    return redirect(back or reverse("sessions_app:appointment", args=[appointment.pk]))
+
+
+def _calendar_next(request: HttpRequest) -> str:
+    """Where a move started on the calendar goes back to: a calendar page of this site, or nowhere."""
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return back if safe and back.startswith(reverse("sessions_app:schedule")) else ""
 
 
 def _move(by: User, appointment: Appointment, data: dict) -> list[Appointment]:

@@ -2,9 +2,11 @@
 """In a real browser: every control is reachable with the keyboard, text has enough contrast, and
 the pages fit a 390-px phone without sideways scrolling."""
 
+from datetime import timedelta
+
 import pytest
 
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import DESKTOP, PHONE
 
 FOCUSED = """
 () => { const e = document.activeElement;
@@ -66,4 +68,70 @@ def test_the_referral_form_has_contrast_and_fits_a_phone(browser, live_server):
     page.get_by_label("Your name").focus()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") != ""  # focus moves on to the next field
+    context.close()
+
+
+# --- the calendar: day, week and month, at desktop and phone widths -------------------------------
+
+# The same measure inside one part of the page (the calendar's <main>: the navigation bar is the site's).
+CONTRAST_IN = CONTRAST.replace("() => {", "(root) => {", 1).replace(
+    "document.querySelectorAll(", "document.querySelector(root).querySelectorAll(", 1
+)
+
+GRID_FOCUS = """
+() => { const e = document.activeElement; const col = e.closest('.cal-col');
+        if (!col) return null;
+        const cols = [...document.querySelectorAll('.cal-col')];
+        const placed = e.closest('.cal-slot, .cal-appt');  // none: the column's heading, row 0
+        const row = placed ? Number((placed.className.match(/cal-r-(\\d+)/) || [0, 0])[1]) : 0;
+        return [cols.indexOf(col), row, e.className + '|' + e.textContent.trim()]; }
+"""
+
+GRID_CONTROLS = "els => els.filter(e => e.offsetParent !== null).length"
+
+
+def _tab_through_the_grid(page, presses: int) -> list:
+    seen = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        where = page.evaluate(GRID_FOCUS)
+        if where is None and seen:
+            break  # past the grid
+        if where is not None:
+            seen.append(where)
+    return seen
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("view", ["day", "week", "month"])
+def test_the_calendar_by_keyboard_with_contrast_on_desktop_and_phone(browser, live_server, alice, viewport, view):
+    from tests.e2e.conftest import sign_in
+    from tests.e2e.test_journey_calendar import seed_week
+    from tests.factories import PASSWORD
+
+    monday = seed_week(alice)
+    context = browser.new_context(viewport=viewport, base_url=live_server.url)
+    page = context.new_page()
+    sign_in(page, alice.user.email, PASSWORD, alice.totp_secret)
+    day = monday + timedelta(days=2)  # Wednesday: two sessions side by side
+    page.goto(f"/schedule/?view={view}&date={day.isoformat()}")
+
+    assert page.evaluate(CONTRAST_IN, "main") == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # the grid scrolls in its box
+    if view == "month":
+        days = page.locator("table.cal-month a.cal-month-day")
+        assert days.count() >= 28
+        days.first.focus()
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.classList.contains('cal-month-day')")  # day after day
+        context.close()
+        return
+    controls = page.eval_on_selector_all(".cal-col a", GRID_CONTROLS)
+    page.locator("#grid-help").click()  # start just above the grid, as a reader would
+    seen = _tab_through_the_grid(page, controls + 5)
+    assert len(seen) == controls  # every free hour, session and "Move" link of the grid, each once
+    positions = [(column, row) for column, row, _ in seen]
+    assert positions == sorted(positions)  # column by column, top to bottom: the order the eye reads
+    assert any(text.startswith("cal-move|Move") for _, _, text in seen)
     context.close()

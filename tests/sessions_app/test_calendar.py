@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from practice.models import AuditAction, AuditEvent
 from sessions_app import services
-from sessions_app.models import Appointment, Attendance, CalendarFeed, Modality, WorkingHours
+from sessions_app.models import Appointment, Attendance, CalendarFeed, Modality, Room, TimeOff, WorkingHours
 from tests.factories import ClientFactory, TherapistFactory, couple, give_totp, sign_for_video
 
 
@@ -107,12 +107,13 @@ def test_far_off_dates_do_not_break_the_calendar(client, alice, day):
     assert r.status_code == 400 and "Choose a date between 1900 and 2200" in r.content.decode()
 
 
-def test_cancelled_sessions_are_shown_dimmed(client, alice, solo, monday):
+def test_cancelled_sessions_are_shown_struck_through_and_say_so(client, alice, solo, monday):
     appointment = book(alice, solo, at(6, 10))
     services.appointment_cancel(appointment=appointment, by=alice.user, via="calendar", late=False)
     client.force_login(alice.user)
     body = client.get(SCHEDULE).content.decode()
-    assert solo.reference in body and "opacity-50" in body and "Cancelled" in body
+    assert solo.reference in body and "cal-status-cancelled" in body and "Cancelled</span>" in body
+    assert 'draggable="true"' not in body  # a cancelled session is not moved
 
 
 def test_staff_see_every_therapist_or_the_one_they_choose(client, staff_user, alice, charlie, solo, monday):
@@ -153,7 +154,7 @@ def test_week_view_query_count_does_not_grow(client, alice, room, monday):
             book(alice, couple(alice), at(day, hour), modality=Modality.IN_PERSON)
     with CaptureQueriesContext(connection) as large:
         body = client.get(SCHEDULE).content.decode()
-    assert body.count("/schedule/appointments/") == 10
+    assert body.count('class="cal-appt-link"') == 10  # each session once (its page, a move link, a drag target)
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
@@ -169,6 +170,171 @@ def test_staff_week_of_everyone_query_count_does_not_grow(client, staff_user, al
     with CaptureQueriesContext(connection) as large:
         client.get(SCHEDULE)
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+# --- the hour grid and the month -------------------------------------------------------------------
+
+
+def slot_href(body: str, day: str, hour: str) -> str | None:
+    """The booking link of the free hour `hour` on `day` (therapist's zone), or None when there is none."""
+    found = re.search(rf'<a class="cal-slot[^"]*" href="([^"]+)" data-date="{day}" data-time="{hour}"', body)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_free_hours_start_a_booking_with_the_time_and_a_free_room(client, alice, charlie, solo, room, monday):
+    other = Room.objects.create(name="Room 2")
+    book(alice, solo, at(6, 10), modality=Modality.IN_PERSON, room=room)
+    theirs = ClientFactory(primary_therapist=charlie)
+    book(charlie, theirs, at(6, 12), modality=Modality.IN_PERSON, room=room)
+    client.force_login(alice.user)
+    body = client.get(SCHEDULE).content.decode()
+    assert slot_href(body, "2027-01-06", "10:00") is None  # taken by her session
+    assert slot_href(body, "2027-01-06", "11:00") == f"{NEW}?date=2027-01-06&start_time=11:00&room={room.pk}"
+    assert slot_href(body, "2027-01-06", "12:00").endswith(f"&room={other.pk}")  # Charlie has Room 1 then
+    assert "therapist=" not in slot_href(body, "2027-01-06", "11:00")  # she books for herself
+    form = client.get(slot_href(body, "2027-01-06", "11:00")).content.decode()
+    assert 'value="2027-01-06"' in form and 'value="11:00"' in form
+    assert f'<option value="{room.pk}" selected>' in form
+
+
+def test_slot_times_are_in_the_therapists_zone_when_the_viewer_is_elsewhere(client, staff_user, alice, monday):
+    alice.time_zone = "America/New_York"
+    alice.save(update_fields=["time_zone"])
+    client.force_login(staff_user)  # staff see the practice's zone (London): 15:00 there is 10:00 in New York
+    body = client.get(SCHEDULE, {"view": "day", "date": "2027-01-06", "therapist": alice.pk}).content.decode()
+    href = slot_href(body, "2027-01-06", "10:00")
+    assert href is not None and f"therapist={alice.pk}" in href
+    assert ">+ 15:00<" in body.split(href.replace("&", "&amp;"))[1][:200]
+
+
+def test_working_hours_time_off_and_the_now_line_are_on_the_grid(client, alice, monday):
+    TimeOff.objects.create(therapist=alice, start=at(7, 13), end=at(7, 15), label="Training")
+    client.force_login(alice.user)
+    body = client.get(SCHEDULE).content.decode()
+    assert body.count('class="cal-hours ') == 5  # Monday to Friday
+    assert "Time off: Training" in body
+    assert body.count('class="cal-now ') == 1  # Monday 08:00, the first row of the day
+    assert 'class="cal-now cal-r-1"' in body
+    assert "cal-slot-away" in body and "cal-slot-off" in body  # 13:00 Thursday; 08:00 before work
+
+
+def test_sessions_say_their_status_confirmation_and_note_due(client, alice, staff_user, solo, pair, monday):
+    held = book(alice, solo, at(4, 6))  # this morning, before 08:00: over and not marked
+    missed = book(alice, pair, at(4, 4))
+    Appointment.objects.filter(pk=missed.pk).update(status=Appointment.Status.NO_SHOW)  # not held: no note due
+    later = book(alice, pair, at(6, 10))
+    Attendance.objects.filter(appointment=later).update(confirmed_at=at(4, 7))
+    client.force_login(alice.user)
+    body = client.get(SCHEDULE).content.decode()
+    assert body.count(">Note due</a>") == 1
+    assert f"{reverse('clients:note_create', args=[solo.pk])}?appointment={held.pk}" in body
+    assert '<span class="badge text-bg-success">Confirmed</span>' in body
+    assert 'draggable="true"' in body and body.count('class="cal-move"') == 1  # only the one still to come
+    client.force_login(staff_user)
+    assert "Note due" not in client.get(SCHEDULE, {"therapist": alice.pk}).content.decode()
+
+
+def test_overlapping_sessions_share_the_column(client, alice, solo, pair, monday):
+    cancelled = book(alice, solo, at(6, 10))
+    services.appointment_cancel(appointment=cancelled, by=alice.user, via="calendar", late=False)
+    book(alice, pair, at(6, 10, 30))
+    client.force_login(alice.user)
+    body = client.get(SCHEDULE).content.decode()
+    assert "cal-l0-2" in body and "cal-l1-2" in body
+
+
+def test_staffs_day_of_everyone_puts_the_therapists_side_by_side(client, staff_user, alice, charlie, solo, monday):
+    theirs = ClientFactory(primary_therapist=charlie)
+    book(alice, solo, at(6, 10))
+    book(charlie, theirs, at(6, 10))
+    client.force_login(staff_user)
+    body = client.get(SCHEDULE, {"view": "day", "date": "2027-01-06"}).content.decode()
+    assert body.count('<section class="cal-col') == 2
+    assert f'data-therapist="{alice.pk}"' in body and f'data-therapist="{charlie.pk}"' in body
+    hrefs = re.findall(r'<a class="cal-slot[^"]*" href="([^"]+)" data-date="2027-01-06" data-time="11:00"', body)
+    assert {re.search(r"therapist=(\d+)", h).group(1) for h in hrefs} == {str(alice.pk), str(charlie.pk)}
+    week = client.get(SCHEDULE, {"date": "2027-01-06"}).content.decode()  # a week of everyone: no slots
+    assert 'class="cal-slot' not in week and solo.reference in week and theirs.reference in week
+
+
+def test_the_month_counts_each_days_sessions_but_not_the_cancelled(client, alice, solo, pair, monday):
+    book(alice, solo, at(6, 10))
+    book(alice, pair, at(6, 12))
+    gone = book(alice, solo, at(20, 10))
+    services.appointment_cancel(appointment=gone, by=alice.user, via="calendar", late=False)
+    TimeOff.objects.create(therapist=alice, start=at(25, 0), end=at(27, 0))
+    client.force_login(alice.user)
+    r = client.get(SCHEDULE, {"view": "month", "date": "2027-01-15"})
+    body = re.sub(r"<[^>]+>", "", r.content.decode())  # the text a screen reader reads
+    assert r.status_code == 200 and "January 2027" in body
+    assert "6 January, 2 sessions" in body and "20 January, no sessions" in body
+    assert "25 January, no sessions, time off" in body and "27 January, no sessions\n" in body
+    html = r.content.decode()
+    assert html.count("<tr>") == 1 + 5  # the header and five weeks (28 Dec to 31 Jan)
+    assert "view=month&amp;date=2026-12-01" in html and "view=month&amp;date=2027-02-01" in html
+
+
+def test_a_move_dragged_on_the_calendar_returns_to_it(client, alice, solo, monday):
+    appointment = book(alice, solo, at(6, 10))
+    client.force_login(alice.user)
+    move = reverse("sessions_app:appointment_move", args=[appointment.pk])
+    back = f"{SCHEDULE}?view=week&date=2027-01-06"
+    r = client.post(move, {"date": "2027-01-07", "start_time": "11:00", "next": back})
+    assert r.status_code == 302 and r.url == back
+    appointment.refresh_from_db()
+    assert appointment.start == at(7, 11)
+
+
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/schedule/", "//evil.example/", "/clients/"])
+def test_a_move_never_goes_back_to_another_site_or_page(client, alice, solo, monday, elsewhere):
+    appointment = book(alice, solo, at(6, 10))
+    client.force_login(alice.user)
+    r = client.post(
+        reverse("sessions_app:appointment_move", args=[appointment.pk]),
+        {"date": "2027-01-07", "start_time": "11:00", "next": elsewhere},
+    )
+    assert r.status_code == 302 and r.url == reverse("sessions_app:appointment", args=[appointment.pk])
+
+
+def test_a_dragged_move_with_warnings_keeps_the_way_back(client, alice, solo, monday):
+    appointment = book(alice, solo, at(6, 10))
+    client.force_login(alice.user)
+    back = f"{SCHEDULE}?view=week&date=2027-01-06"
+    move = reverse("sessions_app:appointment_move", args=[appointment.pk])
+    r = client.post(move, {"date": "2027-01-07", "start_time": "18:00", "next": back})
+    body = r.content.decode()
+    assert r.status_code == 200 and "outside" in body and f'name="next" value="{back.replace("&", "&amp;")}"' in body
+    appointment.refresh_from_db()
+    assert appointment.start == at(6, 10)
+
+
+def _grid_queries(client, url, params) -> int:
+    client.get(url, params)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    return len(queries.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("who", "params"),
+    [
+        ("alice", {"view": "month", "date": "2027-01-06"}),
+        ("staff", {"view": "month", "date": "2027-01-06"}),
+        ("staff", {"view": "day", "date": "2027-01-06"}),
+        ("alice", {"view": "day", "date": "2027-01-06"}),
+    ],
+)
+def test_month_and_day_query_counts_do_not_grow(client, alice, charlie, staff_user, room, monday, who, params):
+    client.force_login(alice.user if who == "alice" else staff_user)
+    book(alice, couple(alice), at(6, 9), modality=Modality.IN_PERSON)
+    small = _grid_queries(client, SCHEDULE, params)
+    for day in (6, 7, 20):
+        for hour in (10, 11, 12):
+            book(alice, couple(alice), at(day, hour), modality=Modality.IN_PERSON)
+            book(charlie, couple(charlie), at(day, hour))
+    TimeOff.objects.create(therapist=alice, start=at(6, 14), end=at(6, 16))
+    TherapistFactory()
+    assert _grid_queries(client, SCHEDULE, params) == small
 
 
 def test_feed_box_offers_an_address_then_shows_it(client, alice):
