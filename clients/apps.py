@@ -19,3 +19,15 @@ class ClientsConfig(AppConfig):
         register_reindex("the clients' concern index", lambda: concern_index_rebuild(ClientConcern))
 
         drafts.register()  # the note editor, the addendum and the portal questionnaire keep drafts
+
+        from django.utils.translation import gettext_lazy as _
+
+        from outbox.kinds import register_kind_labels
+
+        register_kind_labels(
+            {
+                "caseload_changed": _("Caseload change (to a therapist)"),
+                "portal_invitation": _("Portal invitation"),
+                "risk_alert": _("Risk alert (to the therapists)"),
+            }
+        )

@@ -25,7 +25,10 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["email"]}),  # no password field: people reset their own (see the action)
         (_("Person"), {"fields": ["first_name", "last_name", "role"]}),
-        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "practice_owner", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]})]
@@ -97,7 +100,13 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class PracticeSettingsAdmin(admin.ModelAdmin):
     """One row: the crisis text and the clinical lead (every change is audited by the admin site)."""
 
-    fields = ["crisis_text", "clinical_lead"]
+    fields = [
+        "crisis_text",
+        "clinical_lead",
+        "referral_target_urgent_days",
+        "referral_target_soon_days",
+        "referral_target_routine_days",
+    ]
 
     def has_add_permission(self, request):
         return not PracticeSettings.objects.exists()

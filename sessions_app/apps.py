@@ -6,4 +6,21 @@ class SessionsAppConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from outbox.kinds import register_kind_labels
         from sessions_app import messages  # noqa: F401  (registers the appointment message builders)
+        from sessions_app import notifications as n
+
+        register_kind_labels(
+            {
+                n.REMINDER: _("Session reminder"),
+                n.BOOKED: _("Session booked"),
+                n.MOVED: _("Session moved"),
+                n.CANCELLED: _("Session cancelled"),
+                n.SERIES_BOOKED: _("Series of sessions booked"),
+                n.LATE_NOTICE: _("Late cancellation notice"),
+                n.SERIES_CANCELLED: _("Sessions of a series cancelled"),
+                n.SERIES_MOVED: _("Sessions of a series moved"),
+            }
+        )

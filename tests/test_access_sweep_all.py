@@ -297,6 +297,8 @@ REGISTRY = {
     "portal:superbill_pdf": lambda r: {"superbill_id": r["superbill"].pk},
     "portal:estimate_pdf": lambda r: {"estimate_id": r["estimate"].pk},
     "portal:estimate_acknowledge": lambda r: {"estimate_id": r["estimate"].pk},
+    # The practice owner's (an admin's, or a therapist marked owner) only: tests/frontdesk/test_activity.py.
+    "activity:client": _unit,
 }
 # Diagnosis codes are clinical: staff reach these only when BILLING_STAFF_SEE_DIAGNOSIS is on
 # (tests/billing/test_superbills.py turns it on).
@@ -363,6 +365,7 @@ def test_the_walk_reaches_every_app_and_skips_admin_and_allauth():
         "referrals",
         "resources",
         "billing",
+        "activity",
     }
     assert not any(n.startswith(("admin:", "account_", "mfa_")) for n in names)
 
@@ -420,11 +423,23 @@ def test_entitled_outsiders_reach_it(client, request, record, who, name):
     assert statuses & {200, 302, 400}, (name, statuses)
 
 
+OWNER_PAGES = ("activity:",)  # the practice's activity: its owner's (Alice made owner for the test)
+
+
+def _owner_of(record, name):
+    if name.startswith(PORTAL_PREFIXES):
+        return record["partner_b"].user
+    user = record["unit"].primary_therapist.user
+    if name.startswith(OWNER_PAGES):
+        user.practice_owner = True
+        user.save(update_fields=["practice_owner"])
+    return user
+
+
 @pytest.mark.parametrize("name", ROUTES)
 def test_the_owner_reaches_it(client, record, name):
     """The registry builds real objects: the entitled user is not refused (else the sweep proves nothing)."""
-    owner = record["partner_b"].user if name.startswith(PORTAL_PREFIXES) else record["unit"].primary_therapist.user
-    client.force_login(owner)
+    client.force_login(_owner_of(record, name))
     url = url_for(name, record)
     statuses = {getattr(client, method)(url).status_code for method in ("get", "post")}
     assert 500 not in statuses, (name, statuses)
@@ -434,8 +449,7 @@ def test_the_owner_reaches_it(client, record, name):
 
 @pytest.mark.parametrize("name", ROUTES)
 def test_missing_ids_look_like_forbidden_ones(client, record, name):
-    owner = record["partner_b"].user if name.startswith(PORTAL_PREFIXES) else record["unit"].primary_therapist.user
-    client.force_login(owner)
+    client.force_login(_owner_of(record, name))
     kwargs = dict.fromkeys(REGISTRY[name](record), 424242)
     url = reverse(name, kwargs=kwargs)
     for method in ("get", "post"):

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the `record` fixture is imported from the couple-boundaries tests and used as an argument)
 """The right-of-access record as a readable PDF: the same scope as the JSON (one partner's record
 holds nothing of the other's; registered sections such as the billing party's ledger come too),
 the same password step, audited, handed out as a sandboxed attachment, and fetching nothing."""

@@ -1,7 +1,7 @@
 """Name search in every script: case and accents folded, no script dropped (issue 23)."""
 
-import io
 import importlib
+import io
 
 import pytest
 from cryptography.fernet import Fernet
