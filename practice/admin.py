@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from practice import accounts
 from practice.admin_support import ReadOnlyAdmin
@@ -59,7 +60,9 @@ class UserAdmin(BaseUserAdmin):
             User.objects.filter(pk=user.pk).update(is_active=False)
             audit_record(actor=request.user, action=AuditAction.UPDATE, target=user)
         ended = end_sessions_of({u.pk for u in users})
-        self.message_user(request, f"Deactivated {len(users)} account(s) and ended {ended} session(s).")
+        accounts = ngettext("%(count)s account", "%(count)s accounts", len(users)) % {"count": len(users)}
+        sessions = ngettext("%(count)s session", "%(count)s sessions", ended) % {"count": ended}
+        self.message_user(request, f"Deactivated {accounts} and ended {sessions}.")
 
 
 @admin.register(Therapist)

@@ -85,7 +85,7 @@ def test_the_index_is_rebuilt_after_a_key_rotation(alice, settings):
 
     out = io.StringIO()
     call_command("rotate_encryption_key", stdout=out, stderr=io.StringIO())
-    assert "Rebuilt search tokens for 1 members." in out.getvalue()
+    assert "Rebuilt search tokens for 1 member." in out.getvalue()
     assert list(selectors.client_list(therapist=alice, q="ελενη")) == [unit]
     assert list(selectors.client_list(therapist=alice, q="小明")) == [unit]
 
