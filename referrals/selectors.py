@@ -272,7 +272,7 @@ class MonthColumn:
 def _month_starts(today: date, months: int) -> list[date]:
     year, month = today.year, today.month
     starts = []
-    for _ in range(months):
+    for _month in range(months):
         starts.append(date(year, month, 1))
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return starts[::-1]
