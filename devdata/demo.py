@@ -71,6 +71,7 @@ def seed_demo() -> list[DemoAccount]:
         user.first_name, user.last_name = account.first_name, account.last_name
         user.is_active = True
         user.is_staff = user.is_superuser = account.superuser
+        user.practice_owner = account.role == User.Role.THERAPIST  # Dr Morgan runs the practice
         user.set_password(account.password)
         user.save()
         EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
