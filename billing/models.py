@@ -277,6 +277,8 @@ class WriteOff(LedgerRow):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="write_off_amount_positive")]
+        verbose_name = "write-off"
+        verbose_name_plural = "write-offs"
 
     def __str__(self) -> str:
         return f"Write-off {self.pk}"

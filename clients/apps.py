@@ -24,3 +24,14 @@ class ClientsConfig(AppConfig):
 
         # allauth's mails (practice/adapters.py) to a discreet member come from the discreet name.
         register_practice_name(messages.discreet_practice_name)
+        from django.utils.translation import gettext_lazy as _
+
+        from outbox.kinds import register_kind_labels
+
+        register_kind_labels(
+            {
+                "caseload_changed": _("Caseload change (to a therapist)"),
+                "portal_invitation": _("Portal invitation"),
+                "risk_alert": _("Risk alert (to the therapists)"),
+            }
+        )

@@ -4,7 +4,7 @@ import zoneinfo
 
 from django import forms
 from django.utils.formats import date_format
-from django.utils.timezone import localtime
+from django.utils.timezone import localdate, localtime
 from django.utils.translation import gettext_lazy as _
 
 from clients.alerts import NOTE_REQUIRED
@@ -94,12 +94,31 @@ class MemberForm(forms.ModelForm):
         }
 
 
+REVIEW_IN_THE_PAST = _(
+    "The review date %(date)s is already past (today is %(today)s). Choose today or a later date, or leave "
+    "it empty; nothing else you typed was lost."
+)
+
+
 @text_limits(text=SHORT_CHARS)
 class GoalForm(forms.ModelForm):
     class Meta:
         model = Goal
         fields = ["text", "status", "review_on", "shared_with_client"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3}), "review_on": DATE}
+
+    def clean_review_on(self):
+        """A review is planned ahead: a date already past is refused, unless it is the date the goal
+        already had (editing an overdue goal's text must not force a new date on it)."""
+        review_on = self.cleaned_data.get("review_on")
+        if review_on is None or review_on == self.instance.review_on:
+            return review_on
+        today = localdate()
+        if review_on < today:
+            raise forms.ValidationError(
+                REVIEW_IN_THE_PAST % {"date": date_format(review_on, "j F Y"), "today": date_format(today, "j F Y")}
+            )
+        return review_on
 
 
 @text_limits(body=NOTE_CHARS)

@@ -145,8 +145,8 @@ class Member(TimeStampedModel):
     gender_identity = EncryptedCharField(max_length=100, blank=True)
     sexual_orientation = EncryptedCharField(max_length=100, blank=True)
     time_zone = models.CharField(max_length=64, default="Europe/London", validators=[validate_time_zone])
-    contact_by_email = models.BooleanField(default=True)
-    contact_by_sms = models.BooleanField(default=False)
+    contact_by_email = models.BooleanField(_("contact by email"), default=True)
+    contact_by_sms = models.BooleanField(_("contact by SMS"), default=False)
     reminders_enabled = models.BooleanField(default=True, help_text=_("Send reminders before sessions."))
     discreet_wording = models.BooleanField(
         default=False, help_text=_("Keep the words therapy and sex out of message subjects and texts.")
@@ -368,6 +368,8 @@ class Addendum(TimeStampedModel):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        verbose_name = "addendum"
+        verbose_name_plural = "addenda"
 
     def __str__(self) -> str:
         return f"Addendum {self.pk}"

@@ -71,6 +71,7 @@ def seed_demo() -> list[DemoAccount]:
         user.first_name, user.last_name = account.first_name, account.last_name
         user.is_active = True
         user.is_staff = user.is_superuser = account.superuser
+        user.practice_owner = account.role == User.Role.THERAPIST  # Dr Morgan runs the practice
         user.set_password(account.password)
         user.save()
         EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
@@ -107,6 +108,37 @@ def seed_demo() -> list[DemoAccount]:
     return DEMO_ACCOUNTS
 
 
+# One story: Dr Alex Morgan sees the Lees (Jordan, the demo client, and Casey), referred by a
+# urologist eight weeks ago for erectile difficulties with no physical cause and mismatched desire,
+# weekly since; and Ravi Hale, an individual with performance anxiety, seen by video. The goals and
+# the intake notes say the same as the referral and the concerns. Referrals still in triage are
+# other people (devdata/referrals.py).
+STORIES = {
+    "C-DEMCPL": {
+        "goals": [
+            (True, "Set aside two unhurried evenings a week for time together without screens."),
+            (True, "Work through sensate focus at a pace both partners choose, without aiming for intercourse."),
+            (False, "Explore how stress and the fear of failing again affect desire (working goal, not shared)."),
+        ],
+        "intake": (
+            "Intake (joint): referred by Dr Tom Reid (urology) after tests found no physical cause for erectile "
+            "difficulties. Both describe mismatched desire and avoidance of touch over the last year. Agreed to "
+            "weekly joint sessions, sensate focus, and the couples' workshop."
+        ),
+    },
+    "C-DEMIND": {
+        "goals": [
+            (True, "Notice and name anxious thoughts during intimacy, using the breathing exercise."),
+            (False, "Review the link between work stress and arousal difficulties (working goal, not shared)."),
+        ],
+        "intake": (
+            "Intake: performance anxiety and arousal difficulties for about a year, worse since a new job. "
+            "No medical concerns raised. Agreed to fortnightly video sessions and the anxiety reading."
+        ),
+    },
+}
+
+
 def _seed_clients() -> None:
     """A demo couple (the demo client is one partner) and an individual, with a little history."""
     from clients.models import Client, Concern, Goal, Member, Note
@@ -118,7 +150,7 @@ def _seed_clients() -> None:
         (
             "C-DEMCPL",
             Client.Kind.COUPLE,
-            ["low-desire", "dissimilar-needs", "trust-commitment"],
+            ["arousal", "dissimilar-needs", "low-desire"],  # as the urologist's referral said, and more
             [
                 ("Jordan", "Lee", "they/them", "client@demo.practice"),
                 ("Casey", "Lee", "she/her", "casey@demo.practice"),
@@ -128,7 +160,7 @@ def _seed_clients() -> None:
             "C-DEMIND",
             Client.Kind.INDIVIDUAL,
             ["arousal", "anxiety"],
-            [("Morgan", "Hale", "he/him", "morgan@demo.practice")],
+            [("Ravi", "Hale", "he/him", "ravi@demo.practice")],
         ),
     ]
     for reference, kind, concerns, people in units:
@@ -155,25 +187,17 @@ def _seed_clients() -> None:
                 user=portal_user if email == portal_user.contact_email else None,
             )
             _refresh_search_tokens(member)
-        Goal.objects.create(
-            client=unit,
-            created_by=therapist,
-            status=Goal.Status.ACTIVE,
-            shared_with_client=True,
-            text="Set aside two unhurried evenings a week for time together without screens.",
-        )
-        Goal.objects.create(
-            client=unit,
-            created_by=therapist,
-            status=Goal.Status.PROPOSED,
-            text="Explore how stress affects desire (the therapist's working goal, not shared).",
-        )
+        story = STORIES[reference]
+        for shared, text in story["goals"]:
+            Goal.objects.create(
+                client=unit,
+                created_by=therapist,
+                status=Goal.Status.ACTIVE if shared else Goal.Status.PROPOSED,
+                shared_with_client=shared,
+                text=text,
+            )
         Note.objects.create(
-            client=unit,
-            author=therapist,
-            kind=Note.Kind.INTAKE,
-            signed_at=timezone.now(),
-            body="Demo intake note: presenting concerns discussed; goals agreed; next session booked.",
+            client=unit, author=therapist, kind=Note.Kind.INTAKE, signed_at=timezone.now(), body=story["intake"]
         )
 
 

@@ -43,10 +43,10 @@ REFERRALS = [
         "reference": "R-DEMPSY",
         "referrer": "psychiatrist",
         "kind": Referral.Kind.INDIVIDUAL,
-        "first_name": "Alex",
+        "first_name": "Leila",
         "last_name": "Rowe",
         "phone": "+44 7700 900201",
-        "email": "alex.rowe@demo.practice",
+        "email": "leila.rowe@demo.practice",
         "urgency": Referral.Urgency.URGENT,
         "concerns": ["low-desire", "anxiety"],
         "reason": "Low desire since starting an SSRI eight months ago; anxious about the relationship. "
@@ -86,7 +86,7 @@ REFERRALS = [
         "concerns": ["arousal", "dissimilar-needs"],
         "reason": "Erectile difficulties with no physical cause found; the couple report mismatched desire.",
         "status": Referral.Status.ACCEPTED,
-        "days_ago": 40,
+        "days_ago": 60,  # before their first session, seven weeks ago (devdata/demo.py)
     },
 ]
 
@@ -116,21 +116,25 @@ def seed_referrals() -> list[Referral]:
 
 
 def _advance(referral: Referral, status: str, therapist: Therapist | None) -> None:
+    """Contacted the day after it came (within every urgency's default target), accepted two days later."""
     if status == Referral.Status.NEW or therapist is None:
         return
-    ReferralEvent.objects.create(
+    contacted = ReferralEvent.objects.create(
         referral=referral,
         action=ReferralEvent.Action.CONTACTED,
         by=therapist.user,
         note="Spoke to them by phone; first appointment offered.",
     )
+    received = Referral.objects.values_list("created_at", flat=True).get(pk=referral.pk)
+    ReferralEvent.objects.filter(pk=contacted.pk).update(at=received + timedelta(days=1))
     referral.status = Referral.Status.CONTACTED
     unit = Client.objects.filter(reference="C-DEMCPL").prefetch_related("members").first()
     if status == Referral.Status.ACCEPTED and unit is not None:
         referral.status, referral.client, referral.assigned_therapist = status, unit, therapist
-        ReferralEvent.objects.create(
+        accepted = ReferralEvent.objects.create(
             referral=referral, action=ReferralEvent.Action.ACCEPTED, by=therapist.user, therapist=therapist
         )
+        ReferralEvent.objects.filter(pk=accepted.pk).update(at=received + timedelta(days=3))
         _release(unit.members.all()[0], referral, therapist)
     referral.save(update_fields=["status", "client", "assigned_therapist", "updated_at"])
 

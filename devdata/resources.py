@@ -245,7 +245,7 @@ def seed_resources() -> dict:
             starts_at=starts,
             ends_at=starts + timedelta(hours=2),
             capacity=12,
-            place="The practice's group room (demo address)",
+            place="Group room, first floor, 12 Harbour Street",
             facilitator="Dr Alex Morgan",
         )
         workshop.concerns.set(Concern.objects.filter(slug__in=WORKSHOP_DESCRIPTION.concerns))

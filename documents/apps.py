@@ -9,8 +9,11 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         from clients.panels import Panel, register_client_panel
-        from documents import messages  # noqa: F401  (registers the signature request's builder)
+        from documents import messages
         from documents.selectors import signature_status
+        from outbox.kinds import register_kind_labels
+
+        register_kind_labels({messages.SIGN_REQUEST: "Documents to sign"})
 
         register_client_panel(
             Panel(

@@ -4,7 +4,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from frontdesk import views
+from frontdesk import activity, views
 from outbox import views as outbox_views
 from practice import views as practice_views
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("practice.urls")),
     path("outbox/", outbox_views.outbox, name="outbox"),
     path("sms/twilio/status/", outbox_views.twilio_status, name="twilio_status"),
+    path("activity/", include((activity.urlpatterns, "activity"))),
     path("accounts/email/", views.account_email),  # before allauth's own: clients are sent elsewhere
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from practice import accounts
 from practice.admin_support import ReadOnlyAdmin
@@ -25,7 +26,10 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["email"]}),  # no password field: people reset their own (see the action)
         (_("Person"), {"fields": ["first_name", "last_name", "role"]}),
-        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "practice_owner", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]})]
@@ -56,7 +60,9 @@ class UserAdmin(BaseUserAdmin):
             User.objects.filter(pk=user.pk).update(is_active=False)
             audit_record(actor=request.user, action=AuditAction.UPDATE, target=user)
         ended = end_sessions_of({u.pk for u in users})
-        self.message_user(request, f"Deactivated {len(users)} account(s) and ended {ended} session(s).")
+        accounts = ngettext("%(count)s account", "%(count)s accounts", len(users)) % {"count": len(users)}
+        sessions = ngettext("%(count)s session", "%(count)s sessions", ended) % {"count": ended}
+        self.message_user(request, f"Deactivated {accounts} and ended {sessions}.")
 
 
 @admin.register(Therapist)
@@ -97,7 +103,13 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class PracticeSettingsAdmin(admin.ModelAdmin):
     """One row: the crisis text and the clinical lead (every change is audited by the admin site)."""
 
-    fields = ["crisis_text", "clinical_lead"]
+    fields = [
+        "crisis_text",
+        "clinical_lead",
+        "referral_target_urgent_days",
+        "referral_target_soon_days",
+        "referral_target_routine_days",
+    ]
 
     def has_add_permission(self, request):
         return not PracticeSettings.objects.exists()

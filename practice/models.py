@@ -62,6 +62,13 @@ class User(AbstractUser):
     email = models.EmailField(_("email address"), unique=True)
     sign_in_email = EncryptedEmailField(blank=True)  # a client's real sign-in address (encrypted)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLIENT)
+    # The practice owner sees the practice's activity page (who opened, changed or exported which
+    # record). Only for a therapist: an admin (superuser) sees it anyway; staff never do.
+    practice_owner = models.BooleanField(
+        _("practice owner"),
+        default=False,
+        help_text=_("A therapist who runs the practice: sees the activity page of every record."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -94,6 +101,11 @@ class User(AbstractUser):
     @property
     def is_therapist(self) -> bool:
         return self.role == self.Role.THERAPIST and hasattr(self, "therapist")
+
+    @property
+    def is_owner(self) -> bool:
+        """May see the practice's activity page: an admin, or a therapist marked practice owner."""
+        return self.is_superuser or (self.practice_owner and self.is_therapist)
 
     @property
     def is_practice_staff(self) -> bool:
@@ -249,6 +261,16 @@ class PracticeSettings(TimeStampedModel):
         related_name="+",
         help_text=_("Told of every risk alert, as well as the client's own therapists."),
     )
+    # How long a new referral may wait before someone contacts the person, by its urgency.
+    referral_target_urgent_days = models.PositiveSmallIntegerField(
+        _("target for an urgent referral (days)"), default=2, help_text=_("Days before first contact.")
+    )
+    referral_target_soon_days = models.PositiveSmallIntegerField(
+        _("target for a soon referral (days)"), default=7, help_text=_("Days before first contact.")
+    )
+    referral_target_routine_days = models.PositiveSmallIntegerField(
+        _("target for a routine referral (days)"), default=14, help_text=_("Days before first contact.")
+    )
 
     class Meta:
         verbose_name = _("practice settings")
@@ -265,6 +287,10 @@ class PracticeSettings(TimeStampedModel):
     def current(cls) -> "PracticeSettings":
         row, _created = cls.objects.get_or_create(pk=1)
         return row
+
+    def referral_target(self, urgency: str) -> int:
+        """Days a referral of `urgency` ("urgent", "soon", "routine") may wait for first contact."""
+        return getattr(self, f"referral_target_{urgency}_days", self.referral_target_routine_days)
 
     @property
     def crisis_paragraphs(self) -> list[str]:

@@ -11,3 +11,15 @@ class ReferralsConfig(AppConfig):
         from referrals.models import ReferralConcern
 
         register_reindex("the referrals' concern index", lambda: concern_index_rebuild(ReferralConcern))
+
+        from django.utils.translation import gettext_lazy as _
+
+        from outbox.kinds import register_kind_labels
+
+        register_kind_labels(
+            {
+                "referral_acknowledgement": _("Referral received (to the referrer)"),
+                "referral_notice": _("New referral (to the practice)"),
+                "referral_letter": _("Letter to a referrer"),
+            }
+        )

@@ -3,15 +3,17 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clients.concern_links import intensive_digests
 from clients.models import Client
 from documents.gates import missing_signatures, signed_members
-from practice.models import User
-from referrals.models import Referral, ReferralConcern, ReferralLetter, Referrer
+from practice.models import PracticeSettings, User
+from referrals.models import Referral, ReferralConcern, ReferralEvent, ReferralLetter, Referrer
 
 RELEASE = "release"  # the purpose of `documents.gates` a letter back needs
 NO_RELEASE_DOCUMENT = "The practice has no release of information document in use: publish one before writing back."
@@ -22,6 +24,71 @@ URGENCY_RANK = Case(
     default=Value(2),
     output_field=IntegerField(),
 )
+
+
+# What ends the wait: the first time someone answered the referral (contacted, accepted, waitlisted,
+# declined or referred on it). Receiving it and writing to the referrer do not.
+RESPONSES = [
+    ReferralEvent.Action.CONTACTED,
+    ReferralEvent.Action.ACCEPTED,
+    ReferralEvent.Action.WAITLISTED,
+    ReferralEvent.Action.DECLINED,
+    ReferralEvent.Action.REFERRED_ON,
+]
+FIRST_RESPONSE = Subquery(
+    ReferralEvent.objects.filter(referral=OuterRef("pk"), action__in=RESPONSES).order_by("at", "pk").values("at")[:1]
+)
+
+
+@dataclass(frozen=True)
+class Wait:
+    """How long a referral waited (or has been waiting) for first contact, against the practice's
+    target for its urgency (`PracticeSettings.referral_target_*_days`)."""
+
+    days: int
+    target_days: int
+    answered: bool
+
+    @property
+    def over_by(self) -> int:
+        return max(0, self.days - self.target_days)
+
+    @property
+    def over(self) -> bool:
+        return self.over_by > 0
+
+    @property
+    def text(self) -> str:
+        days = ngettext("%(count)s day", "%(count)s days", self.days) % {"count": self.days}
+        if self.days == 0:
+            days = _("less than a day")
+        target = ngettext("%(count)s day", "%(count)s days", self.target_days) % {"count": self.target_days}
+        if self.answered:
+            return _("First contact after %(days)s (target %(target)s)") % {"days": days, "target": target}
+        if self.over:
+            over = ngettext("%(count)s day", "%(count)s days", self.over_by) % {"count": self.over_by}
+            return _("Waiting %(days)s: %(over)s past the %(target)s target") % {
+                "days": days,
+                "over": over,
+                "target": target,
+            }
+        return _("Waiting %(days)s (target %(target)s)") % {"days": days, "target": target}
+
+
+def referral_wait(referral: Referral, *, first_response_at, targets: PracticeSettings, now=None) -> Wait:
+    end = first_response_at or now or timezone.now()
+    return Wait(
+        days=max(0, (end - referral.created_at).days),
+        target_days=targets.referral_target(referral.urgency),
+        answered=first_response_at is not None,
+    )
+
+
+def with_waits(referrals) -> None:
+    """Set `.wait` on each referral of a page annotated by `referral_queue` (one query for the targets)."""
+    targets, now = PracticeSettings.current(), timezone.now()
+    for referral in referrals:
+        referral.wait = referral_wait(referral, first_response_at=referral.first_response_at, targets=targets, now=now)
 
 
 def triage_recipients() -> QuerySet[User]:
@@ -59,6 +126,7 @@ def referral_queue(*, user: User, status: str = "open", urgency: str = "", refer
     return (
         rows.annotate(
             urgency_rank=URGENCY_RANK,
+            first_response_at=FIRST_RESPONSE,
             is_intensive=Exists(
                 ReferralConcern.objects.filter(referral=OuterRef("pk"), digest__in=intensive_digests())
             ),
@@ -142,7 +210,8 @@ def referrer_differences(referral: Referral) -> list[tuple[str, str, str]]:
 
 
 def referral_page(*, referral: Referral, user: User) -> dict:
-    events = referral.events.select_related("by", "therapist").order_by("at", "pk")
+    events = list(referral.events.select_related("by", "therapist").order_by("at", "pk"))
+    first_response = next((e.at for e in events if e.action in RESPONSES), None)
     from_referrer = Referral.objects.filter(referrer_id=referral.referrer_id).exclude(pk=referral.pk).count()
     treats_client = (
         user.is_therapist and referral.client_id is not None and referral.client.is_treated_by(user.therapist)
@@ -154,7 +223,8 @@ def referral_page(*, referral: Referral, user: User) -> dict:
         "referrer_differences": referrer_differences(referral),
         "clinical_hidden": clinical_hidden,
         "concerns": [] if clinical_hidden else referral.concerns.list(),
-        "events": list(events),
+        "events": events,
+        "wait": referral_wait(referral, first_response_at=first_response, targets=PracticeSettings.current()),
         "other_referrals": from_referrer,
         "treats_client": treats_client,
         "can_write_letter": treats_client and letter_allowed(referral),
@@ -202,7 +272,7 @@ class MonthColumn:
 def _month_starts(today: date, months: int) -> list[date]:
     year, month = today.year, today.month
     starts = []
-    for _ in range(months):
+    for _month in range(months):
         starts.append(date(year, month, 1))
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return starts[::-1]

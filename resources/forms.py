@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Concern, Member
 from practice.forms_support import ANSWER_CHARS, LONG_CHARS, SHORT_CHARS, text_limits
-from resources.models import Assignment, ExerciseStep, Resource, Suits
+from resources.models import Assignment, ExerciseStep, Resource, Suits, Workshop
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -195,3 +195,63 @@ class RegisterClientForm(forms.Form):
             "client"
         )
         self.fields["members"].label_from_instance = lambda m: f"{m.client.reference} · {m.display_name}"
+
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+@text_limits(description=LONG_CHARS)
+class WorkshopForm(forms.ModelForm):
+    """A workshop as a therapist writes it; times in the therapist's own zone. Validation only: the
+    service (`workshop_save`) checks what needs the registrations (capacity below those registered)."""
+
+    concerns = forms.ModelMultipleChoiceField(
+        queryset=Concern.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Workshop
+        fields = [
+            "title",
+            "description",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "facilitator",
+            "place",
+            "video_link",
+            "resource",
+            "concerns",
+            "active",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4}), "starts_at": DATETIME, "ends_at": DATETIME}
+        labels = {
+            "starts_at": _("Starts"),
+            "ends_at": _("Ends"),
+            "video_link": _("Video link"),
+            "active": _("Open (clients can see it and register)"),
+            "resource": _("Library entry"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resource"].queryset = Resource.objects.filter(kind=Resource.Kind.WORKSHOP, active=True)
+        self.fields["resource"].empty_label = _("None")
+        for name in ("starts_at", "ends_at"):
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+    def clean_starts_at(self):
+        starts_at = self.cleaned_data["starts_at"]
+        unchanged = self.instance.pk is not None and starts_at == self.instance.starts_at
+        if not unchanged and starts_at <= timezone.now():
+            raise forms.ValidationError(_("A workshop is planned ahead: choose a start later than now."))
+        return starts_at
+
+    def clean(self):
+        data = super().clean()
+        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error("ends_at", _("The end must be after the start."))
+        if not data.get("place") and not data.get("video_link"):
+            self.add_error("place", _("Give an address for an event in person, or a video link for one online."))
+        return data

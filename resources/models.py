@@ -244,6 +244,8 @@ class StepProgress(TimeStampedModel):
 
     class Meta:
         ordering = ["assignment_id", "member_id", "step__order", "pk"]
+        verbose_name = "stage progress"
+        verbose_name_plural = "stage progress"
         constraints = [
             models.UniqueConstraint(
                 fields=["assignment", "step", "member"], condition=Q(step__isnull=False), name="progress_one_per_step"
@@ -282,6 +284,7 @@ class Feedback(TimeStampedModel):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        verbose_name_plural = "feedback"
 
     def __str__(self) -> str:
         return f"Feedback {self.pk}"

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clients.models import Client, Concern, Member
 from outbox import services as outbox
@@ -393,6 +394,58 @@ def _schedule_workshop_reminder(registration: Registration, workshop: Workshop) 
         )
         keep.append(notification.key)
     outbox.notification_cancel_pending(target=registration, kinds=[messages.WORKSHOP_TOMORROW], keep_keys=keep)
+
+
+WORKSHOP_FIELDS = [
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "facilitator",
+    "place",
+    "video_link",
+    "resource",
+    "active",
+]
+
+
+@transaction.atomic
+def workshop_save(*, workshop: Workshop | None, by: User, concerns, **fields) -> Workshop:
+    """Create (`workshop=None`) or change a workshop, audited. A change holds the workshop's row, so
+    a capacity is never set below the places already taken by a registration racing it; a larger
+    capacity then fills places from the waiting list, and a new time or a closing re-times or drops
+    the reminders (`workshop_changed`)."""
+    creating = workshop is None
+    if creating:
+        workshop = Workshop()
+    else:
+        workshop = _lock_workshop(workshop.pk)
+        taken = _registered_count(workshop)
+        if fields.get("capacity", workshop.capacity) < taken:
+            raise ValidationError(
+                {
+                    "capacity": ngettext(
+                        "%(count)s person is registered: the capacity cannot be lower. Cancel a registration first.",
+                        "%(count)s people are registered: the capacity cannot be lower. Cancel registrations first.",
+                        taken,
+                    )
+                    % {"count": taken}
+                }
+            )
+    changed = [name for name in WORKSHOP_FIELDS if name in fields]
+    for name in changed:
+        setattr(workshop, name, fields[name])
+    workshop.full_clean()
+    if creating:
+        workshop.save()
+    else:
+        workshop.save(update_fields=[*changed, "updated_at"])
+    workshop.concerns.set(concerns)
+    audit_record(actor=by, action=AuditAction.CREATE if creating else AuditAction.UPDATE, target=workshop)
+    if not creating:
+        workshop_changed(workshop=workshop, by=by)
+    return workshop
 
 
 @transaction.atomic

@@ -16,7 +16,9 @@ urlpatterns = [
     path("resources/<int:resource_id>/file/", library.resource_file, name="resource_file"),
     # Workshops (therapists)
     path("resources/workshops/", workshops.workshop_list, name="workshops"),
+    path("resources/workshops/new/", workshops.workshop_create, name="workshop_create"),
     path("resources/workshops/<int:workshop_id>/", workshops.workshop_detail, name="workshop"),
+    path("resources/workshops/<int:workshop_id>/edit/", workshops.workshop_edit, name="workshop_edit"),
     path("resources/workshops/<int:workshop_id>/register/", workshops.workshop_register, name="workshop_register"),
     path(
         "resources/registrations/<int:registration_id>/cancel/",

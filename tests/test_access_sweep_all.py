@@ -275,6 +275,7 @@ REGISTRY = {
     "resources:resource_edit": _resource,
     "resources:resource_file": _resource,
     "resources:workshop": _workshop,
+    "resources:workshop_edit": _workshop,
     "resources:workshop_register": _workshop,
     "resources:registration_cancel": lambda r: {"registration_id": r["registration"].pk},
     "resources:client_assignments": _unit,
@@ -339,6 +340,8 @@ REGISTRY = {
     "messaging:attachment": lambda r: {"attachment_id": r["joint_message"].attachments.get().pk},
     "portal:message_withdraw": lambda r: {"message_id": r["private_message"].pk},
     "portal:message_attachment": lambda r: {"attachment_id": r["private_message"].attachments.get().pk},
+    # The practice owner's (an admin's, or a therapist marked owner) only: tests/frontdesk/test_activity.py.
+    "activity:client": _unit,
 }
 # Diagnosis codes are clinical: staff reach these only when BILLING_STAFF_SEE_DIAGNOSIS is on
 # (tests/billing/test_superbills.py turns it on).
@@ -368,6 +371,7 @@ ENTITLED = {
         "resources:resource_edit",
         "resources:resource_file",
         "resources:workshop",
+        "resources:workshop_edit",
         "resources:workshop_register",
     },
     "stranger": {  # any client may register themselves for a workshop, or cancel their own registration,
@@ -407,6 +411,7 @@ def test_the_walk_reaches_every_app_and_skips_admin_and_allauth():
         "billing",
         "measures",
         "messaging",
+        "activity",
     }
     assert not any(n.startswith(("admin:", "account_", "mfa_")) for n in names)
 
@@ -464,11 +469,23 @@ def test_entitled_outsiders_reach_it(client, request, record, who, name):
     assert statuses & {200, 302, 400}, (name, statuses)
 
 
+OWNER_PAGES = ("activity:",)  # the practice's activity: its owner's (Alice made owner for the test)
+
+
+def _owner_of(record, name):
+    if name.startswith(PORTAL_PREFIXES):
+        return record["partner_b"].user
+    user = record["unit"].primary_therapist.user
+    if name.startswith(OWNER_PAGES):
+        user.practice_owner = True
+        user.save(update_fields=["practice_owner"])
+    return user
+
+
 @pytest.mark.parametrize("name", ROUTES)
 def test_the_owner_reaches_it(client, record, name):
     """The registry builds real objects: the entitled user is not refused (else the sweep proves nothing)."""
-    owner = record["partner_b"].user if name.startswith(PORTAL_PREFIXES) else record["unit"].primary_therapist.user
-    client.force_login(owner)
+    client.force_login(_owner_of(record, name))
     url = url_for(name, record)
     statuses = {getattr(client, method)(url).status_code for method in ("get", "post")}
     assert 500 not in statuses, (name, statuses)
@@ -478,8 +495,7 @@ def test_the_owner_reaches_it(client, record, name):
 
 @pytest.mark.parametrize("name", ROUTES)
 def test_missing_ids_look_like_forbidden_ones(client, record, name):
-    owner = record["partner_b"].user if name.startswith(PORTAL_PREFIXES) else record["unit"].primary_therapist.user
-    client.force_login(owner)
+    client.force_login(_owner_of(record, name))
     kwargs = dict.fromkeys(REGISTRY[name](record), 424242)
     url = reverse(name, kwargs=kwargs)
     for method in ("get", "post"):

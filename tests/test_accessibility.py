@@ -54,6 +54,7 @@ THERAPIST = [
     "sessions_app:schedule",
     "referrals:triage",
     "resources:library",
+    "resources:workshop_create",
 ]
 PORTAL = ["portal:intake", "portal:profile", "portal:consents", "portal:book"]
 
@@ -95,6 +96,14 @@ def test_every_free_hour_says_what_it_books(client, alice, view):
 def test_portal_pages(client, solo, name):
     client.force_login(portal_user_for(solo.members.get()))
     r = client.get(reverse(name))
+    assert r.status_code == 200 and unlabelled(r.content.decode()) == []
+
+
+def test_the_owners_activity_page(client, alice):
+    alice.user.practice_owner = True
+    alice.user.save(update_fields=["practice_owner"])
+    client.force_login(alice.user)
+    r = client.get(reverse("activity:list"))
     assert r.status_code == 200 and unlabelled(r.content.decode()) == []
 
 

@@ -1,4 +1,5 @@
-"""Right of access: a treating therapist downloads one person's record as one JSON file.
+"""Right of access: a treating therapist downloads one person's record as one JSON file, or the same
+record as a readable PDF (`clients/export_pdf.py`, drawn from the same structure, so the same scope).
 
 For a couple the therapist chooses whose request it answers (one partner's record), or the whole
 couple's record, which needs both partners' recorded consent (`Consent.Kind.COUPLE_EXPORT`).
@@ -21,8 +22,10 @@ from django.views.decorators.http import require_http_methods
 
 from clients import access
 from clients.export import client_record_export, couple_export_allowed
+from clients.export_pdf import record_pdf
 from practice.access import role_required
 from practice.audit import audit_record
+from practice.downloads import as_attachment
 from practice.models import AuditAction, User
 
 TEMPLATE = "clients/client_export.html"
@@ -43,6 +46,16 @@ class ExportForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    file_format = forms.ChoiceField(
+        label=_("File"),
+        choices=[
+            ("json", _("JSON (structured data, for another system)")),
+            ("pdf", _("PDF (readable, to print or give to the client)")),
+        ],
+        initial="json",
+        required=False,  # a request that names no format gets the JSON, as before there was a choice
+        widget=forms.RadioSelect,
+    )
     include_psychotherapy = forms.BooleanField(
         required=False,
         label=_("Include my own private psychotherapy notes"),
@@ -56,7 +69,7 @@ class ExportForm(forms.Form):
             choices = [(str(m.pk), _("%(name)s's own record") % {"name": m.display_name}) for m in members]
             choices.append((WHOLE_COUPLE, _("The whole couple's record (needs both partners' consent)")))
             self.fields["scope"] = forms.ChoiceField(label=_("Whose request is this?"), choices=choices)
-            self.order_fields(["scope", "password", "include_psychotherapy"])
+            self.order_fields(["scope", "file_format", "password", "include_psychotherapy"])
 
     def clean_scope(self) -> str:
         scope = self.cleaned_data["scope"]
@@ -104,8 +117,8 @@ def client_export(request: HttpRequest, client_id: int) -> HttpResponse:
         client=client, therapist=request.user.therapist, include_psychotherapy=include, member=form.member()
     )
     audit_record(actor=request.user, action=AuditAction.EXPORT, target=client)
-    response = HttpResponse(
-        json.dumps(record, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2), content_type="application/json"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{client.reference}-record.json"'
-    return response
+    if form.cleaned_data.get("file_format") == "pdf":
+        pdf = record_pdf(record, reference=client.reference)
+        return as_attachment(HttpResponse(pdf, content_type="application/pdf"), f"{client.reference}-record.pdf")
+    body = json.dumps(record, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    return as_attachment(HttpResponse(body, content_type="application/json"), f"{client.reference}-record.json")

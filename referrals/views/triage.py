@@ -36,10 +36,13 @@ def triage(request: HttpRequest) -> HttpResponse:
     rows = selectors.referral_queue(
         user=request.user, status=status, urgency=filters.get("urgency", ""), referrer_id=filters.get("referrer")
     )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    selectors.with_waits(page.object_list)
     context = {
         "form": form,
         "status": status,
-        "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+        "page": page,
         "referrer": Referrer.objects.filter(pk=filters["referrer"]).first() if filters.get("referrer") else None,
     }
     return render(request, "referrals/triage.html", context)

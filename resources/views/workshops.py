@@ -1,6 +1,6 @@
 """Workshops for therapists: upcoming events with their numbers, and registering the members of
-units the therapist treats (or cancelling their registrations). Practice admins create and edit
-workshops in the admin."""
+units the therapist treats (or cancelling their registrations), and creating and editing workshops
+(any therapist: the workshops, like the library, are the practice's, shared by every therapist)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,8 +15,9 @@ from practice.access import role_required
 from practice.forms_support import refuse
 from practice.models import User
 from resources import access, selectors, services
-from resources.forms import RegisterClientForm
-from resources.models import Registration
+from resources.forms import RegisterClientForm, WorkshopForm
+from resources.models import Registration, Workshop
+from resources.views._common import apply_errors, invalid
 
 THERAPIST = User.Role.THERAPIST
 
@@ -88,3 +89,38 @@ def registration_cancel(request: HttpRequest, registration_id: int) -> HttpRespo
     else:
         messages.success(request, _("Registration cancelled. If anyone was waiting, the first in line has the place."))
     return redirect("resources:workshop", workshop_id=registration.workshop_id)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(THERAPIST)
+def workshop_create(request: HttpRequest) -> HttpResponse:
+    return _workshop_form(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(THERAPIST)
+def workshop_edit(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    workshop = access.get_workshop_for_user(request.user, workshop_id)
+    return _workshop_form(request, workshop)
+
+
+def _workshop_form(request: HttpRequest, workshop: Workshop | None) -> HttpResponse:
+    form = WorkshopForm(request.POST or None, instance=workshop)
+    context = {"form": form, "workshop": workshop}
+    if request.method == "GET":
+        return render(request, "resources/workshop_form.html", context)
+    if not form.is_valid():
+        return invalid(request, "resources/workshop_form.html", context)
+    data = form.cleaned_data
+    try:
+        saved = services.workshop_save(
+            workshop=workshop,
+            by=request.user,
+            concerns=data["concerns"],
+            **{name: data[name] for name in services.WORKSHOP_FIELDS},
+        )
+    except ValidationError as error:
+        apply_errors(form, error)
+        return invalid(request, "resources/workshop_form.html", context)
+    messages.success(request, _("Workshop added.") if workshop is None else _("Workshop saved."))
+    return redirect("resources:workshop", workshop_id=saved.pk)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.selectors import has_open_alert, policy_unacknowledged
@@ -476,7 +477,12 @@ def _save_availability(kind: str, form, *, therapist, by: User) -> str:
     )
     clashes = calendar_selectors.booked_during(therapist=therapist, start=time_off.start, end=time_off.end)
     if clashes:
-        return _("Time off added. %(count)s booked session(s) fall in it: move or cancel them.") % {"count": clashes}
+        clash_text = ngettext(
+            "Time off added. %(count)s booked session falls in it: move or cancel it.",
+            "Time off added. %(count)s booked sessions fall in it: move or cancel them.",
+            clashes,
+        )
+        return clash_text % {"count": clashes}
     return _("Time off added.")
 
 

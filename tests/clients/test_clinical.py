@@ -1,7 +1,10 @@
 """Intake review, goals, notes (sign, lock, addenda) and consents on the therapist's side."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import Addendum, Consent, Goal, IntakeResponse, Note
 from practice.models import AuditAction, AuditEvent
@@ -55,7 +58,8 @@ def test_marking_an_intake_reviewed(client, alice, pair, intake):
 
 def test_add_and_edit_a_goal(client, alice, solo):
     client.force_login(alice.user)
-    data = {"text": "Sensate focus stage 1", "status": "active", "review_on": "2027-01-15", "shared_with_client": "on"}
+    review_on = (timezone.localdate() + timedelta(days=45)).isoformat()  # a review is planned ahead
+    data = {"text": "Sensate focus stage 1", "status": "active", "review_on": review_on, "shared_with_client": "on"}
     assert client.post(reverse("clients:goal_create", args=[solo.pk]), data).status_code == 302
     goal = Goal.objects.get()
     assert (goal.text, goal.shared_with_client, goal.created_by) == ("Sensate focus stage 1", True, alice)

@@ -1,8 +1,10 @@
 """A couple from first contact to signed notes, and what each partner then sees in the portal."""
 
 import re
+from datetime import timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import Client, IntakeResponse, Note
 
@@ -51,7 +53,7 @@ def test_a_couple_from_first_contact_to_signed_notes(client, alice, deliver, mai
     assert "to review" in page and "acknowledged" in page
     assert "ADA-HOPES-MARKER" in therapist.get(reverse("clients:intake", args=[unit.pk, ada.pk])).content.decode()
     therapist.post(reverse("clients:intake_reviewed", args=[unit.pk, ada.pk]))
-    goal = {"status": "active", "review_on": "2027-02-01"}
+    goal = {"status": "active", "review_on": (timezone.localdate() + timedelta(days=60)).isoformat()}
     shared = {**goal, "text": "SHARED-GOAL", "shared_with_client": "on"}
     therapist.post(reverse("clients:goal_create", args=[unit.pk]), shared)
     therapist.post(reverse("clients:goal_create", args=[unit.pk]), {**goal, "text": "PRIVATE-GOAL"})

@@ -36,5 +36,5 @@ def test_rebuild_search_index_after_a_key_change(client, alice, settings, capsys
     client.force_login(alice.user)
     assert unit.reference not in client.get(reverse("clients:list"), {"q": name}).content.decode()
     call_command("rebuild_search_index")
-    assert "Rebuilt search tokens for 1 members." in capsys.readouterr().out
+    assert "Rebuilt search tokens for 1 member." in capsys.readouterr().out
     assert unit.reference in client.get(reverse("clients:list"), {"q": name}).content.decode()

@@ -247,7 +247,7 @@ def test_deactivation_ends_every_session_and_audits_it(client, clock, admin_user
     client.force_login(admin_user)
     url = reverse("admin:practice_user_changelist")
     r = client.post(url, {"action": "deactivate", "_selected_action": [alice.user.pk]}, follow=True)
-    assert "ended 2 session(s)" in r.content.decode()
+    assert "Deactivated 1 account and ended 2 sessions." in r.content.decode()
     assert not any(session_exists(key) for key in keys)
     assert logouts(alice.user) == 2
     assert AuditEvent.objects.filter(action=AuditAction.LOGOUT, actor=admin_user).count() == 2

@@ -132,7 +132,7 @@ def test_time_off_over_booked_sessions_warns(monday, client, alice, solo):
     )
     client.force_login(alice.user)  # after the clock is set: a session from "before" would have expired
     r = client.post(URL, off_data(start_date="2027-01-06", end_date="2027-01-06"), follow=True)
-    assert "1 booked session(s) fall in it" in r.content.decode()
+    assert "1 booked session falls in it: move or cancel it." in r.content.decode()
 
 
 def test_time_off_ending_before_it_starts_or_at_a_missing_time_is_refused(signed_in, alice):

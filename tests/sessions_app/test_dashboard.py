@@ -97,8 +97,8 @@ def test_unsigned_notes_and_the_weekly_chart(client, alice, solo, monday):
     client.force_login(alice.user)
     body = client.get(reverse("dashboard")).content.decode()
     assert f"{solo.reference} · Progress note" in body
-    assert "Week of 28 Dec: 1 held, 1 no-shows." in body  # the chart's text alternative
-    assert "1 attended, 1 no-shows (50% of marked sessions)" in body
+    assert "Week of 28 Dec: 1 held, 1 no-show." in body  # the chart's text alternative
+    assert "1 attended, 1 no-show (50% of marked sessions), 0 late cancellations." in body
 
 
 def test_new_referrals_and_upcoming_workshops(client, alice, monday):

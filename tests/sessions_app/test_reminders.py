@@ -237,7 +237,8 @@ def test_staff_see_the_outbox_without_message_text(client, staff_user, alice, me
     deliver()
     client.force_login(staff_user)
     body = client.get(reverse("outbox")).content.decode()
-    assert member.client.reference in body and "appointment_reminder" in body and "Sent" in body
+    assert member.client.reference in body and "Session reminder" in body and "Sent" in body
+    assert f"A client of {member.client.reference}" in body and "appointment_reminder" not in body
     assert member.first_name not in body and member.email not in body and "therapy session" not in body
 
 

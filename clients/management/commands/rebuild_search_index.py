@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from clients.services import search_index_rebuild
 
@@ -8,4 +9,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = search_index_rebuild()
-        self.stdout.write(self.style.SUCCESS(f"Rebuilt search tokens for {count} members."))
+        members = ngettext("%(count)s member", "%(count)s members", count) % {"count": count}
+        self.stdout.write(self.style.SUCCESS(f"Rebuilt search tokens for {members}."))

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from practice.key_rotation import BATCH_SIZE, rotate_encryption_key
 
@@ -18,7 +19,9 @@ class Command(BaseCommand):
         report = rotate_encryption_key(batch_size=batch_size, progress=self.stdout.write)
 
         if report.members_reindexed is not None:
-            self.stdout.write(f"Rebuilt search tokens for {report.members_reindexed} members.")
+            count = report.members_reindexed
+            members = ngettext("%(count)s member", "%(count)s members", count) % {"count": count}
+            self.stdout.write(f"Rebuilt search tokens for {members}.")
         final = report.final
         summary = (
             f"Re-encrypted {report.reencrypted_total} of {report.values} encrypted values. "
