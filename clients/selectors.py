@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from clients import search
 from clients.concern_links import concern_digest
 from clients.models import Client, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note, RiskAlert
-from clients.panels import TimelineEntry, client_panels
+from clients.panels import TABS, TimelineEntry, client_panels, panel_tab
 from practice.models import PracticeSettings, Therapist, User
 
 # What the list shows of a member (their name): the other encrypted columns are not read or decrypted.
@@ -109,8 +109,20 @@ def client_page(*, client: Client, therapist: Therapist) -> dict:
         "consents": consents,
         "timeline": _timeline(client, members, notes, goals, consents, appointments, panels, alerts),
         "panel_templates": [panel.template for panel in panels if panel.template],
+        "panel_templates_by_tab": _templates_by_tab(panels),
+        "summary_templates": [panel.summary for panel in panels if panel.summary],
+        "tabs": TABS,
+        "open_alert_count": sum(1 for alert in alerts if alert.acknowledged_at is None),
         **extra,
     }
+
+
+def _templates_by_tab(panels) -> dict[str, list[str]]:
+    by_tab: dict[str, list[str]] = {name: [] for name, _label in TABS}
+    for panel in panels:
+        if panel.template:
+            by_tab[panel_tab(panel)].append(panel.template)
+    return by_tab
 
 
 def _confirmations(appointments, members: list[Member]) -> None:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clients import access, selectors, services
 from clients.drafts import ADDENDUM, NOTE, NOTE_NEW
+from clients.panels import OVERVIEW, TAB_NAMES
 from clients.forms import AddendumForm, ClientFilterForm, ClientForm, ConsentForm, GoalForm, MemberForm, NoteForm
 from clients.models import Client, Concern, Consent
 from practice import drafts
@@ -89,6 +90,8 @@ def client_create(request: HttpRequest) -> HttpResponse:
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     client = access.get_client_for_user(request.user, client_id)
     context = selectors.client_page(client=client, therapist=request.user.therapist)
+    tab = request.GET.get("tab", OVERVIEW)
+    context["tab"] = tab if tab in TAB_NAMES else OVERVIEW  # an unknown tab opens the overview
     audit_record(actor=request.user, action=AuditAction.VIEW, target=client)
     return render(request, "clients/client_detail.html", context)
 
