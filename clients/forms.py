@@ -8,7 +8,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from clients.alerts import NOTE_REQUIRED
-from clients.models import NO_SECRETS_REFUSAL, Client, Concern, Consent, Goal, Member, Note, RiskAlert
+from clients.models import NO_SECRETS_REFUSAL, Client, Concern, Consent, Goal, Member, Note, NoteTemplate, RiskAlert
 from practice.forms_support import NOTE_CHARS, SHORT_CHARS, text_limits
 from practice.models import Therapist
 
@@ -106,8 +106,14 @@ class GoalForm(forms.ModelForm):
 class NoteForm(forms.ModelForm):
     class Meta:
         model = Note
-        fields = ["kind", "appointment", "session_date", "about_member", "joint_use", "body"]
-        widgets = {"session_date": DATE, "body": forms.Textarea(attrs={"rows": 12})}
+        fields = ["kind", "template", "appointment", "session_date", "about_member", "joint_use", "body"]
+        # The template is chosen above the form (templates/clients/note_form.html): here it is only
+        # carried along, so the saved note records which skeleton it started from.
+        widgets = {
+            "session_date": DATE,
+            "body": forms.Textarea(attrs={"rows": 16, "data-note-body": ""}),
+            "template": forms.HiddenInput(attrs={"data-note-template": ""}),
+        }
         labels = {
             "about_member": _("Individual session with"),
             "joint_use": _("In joint sessions"),
@@ -124,6 +130,7 @@ class NoteForm(forms.ModelForm):
         self.fields["appointment"].queryset = client.appointments.order_by("-start")
         self.fields["appointment"].label_from_instance = lambda a: date_format(localtime(a.start), "D j M Y, H:i")
         self.fields["appointment"].empty_label = _("Not tied to a session")
+        self.fields["template"].queryset = NoteTemplate.objects.filter(active=True)
         if not client.is_couple:
             del self.fields["about_member"]
             del self.fields["joint_use"]
@@ -183,3 +190,12 @@ class ConsentForm(forms.Form):
         if data.get("kind") != Consent.Kind.RELEASE and data.get("referrer"):
             self.add_error("referrer", _("Only a release of information names a referrer."))
         return data
+
+
+@text_limits(name=SHORT_CHARS)
+class NoteTemplateForm(forms.ModelForm):
+    class Meta:
+        model = NoteTemplate
+        fields = ["name", "note_kind", "body", "position", "active"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+        help_texts = {"body": _("Headings and prompts only: this text is not encrypted, so nothing about a client.")}

@@ -1,10 +1,11 @@
 """What apps above `clients` add to the therapist's client page, without `clients` importing them.
 
 The client page belongs to this app. It is split into tabs (TABS below) under a summary that
-stays in view; each panel says which tab its template goes in. Homework, letters to referrers and whatever later apps know
-about a unit are added as panels: each gives context for the page, optional timeline entries and
-an optional template the page includes. The front desk (`frontdesk/apps.py`) registers them, as
-Django's admin registers ModelAdmins, so every arrow points down.
+stays in view; each panel says which tab its template goes in. Homework, letters to referrers and
+whatever later apps know about a unit are added as panels: each gives context for the page,
+optional timeline entries and an optional template the page includes. The front desk
+(`frontdesk/apps.py`) registers them, as Django's admin registers ModelAdmins, so every arrow
+points down.
 """
 
 from collections.abc import Callable

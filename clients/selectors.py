@@ -9,7 +9,17 @@ from django.utils.formats import date_format
 
 from clients import search
 from clients.concern_links import concern_digest
-from clients.models import Client, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note, RiskAlert
+from clients.models import (
+    Client,
+    Consent,
+    Goal,
+    IntakeResponse,
+    Member,
+    MemberSearchToken,
+    Note,
+    NoteTemplate,
+    RiskAlert,
+)
 from clients.panels import TABS, TimelineEntry, client_panels, panel_tab
 from practice.models import PracticeSettings, Therapist, User
 
@@ -309,3 +319,16 @@ def consent_withdraw_effects(consent: Consent, *, now: datetime | None = None) -
     if kind == Consent.Kind.COUPLE_EXPORT:
         return ["The whole couple's record can no longer be exported on this partner's consent."]
     return ["It is recorded at once. Talk together about what it means for the sessions."]
+
+
+def note_template_list(*, active_only: bool = True) -> list:
+    """The note templates in their order: the practice's starter ones and every therapist's own."""
+    templates = NoteTemplate.objects.select_related("created_by")
+    if active_only:
+        templates = templates.filter(active=True)
+    return list(templates)
+
+
+def note_template_active(template_id: int) -> NoteTemplate | None:
+    """A template a note may start from (any active one: templates hold no client's words)."""
+    return NoteTemplate.objects.filter(pk=template_id, active=True).first()

@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('practice', '0013_audit_amount'),
+        ("practice", "0013_audit_amount"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='date_style',
-            field=models.CharField(blank=True, choices=[('', 'As my language writes them'), ('dmy', 'Day month year: 31 Dec 2026, 14:30'), ('mdy', 'Month day year: Dec 31, 2026, 2:30 PM'), ('ymd', 'Year month day: 2026-12-31 14:30')], max_length=8, verbose_name='dates and times'),
+            model_name="user",
+            name="date_style",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "As my language writes them"),
+                    ("dmy", "Day month year: 31 Dec 2026, 14:30"),
+                    ("mdy", "Month day year: Dec 31, 2026, 2:30 PM"),
+                    ("ymd", "Year month day: 2026-12-31 14:30"),
+                ],
+                max_length=8,
+                verbose_name="dates and times",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(blank=True, max_length=16, verbose_name='language'),
+            model_name="user",
+            name="language",
+            field=models.CharField(blank=True, max_length=16, verbose_name="language"),
         ),
     ]

@@ -50,7 +50,9 @@
   }
 
   function clockTime(iso) {
-    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    // In the page's language (base.html sets <html lang> from the viewer's choice): 14:30, or 2:30 PM.
+    var lang = document.documentElement.lang;
+    return new Date(iso).toLocaleTimeString(lang ? [lang] : [], { hour: "2-digit", minute: "2-digit" });
   }
 
   // --- The idle clock ---------------------------------------------------------------------------
