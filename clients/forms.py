@@ -1,8 +1,7 @@
 """Forms for the therapist's side of the client record. Validation only: services do the writes."""
 
-import zoneinfo
-
 from django import forms
+from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
@@ -11,9 +10,9 @@ from clients.alerts import NOTE_REQUIRED
 from clients.models import NO_SECRETS_REFUSAL, Client, Concern, Consent, Goal, Member, Note, NoteTemplate, RiskAlert
 from practice.forms_support import NOTE_CHARS, SHORT_CHARS, text_limits
 from practice.models import Therapist
+from practice.timezones import time_zone_choices
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TIME_ZONES = sorted(zoneinfo.available_timezones())
 
 
 class ClientFilterForm(forms.Form):
@@ -86,12 +85,31 @@ class MemberForm(forms.ModelForm):
             "date_of_birth": DATE,
             "address": forms.Textarea(attrs={"rows": 2}),
             "emergency_contact": forms.Textarea(attrs={"rows": 2}),
-            "time_zone": forms.Select(choices=[(z, z) for z in TIME_ZONES]),
         }
         help_texts = {
             "gender_identity": _("Only where the client chooses to record it."),
             "sexual_orientation": _("Only where the client chooses to record it."),
+            "time_zone": _("Type to search. The practice's zone and common zones come first."),
         }
+
+    # The form's sections (templates/clients/_form_sections.html), each in two columns where they fit.
+    sections = [
+        (_("Name"), ["first_name", "last_name", "preferred_name", "pronouns", "date_of_birth"]),
+        (_("Contact"), ["email", "phone", "time_zone", "address", "emergency_contact"]),
+        (_("Identity, if the client chooses to record it"), ["gender_identity", "sexual_orientation"]),
+        (_("Messages"), ["contact_by_email", "contact_by_sms", "discreet_wording"]),
+    ]
+    wide = {"address", "emergency_contact"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance.time_zone if self.instance.pk else ""
+        self.fields["time_zone"].widget = forms.Select(choices=time_zone_choices(current))
+        if not self.instance.pk:
+            self.initial.setdefault("time_zone", settings.TIME_ZONE)  # a new client: the practice's zone
+
+    def grouped(self) -> list[tuple[str, list]]:
+        return [(title, [self[name] for name in names if name in self.fields]) for title, names in self.sections]
 
 
 @text_limits(text=SHORT_CHARS)

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -61,5 +62,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .only("reference", "urgency", "created_at", "referrer__kind")[:5]
         ),  # what the panel shows: no encrypted column is read
         "workshops": list(workshop_list()[:3]),
+        "today_date": timezone.localdate(),  # in the viewer's zone (ViewerTimezoneMiddleware)
     }
     return render(request, "frontdesk/dashboard.html", context)
