@@ -283,7 +283,7 @@ LANGUAGES = [
     tuple(item.split(":", 1))
     for item in env.list("PRACTICE_LANGUAGES", default=["en-gb:English (UK)", "en-us:English (US)"])
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # `make messages` writes here
 TIME_ZONE = env.str("PRACTICE_TIME_ZONE", default="Europe/London")  # the practice's own zone
 USE_I18N = True
 USE_TZ = True  # stored aware, in UTC

@@ -131,3 +131,23 @@ def test_every_role_has_the_account_page(client, staff_user, solo):
     for user in (staff_user, portal_user_for(solo.members.get())):
         client.force_login(user)
         assert client.get(reverse("practice:preferences")).status_code == 200
+
+
+def test_the_catalogue_holds_the_text_marked_in_the_main_pages():
+    """locale/en_GB/LC_MESSAGES/django.po, written by `make messages`: run it again when this fails."""
+    import re
+
+    po = (settings.BASE_DIR / "locale" / "en_GB" / "LC_MESSAGES" / "django.po").read_text()
+    ids = set(re.findall(r'^msgid "(.+)"$', po, flags=re.M))
+    marked = {
+        "Skip to content",  # base.html
+        "Sign-in sessions",  # the account menu
+        "My appointments",  # the client's navigation
+        "Book",
+        "Today's sessions",  # the dashboard
+        "Sections of the record",  # the client page
+        "Start from a template",  # the note form
+        "The practice's zone",  # the time-zone choice
+        "Language and date format",  # the account page
+    }
+    assert marked <= ids, marked - ids
