@@ -4,15 +4,15 @@ Each person chooses a language (`User.language`, one of settings.LANGUAGES, blan
 default or their browser's) and a date format (`User.date_style`). `UserLocaleMiddleware` activates
 both for the request: the language through Django's translation machinery, the format through a
 context variable the `dates` template filters read. Day-month-year is the default, as in en-GB and
-most of the world; an "English (US)" reader gets month-day-year unless they choose otherwise.
+most of the world; someone who chose "English (US)" gets month-day-year unless they choose otherwise.
 """
 
 from contextvars import ContextVar
 from datetime import date, datetime
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateformat import format as django_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 DMY, MDY, YMD = "dmy", "mdy", "ymd"
@@ -69,12 +69,25 @@ def reset_style(token: object) -> None:
     _style.reset(token)
 
 
+def style_for(*, date_style: str, language: str) -> str:
+    """A person's style: their own choice, else their chosen language's (US English writes
+    month-day-year), else "" (the practice's). The browser's language alone does not switch to
+    month-day-year: many browsers say en-US wherever their owner lives."""
+    if date_style in FORMATS:
+        return date_style
+    return MDY if language.lower() in MDY_LANGUAGES else ""
+
+
 def current_style() -> str:
-    """The viewer's chosen style, else their language's (month-day-year only for US English)."""
+    """The viewer's style (activated by UserLocaleMiddleware), else the practice language's."""
     chosen = _style.get()
     if chosen:
         return chosen
-    return MDY if (get_language() or "").lower() in MDY_LANGUAGES else DMY
+    return MDY if settings.LANGUAGE_CODE.lower() in MDY_LANGUAGES else DMY
+
+
+def twelve_hour() -> bool:
+    return current_style() == MDY
 
 
 def format_value(value: date | datetime | None, kind: str = "date") -> str:

@@ -225,7 +225,8 @@ class UserLocaleMiddleware:
         if chosen and chosen in dict(settings.LANGUAGES):
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen
-        token = locale.activate_style(getattr(user, "date_style", "") if user.is_authenticated else "")
+        style = locale.style_for(date_style=user.date_style, language=chosen) if user.is_authenticated else ""
+        token = locale.activate_style(style)
         try:
             response = self.get_response(request)
         finally:

@@ -5,7 +5,7 @@ A US reader sees "Dec 31, 2026, 2:30 PM" from the same template."""
 
 from django import template
 
-from practice.locale import format_value
+from practice.locale import format_value, twelve_hour
 
 register = template.Library()
 
@@ -33,3 +33,9 @@ def clock(value) -> str:
 @register.filter
 def weekday_when(value) -> str:
     return format_value(value, "weekday_time")
+
+
+@register.simple_tag
+def clock_hours() -> str:
+    """ "12" or "24": how static/js/drafts.js writes "Draft saved 14:30" (base.html, <html data-clock>)."""
+    return "12" if twelve_hour() else "24"

@@ -39,17 +39,14 @@ def test_each_style_writes_dates_its_own_way(style, expected):
     assert out == expected
 
 
-def test_day_month_year_unless_the_language_is_us_english():
-    with translation.override("en-gb"):
-        assert locale.current_style() == locale.DMY
+def test_day_month_year_unless_the_person_chose_us_english_or_another_format():
+    assert locale.style_for(date_style="", language="") == ""
+    assert locale.style_for(date_style="", language="en-gb") == ""
+    assert locale.style_for(date_style="", language="en-us") == locale.MDY
+    assert locale.style_for(date_style=locale.YMD, language="en-us") == locale.YMD  # their own choice wins
+    assert locale.current_style() == locale.DMY  # the practice's (en-gb)
     with translation.override("en-us"):
-        assert locale.current_style() == locale.MDY
-    token = locale.activate_style(locale.YMD)  # a person's own choice wins over the language's
-    try:
-        with translation.override("en-us"):
-            assert locale.current_style() == locale.YMD
-    finally:
-        locale.reset_style(token)
+        assert locale.current_style() == locale.DMY  # a browser saying en-US does not switch it
 
 
 def test_times_are_shown_in_the_viewers_zone():
@@ -88,7 +85,7 @@ def test_the_account_page_saves_language_and_format(client, alice):
     assert r.status_code == 302 and (alice.user.language, alice.user.date_style) == ("en-us", "ymd")
     assert AuditEvent.objects.filter(actor=alice.user, action=AuditAction.UPDATE, target_type="practice.user").exists()
     page = client.get(reverse("practice:preferences")).content.decode()
-    assert '<html lang="en-us">' in page
+    assert '<html lang="en-us" data-clock="24">' in page  # year-month-day was chosen: a 24-hour clock
     assert client.get(reverse("dashboard")).headers["Content-Language"] == "en-us"
 
 
@@ -100,14 +97,17 @@ def test_the_chosen_format_reaches_the_pages(client, alice, solo):
     assert "Born 4 Mar 1990" in client.get(reverse("clients:detail", args=[solo.pk])).content.decode()
     client.post(reverse("practice:preferences"), {"language": "", "date_style": "mdy"})
     assert "Born Mar 4, 1990" in client.get(reverse("clients:detail", args=[solo.pk])).content.decode()
+    client.post(reverse("practice:preferences"), {"language": "en-us", "date_style": ""})
+    body = client.get(reverse("clients:detail", args=[solo.pk])).content.decode()
+    assert "Born Mar 4, 1990" in body and '<html lang="en-us" data-clock="12">' in body
 
 
 def test_the_browser_language_is_used_when_the_person_chose_none(client, alice):
     client.force_login(alice.user)
     page = client.get(reverse("dashboard"), headers={"accept-language": "en-US,en;q=0.8"}).content.decode()
-    assert '<html lang="en-us">' in page
+    assert '<html lang="en-us" data-clock="24">' in page  # the language, not the US date order
     page = client.get(reverse("dashboard"), headers={"accept-language": "de-DE"}).content.decode()
-    assert '<html lang="en-gb">' in page  # not offered: the practice's language
+    assert '<html lang="en-gb" data-clock="24">' in page  # not offered: the practice's language
 
 
 @pytest.mark.parametrize("data", [{"language": "xx", "date_style": ""}, {"language": "", "date_style": "dd"}])
