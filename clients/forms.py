@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.alerts import NOTE_REQUIRED
 from clients.models import NO_SECRETS_REFUSAL, Client, Concern, Consent, Goal, Member, Note, NoteTemplate, RiskAlert
-from practice.forms_support import NOTE_CHARS, SHORT_CHARS, text_limits
+from practice.forms_support import ANSWER_CHARS, NOTE_CHARS, SHORT_CHARS, text_limits
 from practice.models import Therapist
 from practice.timezones import time_zone_choices
 
@@ -210,7 +210,7 @@ class ConsentForm(forms.Form):
         return data
 
 
-@text_limits(name=SHORT_CHARS)
+@text_limits(body=ANSWER_CHARS)
 class NoteTemplateForm(forms.ModelForm):
     class Meta:
         model = NoteTemplate

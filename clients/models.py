@@ -371,7 +371,7 @@ class NoteTemplate(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=80, unique=True)
     body = models.TextField(
-        _("headings"), max_length=4000, blank=True, help_text=_("Put into the text box of a new note.")
+        _("headings"), max_length=5000, blank=True, help_text=_("Put into the text box of a new note.")
     )
     # Which kind of note it is offered for; blank for every kind.
     note_kind = models.CharField(

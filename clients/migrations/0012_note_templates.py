@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                     models.TextField(
                         blank=True,
                         help_text="Put into the text box of a new note.",
-                        max_length=4000,
+                        max_length=5000,
                         verbose_name="headings",
                     ),
                 ),
