@@ -6,6 +6,7 @@
 #   make test-sqlite    only the SQLite half        (extra pytest args: make test ARGS="-k foo -x")
 #   make test-postgres  only the PostgreSQL half
 #   make lint           ruff, the formatter's check, missing migrations, the import contracts (floors)
+#   make messages       collect the text marked for translation into locale/ (LOCALE=fr for another language)
 #   make security       bandit (medium and high) + pip-audit of requirements.txt (see SECURITY.md)
 #   make clean          remove var/ (local db, broker, outbox, keys) and test/lint caches; keeps .venv
 
@@ -21,7 +22,7 @@ ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv run codes screenshots test test-sqlite test-postgres lint security bench clean
+.PHONY: venv run codes screenshots messages test test-sqlite test-postgres lint security bench clean
 
 venv: $(STAMP)
 
@@ -44,6 +45,14 @@ codes: venv
 # Run the browser journeys and keep their screenshots in docs/screenshots/ (shown in the README).
 screenshots: venv
 	cd $(ROOT) && SCREENSHOT_DIR=$(ROOT)/docs/screenshots $(ROOT)/bin/test --only sqlite tests/e2e
+
+# The text marked for translation (Django's i18n) into locale/<LOCALE>/LC_MESSAGES/django.po; a
+# practice translates the .po and lists the language in PRACTICE_LANGUAGES (docs/architecture.md).
+LOCALE ?= en_GB
+messages: venv
+	cd $(ROOT) && $(PY) manage.py makemessages --locale $(LOCALE) --no-obsolete --no-location \
+		--ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'docs/*'
+	cd $(ROOT) && $(PY) manage.py compilemessages --locale $(LOCALE) --ignore '.venv/*'
 
 test: venv
 	$(ROOT)/bin/test $(ARGS)

@@ -17,7 +17,12 @@ class BillingConfig(AppConfig):
         # A session's status change charges, voids or re-issues in the same transaction.
         appointment_status_changed.connect(services.on_appointment_status_changed, dispatch_uid="billing.charge_sync")
         register_client_panel(
-            Panel(name="billing", context=panels.client_context, template="billing/_client_panel.html")
+            Panel(
+                name="billing",
+                context=panels.client_context,
+                template="billing/_client_panel.html",
+                summary="billing/_client_summary.html",
+            )
         )
         register_appointment_panel(
             AppointmentPanel(

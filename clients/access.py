@@ -5,13 +5,14 @@ Not entitled and missing look the same (404), so ids cannot be probed. Rules:
   another therapist's private psychotherapy notes;
 - staff see any unit's contact and scheduling details (`clinical=False`), never clinical content;
 - a client reaches their own member record and unit through the portal only, never by id;
-- a risk alert is for the unit's therapists and the practice's clinical lead only.
+- a risk alert is for the unit's therapists and the practice's clinical lead only;
+- a note template is edited in the app by the therapist who made it (the starter ones in the admin).
 """
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from clients.models import Client, Consent, Goal, IntakeResponse, Member, Note, RiskAlert
+from clients.models import Client, Consent, Goal, IntakeResponse, Member, Note, NoteTemplate, RiskAlert
 from clients.selectors import clinical_lead_id
 from practice.models import User
 
@@ -92,3 +93,13 @@ def get_portal_member(user: User) -> Member:
 def get_portal_consent(user: User, consent_id: int) -> Consent:
     member = get_portal_member(user)
     return get_object_or_404(Consent, pk=consent_id, member=member)
+
+
+def get_note_template_for_user(user: User, template_id: int) -> NoteTemplate:
+    """A note template `user` may edit: their own. The practice's starter templates: 404 here."""
+    template = get_object_or_404(NoteTemplate, pk=template_id)
+
+    if user.is_therapist and template.created_by_id == user.therapist.pk:
+        return template
+
+    raise Http404

@@ -21,6 +21,7 @@ from clients.models import (
     Member,
     MemberSearchToken,
     Note,
+    NoteTemplate,
     RiskAlert,
 )
 from practice.admin_support import ReadOnlyAdmin
@@ -38,6 +39,17 @@ class ConcernAdmin(admin.ModelAdmin):
     list_filter = ["group", "intensive"]
     list_editable = ["order"]
     search_fields = ["name", "slug"]
+
+
+@admin.register(NoteTemplate)
+class NoteTemplateAdmin(admin.ModelAdmin):
+    """Not confidential (headings only): the practice renames, orders and retires templates here."""
+
+    list_display = ["name", "note_kind", "position", "active", "created_by"]
+    list_filter = ["active", "note_kind"]
+    list_editable = ["position", "active"]
+    search_fields = ["name"]
+    raw_id_fields = ["created_by"]
 
 
 @admin.register(Client)

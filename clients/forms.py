@@ -1,19 +1,18 @@
 """Forms for the therapist's side of the client record. Validation only: services do the writes."""
 
-import zoneinfo
-
 from django import forms
+from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.timezone import localdate, localtime
 from django.utils.translation import gettext_lazy as _
 
 from clients.alerts import NOTE_REQUIRED
-from clients.models import NO_SECRETS_REFUSAL, Client, Concern, Consent, Goal, Member, Note, RiskAlert
-from practice.forms_support import NOTE_CHARS, SHORT_CHARS, text_limits
+from clients.models import NO_SECRETS_REFUSAL, Client, Concern, Consent, Goal, Member, Note, NoteTemplate, RiskAlert
+from practice.forms_support import ANSWER_CHARS, NOTE_CHARS, SHORT_CHARS, text_limits
 from practice.models import Therapist
+from practice.timezones import time_zone_choices
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TIME_ZONES = sorted(zoneinfo.available_timezones())
 
 
 class ClientFilterForm(forms.Form):
@@ -86,12 +85,31 @@ class MemberForm(forms.ModelForm):
             "date_of_birth": DATE,
             "address": forms.Textarea(attrs={"rows": 2}),
             "emergency_contact": forms.Textarea(attrs={"rows": 2}),
-            "time_zone": forms.Select(choices=[(z, z) for z in TIME_ZONES]),
         }
         help_texts = {
             "gender_identity": _("Only where the client chooses to record it."),
             "sexual_orientation": _("Only where the client chooses to record it."),
+            "time_zone": _("Type to search. The practice's zone and common zones come first."),
         }
+
+    # The form's sections (templates/clients/_form_sections.html), each in two columns where they fit.
+    sections = [
+        (_("Name"), ["first_name", "last_name", "preferred_name", "pronouns", "date_of_birth"]),
+        (_("Contact"), ["email", "phone", "time_zone", "address", "emergency_contact"]),
+        (_("Identity, if the client chooses to record it"), ["gender_identity", "sexual_orientation"]),
+        (_("Messages"), ["contact_by_email", "contact_by_sms", "discreet_wording"]),
+    ]
+    wide = {"address", "emergency_contact"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance.time_zone if self.instance.pk else ""
+        self.fields["time_zone"].widget = forms.Select(choices=time_zone_choices(current))
+        if not self.instance.pk:
+            self.initial.setdefault("time_zone", settings.TIME_ZONE)  # a new client: the practice's zone
+
+    def grouped(self) -> list[tuple[str, list]]:
+        return [(title, [self[name] for name in names if name in self.fields]) for title, names in self.sections]
 
 
 REVIEW_IN_THE_PAST = _(
@@ -125,8 +143,14 @@ class GoalForm(forms.ModelForm):
 class NoteForm(forms.ModelForm):
     class Meta:
         model = Note
-        fields = ["kind", "appointment", "session_date", "about_member", "joint_use", "body"]
-        widgets = {"session_date": DATE, "body": forms.Textarea(attrs={"rows": 12})}
+        fields = ["kind", "template", "appointment", "session_date", "about_member", "joint_use", "body"]
+        # The template is chosen above the form (templates/clients/note_form.html): here it is only
+        # carried along, so the saved note records which skeleton it started from.
+        widgets = {
+            "session_date": DATE,
+            "body": forms.Textarea(attrs={"rows": 16, "data-note-body": ""}),
+            "template": forms.HiddenInput(attrs={"data-note-template": ""}),
+        }
         labels = {
             "about_member": _("Individual session with"),
             "joint_use": _("In joint sessions"),
@@ -143,6 +167,7 @@ class NoteForm(forms.ModelForm):
         self.fields["appointment"].queryset = client.appointments.order_by("-start")
         self.fields["appointment"].label_from_instance = lambda a: date_format(localtime(a.start), "D j M Y, H:i")
         self.fields["appointment"].empty_label = _("Not tied to a session")
+        self.fields["template"].queryset = NoteTemplate.objects.filter(active=True)
         if not client.is_couple:
             del self.fields["about_member"]
             del self.fields["joint_use"]
@@ -202,3 +227,12 @@ class ConsentForm(forms.Form):
         if data.get("kind") != Consent.Kind.RELEASE and data.get("referrer"):
             self.add_error("referrer", _("Only a release of information names a referrer."))
         return data
+
+
+@text_limits(body=ANSWER_CHARS)
+class NoteTemplateForm(forms.ModelForm):
+    class Meta:
+        model = NoteTemplate
+        fields = ["name", "note_kind", "body", "position", "active"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+        help_texts = {"body": _("Headings and prompts only: this text is not encrypted, so nothing about a client.")}

@@ -340,6 +340,8 @@ class Note(TimeStampedModel):
     about_member = models.ForeignKey(Member, models.SET_NULL, null=True, blank=True, related_name="+")
     joint_use = models.CharField(max_length=16, choices=JointUse.choices, blank=True)
     body = EncryptedTextField()
+    # The skeleton the note was started from (its headings are in the body; this only records which).
+    template = models.ForeignKey("clients.NoteTemplate", models.SET_NULL, null=True, blank=True, related_name="+")
     signed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -357,6 +359,35 @@ class Note(TimeStampedModel):
     @property
     def is_signed(self) -> bool:
         return self.signed_at is not None
+
+
+class NoteTemplate(TimeStampedModel):
+    """A skeleton a note starts from: SOAP, DAP, BIRP, a free note, or one the practice adds.
+
+    Not confidential: headings and prompts only, never a client's words (those go in Note.body,
+    encrypted). The starter templates (clients.migrations.0016_starter_note_templates) have no author and are changed in
+    the admin; a therapist's own are theirs to edit in the app (clients:note_templates).
+    """
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    body = models.TextField(
+        _("headings"), max_length=5000, blank=True, help_text=_("Put into the text box of a new note.")
+    )
+    # Which kind of note it is offered for; blank for every kind.
+    note_kind = models.CharField(
+        _("for notes of kind"), max_length=16, blank=True, choices=[("", _("Any kind")), *Note.Kind.choices]
+    )
+    position = models.PositiveSmallIntegerField(default=100, help_text=_("Lower comes first in the list."))
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        "practice.Therapist", models.SET_NULL, null=True, blank=True, related_name="note_templates"
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Addendum(TimeStampedModel):

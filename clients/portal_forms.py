@@ -4,7 +4,6 @@ Labels and help texts speak to the client, not to the therapist.
 """
 
 import re
-import zoneinfo
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -12,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Concern, Consent, IntakeResponse, Member
 from practice.forms_support import ANSWER_CHARS, SHORT_CHARS, text_limits
+from practice.timezones import time_zone_choices
 
-TIME_ZONES = sorted(zoneinfo.available_timezones())
 _PHONE = re.compile(r"^\+?[\d\s().-]{6,40}$")
 
 
@@ -22,10 +21,17 @@ class ProfileForm(forms.ModelForm):
     """The member's own contact details and preferences. Names and date of birth are the practice's."""
 
     time_zone = forms.ChoiceField(
-        choices=[(z, z.replace("_", " ")) for z in TIME_ZONES],
+        choices=time_zone_choices,
         label=_("Your time zone"),
-        help_text=_("Session times and dates in the portal and in messages are shown in this zone."),
+        help_text=_(
+            "Session times and dates in the portal and in messages are shown in this zone. Type to search: "
+            "the practice's zone and common zones come first."
+        ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices(self.instance.time_zone)  # an old zone stays valid
 
     class Meta:
         model = Member

@@ -9,8 +9,18 @@ from django.utils.formats import date_format
 
 from clients import search
 from clients.concern_links import concern_digest
-from clients.models import Client, Consent, Goal, IntakeResponse, Member, MemberSearchToken, Note, RiskAlert
-from clients.panels import TimelineEntry, client_panels
+from clients.models import (
+    Client,
+    Consent,
+    Goal,
+    IntakeResponse,
+    Member,
+    MemberSearchToken,
+    Note,
+    NoteTemplate,
+    RiskAlert,
+)
+from clients.panels import TABS, TimelineEntry, client_panels, panel_tab
 from practice.models import PracticeSettings, Therapist, User
 
 # What the list shows of a member (their name): the other encrypted columns are not read or decrypted.
@@ -109,8 +119,20 @@ def client_page(*, client: Client, therapist: Therapist) -> dict:
         "consents": consents,
         "timeline": _timeline(client, members, notes, goals, consents, appointments, panels, alerts),
         "panel_templates": [panel.template for panel in panels if panel.template],
+        "panel_templates_by_tab": _templates_by_tab(panels),
+        "summary_templates": [panel.summary for panel in panels if panel.summary],
+        "tabs": TABS,
+        "open_alert_count": sum(1 for alert in alerts if alert.acknowledged_at is None),
         **extra,
     }
+
+
+def _templates_by_tab(panels) -> dict[str, list[str]]:
+    by_tab: dict[str, list[str]] = {name: [] for name, _label in TABS}
+    for panel in panels:
+        if panel.template:
+            by_tab[panel_tab(panel)].append(panel.template)
+    return by_tab
 
 
 def _confirmations(appointments, members: list[Member]) -> None:
@@ -297,3 +319,16 @@ def consent_withdraw_effects(consent: Consent, *, now: datetime | None = None) -
     if kind == Consent.Kind.COUPLE_EXPORT:
         return ["The whole couple's record can no longer be exported on this partner's consent."]
     return ["It is recorded at once. Talk together about what it means for the sessions."]
+
+
+def note_template_list(*, active_only: bool = True) -> list:
+    """The note templates in their order: the practice's starter ones and every therapist's own."""
+    templates = NoteTemplate.objects.select_related("created_by")
+    if active_only:
+        templates = templates.filter(active=True)
+    return list(templates)
+
+
+def note_template_active(template_id: int) -> NoteTemplate | None:
+    """A template a note may start from (any active one: templates hold no client's words)."""
+    return NoteTemplate.objects.filter(pk=template_id, active=True).first()

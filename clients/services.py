@@ -23,6 +23,7 @@ from clients.models import (
     Member,
     MemberSearchToken,
     Note,
+    NoteTemplate,
     RiskAlert,
 )
 from outbox.services import notification_enqueue
@@ -329,7 +330,8 @@ def goal_update(*, goal: Goal, by: User, **fields) -> Goal:
 
 # --- Notes ----------------------------------------------------------------------------------------
 
-NOTE_FIELDS = ["kind", "appointment", "session_date", "about_member", "joint_use", "body"]
+NOTE_FIELDS = ["kind", "template", "appointment", "session_date", "about_member", "joint_use", "body"]
+NOTE_TEMPLATE_FIELDS = ["name", "note_kind", "body", "position", "active"]
 NOTE_LOCKED = _("This note is signed and locked. Add an addendum instead.")
 
 
@@ -442,3 +444,26 @@ def consent_revoke(*, consent: Consent, by: User) -> Consent:
 def consent_is_active(*, member: Member, kind: str, referrer=None) -> bool:
     """Whether `member` has a live consent of `kind` (used by reminders and letters)."""
     return Consent.objects.filter(member=member, kind=kind, referrer=referrer, revoked_at=None).exists()
+
+
+# --- Note templates (not confidential: headings only) -------------------------------------------
+
+
+@transaction.atomic
+def note_template_create(*, by: Therapist, **fields) -> NoteTemplate:
+    template = NoteTemplate(created_by=by, **{k: fields[k] for k in NOTE_TEMPLATE_FIELDS if k in fields})
+    template.full_clean()
+    template.save()
+    audit_record(actor=by.user, action=AuditAction.CREATE, target=template)
+    return template
+
+
+@transaction.atomic
+def note_template_update(*, template: NoteTemplate, by: User, **fields) -> NoteTemplate:
+    changed = [k for k in NOTE_TEMPLATE_FIELDS if k in fields]
+    for name in changed:
+        setattr(template, name, fields[name])
+    template.full_clean()
+    template.save(update_fields=[*changed, "updated_at"])
+    audit_record(actor=by, action=AuditAction.UPDATE, target=template)
+    return template

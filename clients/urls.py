@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clients.views import alerts, export, records
+from clients.views import alerts, export, note_templates, records
 
 app_name = "clients"
 
@@ -23,6 +23,9 @@ urlpatterns = [
     path("notes/<int:note_id>/sign/", records.note_sign, name="note_sign"),
     path("notes/<int:note_id>/addenda/", records.addendum_add, name="addendum_add"),
     path("<int:client_id>/alerts/<int:alert_id>/", alerts.alert_detail, name="alert_detail"),
+    path("note-templates/", note_templates.note_template_list, name="note_templates"),
+    path("note-templates/new/", note_templates.note_template_create, name="note_template_create"),
+    path("note-templates/<int:template_id>/edit/", note_templates.note_template_edit, name="note_template_edit"),
     path("<int:client_id>/consents/new/", records.consent_create, name="consent_create"),
     path("consents/<int:consent_id>/revoke/", records.consent_revoke, name="consent_revoke"),
 ]

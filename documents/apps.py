@@ -20,5 +20,6 @@ class DocumentsConfig(AppConfig):
                 name="documents",
                 context=lambda client: {"document_status": signature_status(client)},
                 template="documents/_client_panel.html",
+                tab="documents",
             )
         )

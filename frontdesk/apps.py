@@ -19,6 +19,7 @@ class FrontdeskConfig(AppConfig):
                 context=lambda client: homework.client_panel(client=client),
                 timeline=lambda client: homework.client_timeline_entries(client=client),
                 template="resources/_client_panel.html",
+                tab="homework",
             )
         )
         register_client_panel(

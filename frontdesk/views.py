@@ -66,5 +66,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "workshops": list(workshop_list()[:3]),
         **dashboard_measures(therapist=therapist, now=timezone.now()),
         "inbox": inbox_summary(user=request.user),  # a count and a time, never text
+        "today_date": timezone.localdate(),  # in the viewer's zone (ViewerTimezoneMiddleware)
     }
     return render(request, "frontdesk/dashboard.html", context)

@@ -52,3 +52,14 @@ def password_reset_send(*, request: HttpRequest, user: User) -> bool:
     form.save(request)
     audit_record(actor=request.user, action=AuditAction.UPDATE, target=user)
     return True
+
+
+@transaction.atomic
+def preferences_update(*, user: User, language: str, date_style: str) -> User:
+    """A person's own language and date format (practice/locale.py), audited as an update."""
+    user.language = language
+    user.date_style = date_style
+    user.full_clean(exclude=["password", "email", "sign_in_email"])
+    user.save(update_fields=["language", "date_style"])
+    audit_record(actor=user, action=AuditAction.UPDATE, target=user)
+    return user

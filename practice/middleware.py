@@ -203,3 +203,34 @@ class DatabaseOutageMiddleware:
         if is_database_unavailable(exception):
             return database_unavailable_response(request, exception)
         return None
+
+
+class UserLocaleMiddleware:
+    """A signed-in person's own language and date format (practice/locale.py) over the browser's.
+
+    After LocaleMiddleware (which picked the browser's language) and authentication; the language
+    is re-activated here only when the person chose one that the practice offers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import translation
+
+        from practice import locale
+
+        user = request.user
+        chosen = getattr(user, "language", "") if user.is_authenticated else ""
+        if chosen and chosen in dict(settings.LANGUAGES):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        style = locale.style_for(date_style=user.date_style, language=chosen) if user.is_authenticated else ""
+        token = locale.activate_style(style)
+        try:
+            response = self.get_response(request)
+        finally:
+            locale.reset_style(token)
+        if chosen:
+            response.headers.setdefault("Content-Language", chosen)
+        return response

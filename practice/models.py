@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from practice.fields import EncryptedEmailField, EncryptedTextField
+from practice.locale import STYLE_CHOICES
 
 
 class TimeStampedModel(models.Model):
@@ -69,6 +70,10 @@ class User(AbstractUser):
         default=False,
         help_text=_("A therapist who runs the practice: sees the activity page of every record."),
     )
+    # The person's own language and date format (practice/locale.py); blank follows the practice.
+    # No `choices` here: settings.LANGUAGES may grow without a migration; the form offers them.
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    date_style = models.CharField(_("dates and times"), max_length=8, blank=True, choices=STYLE_CHOICES)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

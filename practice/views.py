@@ -1,16 +1,20 @@
 import sys
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from practice import drafts, health, session_security
+from practice import accounts, drafts, health, locale, session_security
+from practice.forms import PreferencesForm
 from practice.forms_support import error_text
 from practice.middleware import database_unavailable_response, is_database_unavailable
 from practice.models import Draft
@@ -103,3 +107,21 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if isinstance(exception, RequestDataTooBig):
         return _plain_page("413.html", 413)
     return _plain_page("400.html", 400)
+
+
+# --- The person's own account page ------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Language and date format, with links to the second factor and the sign-in sessions."""
+    user = request.user
+    form = PreferencesForm(request.POST or None, initial={"language": user.language, "date_style": user.date_style})
+    if request.method == "POST" and form.is_valid():
+        accounts.preferences_update(user=user, **form.cleaned_data)
+        messages.success(request, _("Saved. Pages now use your language and date format."))
+        return redirect("practice:preferences")
+    status = 400 if form.is_bound else 200
+    example = locale.format_value(timezone.now(), "weekday_time")
+    return render(request, "practice/preferences.html", {"form": form, "now_example": example}, status=status)

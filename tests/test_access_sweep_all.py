@@ -23,7 +23,7 @@ from billing import services as billing_services
 from billing import superbill_services
 from billing.models import Service
 from clients.alerts import risk_alert_raise
-from clients.models import Consent, Goal, IntakeResponse, Note, RiskAlert
+from clients.models import Consent, Goal, IntakeResponse, Note, NoteTemplate, RiskAlert
 from documents import services as document_services
 from documents.models import DocumentTemplate
 from measures import services as measure_services
@@ -192,6 +192,7 @@ def record(alice):
         "workshop": workshop,
         "goal": Goal.objects.create(client=unit, text="g", created_by=alice),
         "note": Note.objects.create(client=unit, author=alice, body="n"),
+        "note_template": NoteTemplate.objects.create(name="Alice's own", body="Themes:\n", created_by=alice),
         "consent": Consent.objects.create(client=unit, member=partner_b, kind="treatment", recorded_by=alice.user),
         "assignment": assignment,
         "staged": staged_assignment,
@@ -250,6 +251,8 @@ REGISTRY = {
     "clients:note_sign": lambda r: {"note_id": r["note"].pk},
     "clients:addendum_add": lambda r: {"note_id": r["note"].pk},
     "clients:consent_create": _unit,
+    # Its author's to edit (another therapist gets 404; the starter ones only in the admin).
+    "clients:note_template_edit": lambda r: {"template_id": r["note_template"].pk},
     # The unit's therapists and the clinical lead only (tests/clients/test_risk_alerts.py tries the lead).
     "clients:alert_detail": lambda r: {"client_id": r["unit"].pk, "alert_id": r["alert"].pk},
     "clients:consent_revoke": lambda r: {"consent_id": r["consent"].pk},

@@ -111,3 +111,76 @@ def test_the_checker_finds_an_unlabelled_input():
     assert unlabelled('<form><input name="x"><label for="y">Y</label><input id="y" name="y"></form>') == [
         "<input name='x'>"
     ]
+
+
+# --- Issue 23: the client page, the forms it touches, and the design system's contrast ----------
+
+FORMS_WITH_A_CLIENT = ["clients:detail", "clients:note_create", "clients:edit", "clients:goal_create"]
+FORMS = ["clients:note_templates", "clients:note_template_create", "practice:preferences"]
+
+
+@pytest.mark.parametrize("name", FORMS_WITH_A_CLIENT)
+def test_the_client_page_and_its_forms_are_labelled(client, alice, pair, name):
+    client.force_login(alice.user)
+    r = client.get(reverse(name, args=[pair.pk]))
+    assert r.status_code == 200 and unlabelled(r.content.decode()) == []
+
+
+def test_the_member_form_is_labelled_and_in_sections(client, alice, pair):
+    client.force_login(alice.user)
+    member = pair.members.first()
+    body = client.get(reverse("clients:member_edit", args=[pair.pk, member.pk])).content.decode()
+    assert unlabelled(body) == [] and body.count("<legend") == 4
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_the_account_and_template_pages_are_labelled(client, alice, name):
+    client.force_login(alice.user)
+    r = client.get(reverse(name))
+    assert r.status_code == 200 and unlabelled(r.content.decode()) == []
+
+
+def test_the_tabs_are_links_in_a_named_navigation(client, alice, pair):
+    client.force_login(alice.user)
+    body = client.get(reverse("clients:detail", args=[pair.pk])).content.decode()
+    assert '<nav aria-label="Sections of the record">' in body
+    assert body.count('aria-current="page"') >= 1
+
+
+def _tokens() -> dict[str, str]:
+    from django.conf import settings
+
+    css = (settings.BASE_DIR / "static" / "css" / "tokens.css").read_text()
+    return dict(re.findall(r"(--pp-[\w-]+):\s*(#[0-9a-fA-F]{6})\s*;", css))
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_the_contrast_formula_matches_wcag():
+    assert round(contrast("#000000", "#ffffff"), 1) == 21.0
+    assert round(contrast("#767676", "#ffffff"), 2) == 4.54  # the classic lightest AA grey
+
+
+def test_every_foreground_token_meets_aa_on_its_background():
+    tokens = _tokens()
+    pairs = [(name, name[: -len("-fg")] + "-bg") for name in tokens if name.endswith("-fg")]
+    assert len(pairs) >= 8, pairs  # the nav, on-primary and every status badge
+    low = {f"{fg} on {bg}": round(contrast(tokens[fg], tokens[bg]), 2) for fg, bg in pairs if bg in tokens}
+    assert len(low) == len(pairs), "every -fg token needs its -bg"
+    assert {pair: ratio for pair, ratio in low.items() if ratio < 4.5} == {}
+
+
+@pytest.mark.parametrize("text", ["--pp-text", "--pp-text-muted", "--pp-link", "--pp-link-hover", "--pp-primary"])
+@pytest.mark.parametrize("surface", ["--pp-surface", "--pp-surface-alt"])
+def test_text_tokens_meet_aa_on_every_surface(text, surface):
+    tokens = _tokens()
+    assert contrast(tokens[text], tokens[surface]) >= 4.5

@@ -17,6 +17,7 @@ from clients import access, selectors, services
 from clients.drafts import ADDENDUM, NOTE, NOTE_NEW
 from clients.forms import AddendumForm, ClientFilterForm, ClientForm, ConsentForm, GoalForm, MemberForm, NoteForm
 from clients.models import Client, Concern, Consent
+from clients.panels import OVERVIEW, TAB_NAMES
 from practice import drafts
 from practice.access import role_required
 from practice.audit import audit_record
@@ -89,6 +90,8 @@ def client_create(request: HttpRequest) -> HttpResponse:
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     client = access.get_client_for_user(request.user, client_id)
     context = selectors.client_page(client=client, therapist=request.user.therapist)
+    tab = request.GET.get("tab", OVERVIEW)
+    context["tab"] = tab if tab in TAB_NAMES else OVERVIEW  # an unknown tab opens the overview
     audit_record(actor=request.user, action=AuditAction.VIEW, target=client)
     return render(request, "clients/client_detail.html", context)
 
@@ -234,8 +237,11 @@ def note_create(request: HttpRequest, client_id: int) -> HttpResponse:
     client = access.get_client_for_user(request.user, client_id)
     key = drafts.draft_key(NOTE_NEW, client.pk)
     draft, kept = drafts.draft_page(user=request.user, key=key) if request.method == "GET" else (None, {})
-    form = NoteForm(request.POST or None, client=client, initial={**_note_initial(request, client), **kept})
+    initial = {**_note_initial(request, client), **_template_initial(request), **kept}
+    form = NoteForm(request.POST or None, client=client, initial=initial)
     context = {"form": form, "client": client, "draft": draft, "draft_key": key}
+    context["note_templates"] = selectors.note_template_list()
+    context["chosen_template"] = getattr(initial.get("template"), "pk", initial.get("template"))
     if request.method == "GET":
         return render(request, "clients/note_form.html", context)
     if not form.is_valid():
@@ -257,6 +263,15 @@ def _note_initial(request: HttpRequest, client: Client) -> dict:
     if appointment is None:
         return {}
     return {"appointment": appointment, "session_date": localtime(appointment.start).date()}
+
+
+def _template_initial(request: HttpRequest) -> dict:
+    """`?template=<id>` (the chooser above a new note, without a script) starts the text from it."""
+    template_id = id_param(request, "template")
+    template = selectors.note_template_active(template_id) if template_id else None
+    if template is None:
+        return {}
+    return {"template": template, "body": template.body}
 
 
 @require_GET

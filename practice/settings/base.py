@@ -82,6 +82,9 @@ MIDDLEWARE = [
     # Early, so its 503 page (database unreachable) passes through as few layers as possible.
     "practice.middleware.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language) among LANGUAGES; a signed-in person's own choice
+    # wins (practice.middleware.UserLocaleMiddleware, after authentication).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -94,6 +97,7 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "practice.middleware.RequireSecondFactorMiddleware",
     "practice.middleware.ViewerTimezoneMiddleware",
+    "practice.middleware.UserLocaleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -275,6 +279,14 @@ BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
 # --- Internationalisation and time ----------------------------------------------------------------
 
 LANGUAGE_CODE = "en-gb"
+# The languages a person may choose on their account page (practice/locale.py). English in two
+# variants by default; a practice that translates `locale/` (makemessages) adds its own, e.g.
+# PRACTICE_LANGUAGES="en-gb:English (UK),fr:Français".
+LANGUAGES = [
+    tuple(item.split(":", 1))
+    for item in env.list("PRACTICE_LANGUAGES", default=["en-gb:English (UK)", "en-us:English (US)"])
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # `make messages` writes here
 TIME_ZONE = env.str("PRACTICE_TIME_ZONE", default="Europe/London")  # the practice's own zone
 USE_I18N = True
 USE_TZ = True  # stored aware, in UTC

@@ -50,7 +50,9 @@
   }
 
   function clockTime(iso) {
-    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    // As the server writes times for this viewer (base.html: <html data-clock="24">): 14:30, or 2:30 PM.
+    var twelve = document.documentElement.dataset.clock === "12";
+    return new Date(iso).toLocaleTimeString(twelve ? "en-US" : "en-GB", { hour: "numeric", minute: "2-digit", hour12: twelve });
   }
 
   // --- The idle clock ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 from django.urls import get_resolver, reverse
 
 from clients.alerts import risk_alert_raise
-from clients.models import Consent, Goal, IntakeResponse, Note, RiskAlert
+from clients.models import Consent, Goal, IntakeResponse, Note, NoteTemplate, RiskAlert
 
 ROUTES = {  # url name → how to build its args from the fixture `record`
     "detail": lambda r: [r["client"].pk],
@@ -27,6 +27,7 @@ ROUTES = {  # url name → how to build its args from the fixture `record`
     "consent_revoke": lambda r: [r["consent"].pk],
     "export": lambda r: [r["client"].pk],
     "alert_detail": lambda r: [r["client"].pk, r["alert"].pk],
+    "note_template_edit": lambda r: [r["note_template"].pk],  # its author's only
 }
 STAFF_MAY = {"contact"}
 
@@ -42,6 +43,7 @@ def record(alice, solo):
         "member": member,
         "goal": Goal.objects.create(client=solo, text="g", created_by=alice),
         "note": Note.objects.create(client=solo, author=alice, body="n"),
+        "note_template": NoteTemplate.objects.create(name="Alice's own", created_by=alice),
         "consent": Consent.objects.create(client=solo, member=member, kind="treatment", recorded_by=alice.user),
     }
 
@@ -84,3 +86,4 @@ def test_outsiders_change_nothing(client, charlie, record):
     record["consent"].refresh_from_db()
     assert not record["note"].is_signed and record["consent"].revoked_at is None
     assert Note.objects.count() == 1 and Goal.objects.count() == 1
+    assert NoteTemplate.objects.get(pk=record["note_template"].pk).name == "Alice's own"

@@ -104,7 +104,8 @@ def mfa_period_left() -> float:
 @pytest.fixture(autouse=True)
 def starter_documents(request):
     """The data the migrations load (the starter consent documents, the billing services, the
-    concerns): every journey here is a transactional test, and an earlier one's flush empties them."""
+    concerns, the starter note templates): every journey here is a transactional test, and an
+    earlier one's flush empties them."""
     if "live_server" not in request.fixturenames:
         return
     request.getfixturevalue("transactional_db")
@@ -116,5 +117,6 @@ def starter_documents(request):
         "documents.migrations.0002_starter_documents",
         "billing.migrations.0002_starter_services",
         "clients.migrations.0002_concern_taxonomy",
+        "clients.migrations.0016_starter_note_templates",
     ):
         importlib.import_module(data_migration).load(apps, None)

@@ -134,4 +134,55 @@ def test_the_calendar_by_keyboard_with_contrast_on_desktop_and_phone(browser, li
     positions = [(column, row) for column, row, _ in seen]
     assert positions == sorted(positions)  # column by column, top to bottom: the order the eye reads
     assert any(text.startswith("cal-move|Move") for _, _, text in seen)
+
+
+# --- Issue 23: the client page and the forms, signed in, at desktop and phone widths -------------
+
+
+def _reached_by_tab(page, selector: str, presses: int = 120) -> tuple[set, set]:
+    controls = set(
+        page.eval_on_selector_all(
+            selector,
+            "els => els.filter(e => e.offsetParent !== null)"
+            ".map(e => e.type === 'radio' ? 'radio:' + e.name : (e.id || e.name || e.textContent.trim()))",
+        )
+    )
+    page.locator("body").focus()
+    reached = set()
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate(FOCUSED))
+    return controls, reached
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_page_and_forms_at_desktop_and_phone_widths(browser, live_server, alice):
+    from django.urls import reverse
+
+    from tests.e2e.conftest import DESKTOP, sign_in
+    from tests.factories import PASSWORD, couple
+
+    unit = couple(alice)
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    sign_in(page, alice.user.email, PASSWORD, alice.totp_secret)
+    pages = [
+        reverse("clients:detail", args=[unit.pk]),
+        reverse("clients:note_create", args=[unit.pk]),
+        reverse("clients:create"),
+        reverse("practice:preferences"),
+    ]
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        for path in pages:
+            page.goto(path)
+            form = "main form" if path != pages[0] else "main nav[aria-label='Sections of the record']"
+            controls, reached = _reached_by_tab(
+                page, f"{form} :is(input:not([type=hidden]), select, textarea, button, a)", presses=160
+            )
+            assert controls <= reached, (path, size, controls - reached)
+            low = page.evaluate(CONTRAST)
+            assert low == [], (path, size, low)
+            assert page.evaluate("document.documentElement.scrollWidth") <= size["width"], (path, size)
     context.close()

@@ -81,7 +81,7 @@ def test_a_new_client_signs_then_books_a_video_session(phone, page, shoot, alice
     # The therapist sees both signatures, with the version and how they were signed.
     sign_in(page, alice.user.email, PASSWORD, alice.totp_secret)
     page.wait_for_url("**/dashboard/")
-    page.goto(reverse("clients:detail", args=[newcomer.client_id]))
+    page.goto(reverse("clients:detail", args=[newcomer.client_id]) + "?tab=documents")  # the record's tab
     panel = page.locator("section[aria-labelledby='documents-heading']")
     panel.get_by_text("Informed consent to treatment (version 1)").wait_for()
     assert panel.get_by_text("signed in the portal on").count() == 2
