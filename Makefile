@@ -7,6 +7,7 @@
 #   make test-postgres  only the PostgreSQL half
 #   make lint           ruff, the formatter's check, missing migrations, the import contracts (floors)
 #   make security       bandit (medium and high) + pip-audit of requirements.txt (see SECURITY.md)
+#   make loadtest       Locust over HTTP against gunicorn (production settings), worker and beat (docs/benchmarks.md)
 #   make clean          remove var/ (local db, broker, outbox, keys) and test/lint caches; keeps .venv
 
 SHELL := /bin/bash
@@ -21,7 +22,7 @@ ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv run codes screenshots test test-sqlite test-postgres lint security bench clean
+.PHONY: venv run codes screenshots test test-sqlite test-postgres lint security bench loadtest clean
 
 venv: $(STAMP)
 
@@ -102,6 +103,12 @@ export PIP_AUDIT_VERDICT
 # Size S by default: make bench ARGS="--size M --rounds 50".
 bench: venv
 	$(ROOT)/bin/bench $(ARGS)
+
+# Load test over HTTP (Locust, headless) against gunicorn with the production settings, a throwaway
+# PostgreSQL and Redis, a Celery worker and beat; results into docs/benchmarks.md.
+# Size M, 10, 50 and 100 users, 60 s each by default: make loadtest ARGS="--size S --users 10 --duration 20".
+loadtest: venv
+	$(ROOT)/bin/loadtest $(ARGS)
 
 clean:
 	rm -rf $(ROOT)/var $(ROOT)/.pytest_cache $(ROOT)/.ruff_cache $(ROOT)/htmlcov $(ROOT)/.coverage $(ROOT)/.coverage.*
