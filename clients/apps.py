@@ -19,3 +19,8 @@ class ClientsConfig(AppConfig):
         register_reindex("the clients' concern index", lambda: concern_index_rebuild(ClientConcern))
 
         drafts.register()  # the note editor, the addendum and the portal questionnaire keep drafts
+
+        from clients.access import load_viewer_member
+        from practice.middleware import register_viewer_member_loader
+
+        register_viewer_member_loader(load_viewer_member)  # the portal reads the member once per request
