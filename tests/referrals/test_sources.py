@@ -66,4 +66,3 @@ def test_the_dashboard_chart_shows_a_new_referral_on_the_next_request(client, al
         client=ClientFactory(primary_therapist=alice, status=Client.Status.ACTIVE)
     )
     assert "Became clients: 1 of 1" in client.get(url).content.decode()
-
