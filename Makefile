@@ -8,6 +8,7 @@
 #   make lint           ruff, the formatter's check, missing migrations, the import contracts (floors)
 #   make messages       collect the text marked for translation into locale/ (LOCALE=fr for another language)
 #   make security       bandit (medium and high) + pip-audit of requirements.txt (see SECURITY.md)
+#   make loadtest       Locust over HTTP against gunicorn (production settings), worker and beat (docs/benchmarks.md)
 #   make clean          remove var/ (local db, broker, outbox, keys) and test/lint caches; keeps .venv
 
 SHELL := /bin/bash
@@ -22,7 +23,7 @@ ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv run codes screenshots messages test test-sqlite test-postgres lint security bench clean
+.PHONY: venv run codes screenshots messages test test-sqlite test-postgres lint security bench loadtest clean
 
 venv: $(STAMP)
 
@@ -111,6 +112,12 @@ export PIP_AUDIT_VERDICT
 # Size S by default: make bench ARGS="--size M --rounds 50".
 bench: venv
 	$(ROOT)/bin/bench $(ARGS)
+
+# Load test over HTTP (Locust, headless) against gunicorn with the production settings, a throwaway
+# PostgreSQL and Redis, a Celery worker and beat; results into docs/benchmarks.md.
+# Size M, 10, 50 and 100 users, 60 s each by default: make loadtest ARGS="--size S --users 10 --duration 20".
+loadtest: venv
+	$(ROOT)/bin/loadtest $(ARGS)
 
 clean:
 	rm -rf $(ROOT)/var $(ROOT)/.pytest_cache $(ROOT)/.ruff_cache $(ROOT)/htmlcov $(ROOT)/.coverage $(ROOT)/.coverage.*

@@ -84,10 +84,30 @@ def get_alert_for_user(user: User, client_id: int, alert_id: int) -> RiskAlert:
 
 
 def get_portal_member(user: User) -> Member:
-    """The member record of a signed-in client. Clients never load members by id."""
+    """The member record of a signed-in client. Clients never load members by id.
+
+    Read once per request: the time-zone middleware has already loaded it (`load_viewer_member`),
+    with its unit and therapist, and left it on the user; otherwise (outside a request) it is read here."""
     if not user.is_authenticated or not user.is_client:
         raise Http404
+    relation = User.member.related
+    if relation.is_cached(user):
+        member = relation.get_cached_value(user)
+        if member is None:
+            raise Http404
+        if Member.client.field.is_cached(member) and Client.primary_therapist.field.is_cached(member.client):
+            return member
     return get_object_or_404(Member.objects.select_related("client", "client__primary_therapist"), user=user)
+
+
+def load_viewer_member(user: User) -> Member | None:
+    """The signed-in client's member with its unit and therapist, in one query, cached on `user`
+    (registered with practice.middleware from clients/apps.py)."""
+    member = Member.objects.select_related("client", "client__primary_therapist").filter(user=user).first()
+    User.member.related.set_cached_value(user, member)
+    if member is not None:
+        Member.user.field.set_cached_value(member, user)
+    return member
 
 
 def get_portal_consent(user: User, consent_id: int) -> Consent:

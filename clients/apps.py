@@ -35,3 +35,8 @@ class ClientsConfig(AppConfig):
                 "risk_alert": _("Risk alert (to the therapists)"),
             }
         )
+
+        from clients.access import load_viewer_member
+        from practice.middleware import register_viewer_member_loader
+
+        register_viewer_member_loader(load_viewer_member)  # the portal reads the member once per request

@@ -498,3 +498,83 @@ def add_outbox(count: int, *, due: int, rng: random.Random, now: datetime) -> di
         )
     Notification.objects.bulk_create(rows, batch_size=BATCH)
     return {"outbox": len(rows), "outbox_due": min(due, len(rows)) if booked else 0}
+
+
+HISTORY_YEARS = 5
+
+
+def add_history(*, audit: int, outbox: int, now: datetime | None = None, log=None) -> dict[str, int]:
+    """Years of growth in bulk: `audit` audit rows and `outbox` sent messages spread evenly over the
+    last HISTORY_YEARS years (for measuring the audit list, the outbox page and `manage.py archive`
+    at 10 million and 1 million rows). On PostgreSQL one INSERT ... SELECT over generate_series per
+    table (minutes for 10 million rows, nothing crosses the wire); elsewhere bulk_create in batches.
+    The rows carry ids only, like real ones; the outbox rows share one encrypted empty address."""
+    from django.conf import settings
+    from django.db import connection
+
+    from outbox.models import Notification
+    from practice import crypto
+    from practice.models import AuditEvent
+
+    if not settings.ALLOW_DEMO_DATA:
+        raise ScaleRefused("Scale data is disabled in these settings (ALLOW_DEMO_DATA is off).")
+    now = now or timezone.now()
+    span = timedelta(days=365 * HISTORY_YEARS)
+    log = log or (lambda message: None)
+    address = crypto.encrypt_str("")
+    first = Notification.objects.count()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            if audit:
+                cursor.execute(
+                    "INSERT INTO practice_auditevent (at, actor_id, action, target_type, target_id, client_id,"
+                    " request_id, ip, amount)"
+                    " SELECT %s - g * %s * interval '1 microsecond', NULL, 'view', 'clients.note', g::text,"
+                    " NULL, '', NULL, NULL FROM generate_series(1, %s) AS g",
+                    [now, int(span.total_seconds() * 1e6) // audit, audit],
+                )
+            log(f"audit: {audit}")
+            if outbox:
+                cursor.execute(
+                    "INSERT INTO practice_notification (kind, channel, key, send_at, status, target_type,"
+                    " target_id, member_id, user_id, address, reference, context, attempts, queued_at, taken_at,"
+                    " sent_at, last_error, created_at, updated_at)"
+                    " SELECT 'reminder', 'email', 'history:' || (%s + g), t, 'sent', 'sessions_app.appointment',"
+                    " g::text, NULL, NULL, %s, 'history', '{}'::jsonb, 1, t, NULL, t, '', t, t"
+                    " FROM (SELECT g, %s - g * %s * interval '1 microsecond' AS t"
+                    " FROM generate_series(1, %s) AS g) AS s",
+                    [first, address, now, int(span.total_seconds() * 1e6) // outbox, outbox],
+                )
+            log(f"outbox: {outbox}")
+        refresh_statistics()
+        return {"audit_history": audit, "outbox_history": outbox}
+    step_audit = span / max(audit, 1)
+    for start in range(0, audit, BATCH):
+        AuditEvent.objects.bulk_create(
+            AuditEvent(at=now - step_audit * (i + 1), action="view", target_type="clients.note", target_id=str(i + 1))
+            for i in range(start, min(audit, start + BATCH))
+        )
+    step_outbox = span / max(outbox, 1)
+    rows = []
+    for i in range(outbox):
+        sent = now - step_outbox * (i + 1)
+        rows.append(
+            Notification(
+                kind="reminder",
+                key=f"history:{first + i + 1}",
+                send_at=sent,
+                status=Notification.Status.SENT,
+                sent_at=sent,
+                queued_at=sent,
+                attempts=1,
+                target_type="sessions_app.appointment",
+                target_id=str(i + 1),
+                reference="history",
+            )
+        )
+        if len(rows) == BATCH:
+            Notification.objects.bulk_create(rows)
+            rows = []
+    Notification.objects.bulk_create(rows)
+    refresh_statistics()
+    return {"audit_history": audit, "outbox_history": outbox}

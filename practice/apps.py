@@ -13,6 +13,11 @@ class PracticeConfig(AppConfig):
 
         register_reindex("the clients' sign-in pseudonyms", sign_in_pseudonyms_rebuild)
 
+        from practice.archive import register_archive_source
+        from practice.models import AuditEvent
+
+        register_archive_source("audit", model=AuditEvent, date_field="at", guard="practice.archive_before")
+
 
 class PracticeAdminConfig(admin_apps.AdminConfig):
     """Django's admin with our site (`practice.admin_support.PracticeAdminSite`): audited actions."""

@@ -108,6 +108,17 @@ class ViewerTimezoneMiddleware:
             timezone.deactivate()
 
 
+# Loads a client user's member record once per request, with what the portal reads next (its unit
+# and therapist), and leaves it cached on the user; registered by `clients/apps.py` (the ground
+# imports no app). The portal's own access function then reads no member again.
+_member_loader = None
+
+
+def register_viewer_member_loader(loader) -> None:
+    global _member_loader
+    _member_loader = loader
+
+
 def _viewer_zone(user) -> zoneinfo.ZoneInfo | None:
     """`Therapist.zone` or `Member.zone` (the member through the user's reverse relation, so the
     ground imports no app)."""
@@ -117,7 +128,7 @@ def _viewer_zone(user) -> zoneinfo.ZoneInfo | None:
         therapist = getattr(user, "therapist", None)
         return therapist.zone if therapist else None
     if user.role == user.Role.CLIENT:
-        member = getattr(user, "member", None)
+        member = _member_loader(user) if _member_loader else getattr(user, "member", None)
         return member.zone if member else None
     return None
 

@@ -199,6 +199,7 @@ class AuditAction(models.TextChoices):
     WRITE_OFF_RECORDED = "write_off_recorded", _("Write-off recorded")
     MESSAGE_SENT = "message_sent", _("Message sent")
     MESSAGE_WITHDRAWN = "message_withdrawn", _("Message withdrawn")
+    ARCHIVED = "archived", _("Old rows moved to an archive file")
 
 
 class AuditEvent(models.Model):
@@ -232,6 +233,29 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit trail is append-only.")
+
+
+class ArchiveBatch(models.Model):
+    """One encrypted archive file of old rows moved out of a growing table (`practice.archive`).
+
+    Written in the same transaction that deletes the rows, so a file counts only when its row is
+    here: a file without one (the process died before the commit) holds rows that are still in the
+    table, and the next run removes it. Ids, counts and a checksum only."""
+
+    source = models.CharField(max_length=40)  # "audit", "outbox", ...
+    file = models.CharField(max_length=200, unique=True)  # a name inside settings.ARCHIVE_DIR
+    rows = models.PositiveIntegerField()
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+    before = models.DateTimeField()  # every row in it is older than this
+    sha256 = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["source", "first_id"]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.first_id}-{self.last_id} ({self.rows})"
 
 
 DEFAULT_CRISIS_TEXT = _(

@@ -275,6 +275,8 @@ FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[]) or [
 # The whole backup file is encrypted with a key of its own (manage.py backup / restore). Production
 # sets it in the environment; the embedded default generates one into var/ (local.py).
 BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
+# Where `manage.py archive` writes old audit and outbox rows (encrypted with the backup key).
+ARCHIVE_DIR = Path(env.str("ARCHIVE_DIR", default=str(VAR_DIR / "archive")))
 
 # --- Internationalisation and time ----------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import time_machine
+from django.urls import reverse
 
 from clients.models import Client
 from referrals.models import Referral
@@ -51,3 +52,17 @@ def test_bars_fit_the_chart(db):
     tallest = max(sources["columns"], key=lambda c: c.total)
     assert tallest.total == 3 and 0 <= tallest.top < sources["height"]
     assert all(s.y >= 0 for c in sources["columns"] for s in c.segments)
+
+
+def test_the_dashboard_chart_shows_a_new_referral_on_the_next_request(client, alice):
+    """No cache between the referral services and the chart: what changed is on the next page."""
+    client.force_login(alice.user)
+    url = reverse("dashboard")
+    assert "Became clients: 0 of 0" in client.get(url).content.decode()
+    referral = ReferralFactory(referrer=ReferrerFactory(kind="clergy"))
+    body = client.get(url).content.decode()
+    assert "Became clients: 0 of 1" in body and "Clergy: 1" in body
+    Referral.objects.filter(pk=referral.pk).update(
+        client=ClientFactory(primary_therapist=alice, status=Client.Status.ACTIVE)
+    )
+    assert "Became clients: 1 of 1" in client.get(url).content.decode()

@@ -1,0 +1,1 @@
+"""`make loadtest`: Locust over HTTP against gunicorn with the production settings (bin/loadtest)."""

@@ -1,0 +1,250 @@
+"""The load test's people (Locust, headless; bin/loadtest runs it). A group practice at size M:
+
+- therapists (weight 4): the dashboard, the calendar, the client list, a client's page, writing a note;
+- staff (weight 1): the calendar;
+- clients (weight 4): the portal home, the booking page, booking a session, moving one, reading
+  their assigned exercise;
+- referrers (weight 1): the public referral form, filled in and sent.
+
+Each simulated person thinks 0.5-2.5 s between pages. Accounts come from bench/loadtest/prepare.py
+(LOADTEST_ACCOUNTS, a JSON file). Therapists and staff sign in through allauth's real two steps
+with a TOTP code computed from the seeded secret, once per account per run: the other simulated
+people on the same account share that session, like one person's several tabs (a TOTP code is
+accepted once per window, so fifty sign-ins to ten accounts would wait minutes for codes). The
+sessions are kept for the next run of the same load test (LOADTEST_SESSIONS).
+
+The app is reached as it is behind the TLS proxy in production: `X-Forwarded-Proto: https` (so
+the production settings' HTTPS redirect, secure and `__Host-` cookies and CSRF's origin check all
+apply) and `X-Forwarded-For` with one address per simulated person (TRUSTED_PROXY_COUNT=1), so the
+rate limits count people, not the load generator.
+"""
+
+import json
+import os
+import random
+import re
+import sys
+import time
+from datetime import date
+from http.cookiejar import DefaultCookiePolicy
+from itertools import count
+from pathlib import Path
+
+import gevent.lock
+from locust import HttpUser, between, events, task
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.loadtest.helpers import PERIOD, csrf, totp
+
+ACCOUNTS = json.loads(Path(os.environ["LOADTEST_ACCOUNTS"]).read_text())
+RNG = random.Random()  # noqa: S311  (who does what next, not a secret)
+SLOT = re.compile(r'name="start" value="([^"]+)"')
+MOVE = re.compile(r'href="(/portal/sessions/\d+/move/)"')
+SERIAL = count()
+
+
+@events.init.add_listener
+def _secure_cookies_over_loopback(environment, **kwargs):
+    """The secure cookies travel over loopback HTTP as they would over the proxy's TLS. requests
+    copies the session's jar into a fresh one per request (with the default policy), so the policy
+    itself is changed, in the Locust process only."""
+    DefaultCookiePolicy.return_ok_secure = lambda policy, cookie, request: True
+
+
+# Signed-in sessions by account, kept in a file between the runs of one load test (each number of
+# users is its own Locust process), so later runs do not wait for a fresh TOTP window.
+SESSIONS = os.environ.get("LOADTEST_SESSIONS", "")
+_sessions: dict[str, dict] = json.loads(Path(SESSIONS).read_text()) if SESSIONS and os.path.exists(SESSIONS) else {}
+_locks: dict[str, gevent.lock.Semaphore] = {}
+
+
+class Person(HttpUser):
+    abstract = True
+    wait_time = between(0.5, 2.5)
+
+    def on_start(self):
+        n = next(SERIAL)
+        self.client.headers.update(
+            {
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-For": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256 + 1}",
+                "Origin": "https://" + self.host.split("://", 1)[1].rstrip("/"),
+            }
+        )
+
+    def post(self, url, data, *, name, html, expect=(200, 302), **kwargs):
+        data = {"csrfmiddlewaretoken": csrf(html), **data}
+        headers = {"Referer": "https://" + self.host.split("://", 1)[1].rstrip("/") + url}
+        with self.client.post(
+            url, data=data, name=name, headers=headers, allow_redirects=False, catch_response=True, **kwargs
+        ) as response:
+            if response.status_code in expect:
+                response.success()
+            else:
+                response.failure(f"HTTP {response.status_code}")
+            return response
+
+    def sign_in(self, email: str, *, second_factor: bool):
+        """Sign in once per account (gevent lock), then share the session's cookies."""
+        lock = _locks.setdefault(email, gevent.lock.Semaphore())
+        with lock:
+            if email not in _sessions:
+                _sessions[email] = self._sign_in(email, second_factor=second_factor)
+                if SESSIONS:
+                    with open(SESSIONS, "w") as out:
+                        json.dump(_sessions, out)
+        for name, value in _sessions[email].items():
+            self.client.cookies.set(name, value)
+
+    def _sign_in(self, email: str, *, second_factor: bool) -> dict:
+        page = self.client.get("/accounts/login/", name="sign-in: form")
+        form = {"login": email, "password": ACCOUNTS["password"]}
+        response = self.post("/accounts/login/", form, name="sign-in: password", html=page.text)
+        if second_factor:
+            for _attempt in range(3):
+                page = self.client.get("/accounts/2fa/authenticate/", name="sign-in: code form")
+                response = self.post(
+                    "/accounts/2fa/authenticate/",
+                    {"code": totp(ACCOUNTS["totp_secret"])},
+                    name="sign-in: code",
+                    html=page.text,
+                    expect=(302, 200),
+                )
+                if response.status_code == 302:
+                    break
+                # A code is accepted once per window: wait for the next one.
+                time.sleep(PERIOD - time.time() % PERIOD + 0.5)
+            else:
+                raise RuntimeError(f"{email}: the TOTP step refused three codes")
+        elif response.status_code != 302:
+            raise RuntimeError(f"{email}: sign-in refused ({response.status_code})")
+        return {c.name: c.value for c in self.client.cookies}
+
+
+class Therapist(Person):
+    weight = 4
+
+    def on_start(self):
+        super().on_start()
+        account = RNG.choice(ACCOUNTS["therapists"])
+        self.clients = account["clients"]
+        self.sign_in(account["email"], second_factor=True)
+
+    @task(3)
+    def dashboard(self):
+        self.client.get("/dashboard/", name="therapist: dashboard")
+
+    @task(3)
+    def calendar(self):
+        self.client.get("/schedule/", name="therapist: calendar")
+
+    @task(2)
+    def client_list(self):
+        self.client.get("/clients/", name="therapist: client list")
+
+    @task(3)
+    def client_page(self):
+        self.client.get(f"/clients/{RNG.choice(self.clients)}/", name="therapist: client page")
+
+    @task(1)
+    def write_note(self):
+        client = RNG.choice(self.clients)
+        page = self.client.get(f"/clients/{client}/notes/new/", name="therapist: note form")
+        form = {
+            "kind": "progress",
+            "session_date": date.today().isoformat(),
+            "body": "Load test note: themes explored, homework agreed.",
+            "joint_use": "",
+        }
+        self.post(f"/clients/{client}/notes/new/", form, name="therapist: note save", html=page.text, expect=(302,))
+
+
+class Staff(Person):
+    weight = 1
+
+    def on_start(self):
+        super().on_start()
+        self.sign_in(RNG.choice(ACCOUNTS["staff"]), second_factor=True)
+
+    @task
+    def calendar(self):
+        self.client.get("/schedule/", name="staff: calendar")
+
+
+class PortalClient(Person):
+    weight = 4
+
+    def on_start(self):
+        super().on_start()
+        self.account = RNG.choice(ACCOUNTS["clients"])
+        self.sign_in(self.account["email"], second_factor=False)
+
+    @task(2)
+    def home(self):
+        self.client.get("/portal/", name="client: portal home")
+
+    @task(2)
+    def booking_page(self):
+        self.client.get("/portal/book/", name="client: booking page")
+
+    @task(1)
+    def book(self):
+        week = date.fromordinal(date.today().toordinal() + 7 * RNG.randint(1, 40)).isoformat()
+        page = self.client.get(f"/portal/book/?week={week}", name="client: booking page")
+        slots = SLOT.findall(page.text)
+        if not slots:
+            return
+        start = RNG.choice(slots)
+        form = {"start": start, "modality": "video"}
+        confirm = self.post("/portal/book/", form, name="client: book (confirm page)", html=page.text, expect=(200,))
+        # 409: someone took the slot between the page and the confirm: the page says so (not an error).
+        self.post("/portal/book/", {**form, "confirm": "1"}, name="client: book", html=confirm.text, expect=(302, 409))
+
+    @task(1)
+    def move(self):
+        home = self.client.get("/portal/", name="client: portal home")
+        links = MOVE.findall(home.text)
+        if not links:
+            return
+        url = RNG.choice(links)
+        page = self.client.get(url, name="client: move page")
+        slots = SLOT.findall(page.text)
+        if not slots:
+            return
+        form = {"start": RNG.choice(slots)}
+        confirm = self.post(url, form, name="client: move (confirm page)", html=page.text, expect=(200,))
+        self.post(url, {**form, "confirm": "1"}, name="client: move", html=confirm.text, expect=(302, 409))
+
+    @task(2)
+    def exercise(self):
+        self.client.get("/portal/assignments/", name="client: exercises")
+        self.client.get(f"/portal/assignments/{self.account['assignment']}/", name="client: exercise")
+
+
+class Referrer(Person):
+    weight = 1
+
+    @task
+    def refer(self):
+        n = next(SERIAL)
+        # Each referral comes from another referrer's office (the form's rate limit is per address).
+        self.client.headers["X-Forwarded-For"] = f"172.{16 + n // 65536 % 16}.{n // 256 % 256}.{n % 256}"
+        page = self.client.get("/refer/", name="referrer: form")
+        form = {
+            "referrer_kind": "physician",
+            "referrer_speciality": "Urology",
+            "referrer_name": f"Dr Load {n}",
+            "referrer_organisation": "Quay Clinic",
+            "referrer_email": f"load-referrer-{n % 50}@clinic.example",
+            "referrer_phone": "+44 20 7946 0000",
+            "kind": "individual",
+            "first_name": "Robin",
+            "last_name": f"Load{n}",
+            "email": f"robin.load{n}@example.net",
+            "phone": "+44 7700 900777",
+            "reason": "Painful sex for a year; would like to be seen.",
+            "preferred_contact": "phone",
+            "urgency": "routine",
+            "consent": "on",
+        }
+        self.post("/refer/", form, name="referrer: send", html=page.text, expect=(302,))

@@ -1,0 +1,68 @@
+"""The load test's own helpers (bench/loadtest/helpers.py, check.py): its TOTP codes are the ones
+allauth accepts, and the report reads Locust's CSV and judges the goal. The load test itself runs
+with `make loadtest`."""
+
+import csv
+
+import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+from devdata import scale
+
+
+@pytest.fixture
+def locustfile():
+    from bench.loadtest import helpers
+
+    return helpers
+
+
+@pytest.mark.parametrize("at", [0, 59, 1_764_000_000, 1_764_000_029, 1_764_000_030])
+def test_totp_matches_allauth(locustfile, at):
+    assert locustfile.totp(scale.TOTP_SECRET, at) == format_hotp_value(hotp_value(scale.TOTP_SECRET, at // 30))
+
+
+def test_csrf_token_is_read_from_the_form(locustfile):
+    html = '<form><input type="hidden" name="csrfmiddlewaretoken" value="abc123"></form>'
+    assert locustfile.csrf(html) == "abc123"
+    assert locustfile.csrf("<p>no form</p>") == ""
+
+
+def _stats(path, rows):
+    fields = ["Type", "Name", "Request Count", "Failure Count", "Requests/s", "50%", "95%", "99%"]
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(dict(zip(fields, row, strict=True)))
+    return path
+
+
+def test_goal_is_judged_per_page_at_fifty_users(tmp_path):
+    from bench.loadtest.check import level_table, read_stats
+
+    fast = [
+        ("GET", "therapist: dashboard", 100, 0, 5.0, 40, 120, 200),
+        ("GET", "sign-in: password", 5, 0, 1, 900, 2000, 2000),
+    ]
+    lines, ok = level_table(50, read_stats(_stats(tmp_path / "a.csv", fast)), 60)
+    assert ok, "sign-in is not a page of the goal"
+    assert "| therapist: dashboard | 100 | 5.0 | 40 | 120 | 200 | 0 |" in lines
+
+    slow = [("GET", "therapist: dashboard", 100, 0, 5.0, 40, 151, 200)]
+    assert not level_table(50, read_stats(_stats(tmp_path / "b.csv", slow)), 60)[1]
+    failing = [("GET", "client: book", 100, 1, 5.0, 40, 100, 120)]
+    assert not level_table(50, read_stats(_stats(tmp_path / "c.csv", failing)), 60)[1]
+
+
+def test_doc_section_is_rewritten_in_place(tmp_path, monkeypatch):
+    from bench.loadtest import check
+
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\nintro\n")
+    monkeypatch.setattr(check, "DOC", doc)
+    check.write_doc(["first"])
+    check.write_doc(["second"])
+    text = doc.read_text()
+    assert text.count(check.START) == 1 and "second" in text and "first" not in text
+    assert text.startswith("# Benchmarks\n\nintro\n")
