@@ -24,3 +24,9 @@ class MeasuresConfig(AppConfig):
             )
         )
         register_export_section(selectors.export_section)  # a member's own measures only
+
+        from django.utils.translation import gettext_lazy as _
+
+        from outbox.kinds import register_kind_labels
+
+        register_kind_labels({schedule.REQUEST: _("Questionnaire request")})
