@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clients.access import get_portal_member
@@ -61,7 +62,7 @@ def portal_calendar(request: HttpRequest) -> HttpResponse:
     reset = request.method == "POST"
     feed = services.member_calendar_feed(member=member, by=request.user, reset=reset)
     if reset:
-        messages.success(request, "Your calendar has a new address. The old one no longer works.")
+        messages.success(request, _("Your calendar has a new address. The old one no longer works."))
         return redirect("portal:calendar")
     url = settings.SITE_URL + reverse("sessions_app:member_feed", args=[feed.token])
     return render(request, "sessions_app/portal_calendar.html", {"feed_url": url})

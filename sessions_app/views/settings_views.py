@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clients.access import get_member_for_user
@@ -64,7 +65,7 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
         if form is None:
             raise Http404
         if form.is_valid() and _save(form, request, therapist=user.therapist if which == "therapist" else None):
-            messages.success(request, "Reminder schedule saved. Upcoming reminders were planned again.")
+            messages.success(request, _("Reminder schedule saved. Upcoming reminders were planned again."))
             return redirect("sessions_app:reminder_settings")
         return render(request, TEMPLATE, {"forms": forms, "practice": practice_effective}, status=400)
     return render(request, TEMPLATE, {"forms": forms, "practice": practice_effective})
@@ -108,7 +109,7 @@ def member_reminders(request: HttpRequest, client_id: int, member_id: int) -> Ht
     }
     if request.method == "POST":
         if form.is_valid() and _save(form, request, member=member):
-            messages.success(request, "Reminder schedule saved. Upcoming reminders were planned again.")
+            messages.success(request, _("Reminder schedule saved. Upcoming reminders were planned again."))
             return redirect("clients:detail", client_id=member.client_id)
         return render(request, "sessions_app/member_reminders.html", context, status=400)
     return render(request, "sessions_app/member_reminders.html", context)
