@@ -120,6 +120,7 @@ PDF_ONLY = {
     "billing/statement_pdf.html",
     "billing/superbill_pdf.html",
     "billing/estimate_pdf.html",
+    "clients/client_record_pdf.html",  # the record export as a PDF (clients/export_pdf.py)
 }
 
 

@@ -24,6 +24,7 @@ ROUTES = {  # url name → (args from the fixture `record`, who must get 404)
     "resource_edit": (lambda r: [r["resource"].pk], LIBRARY),
     "resource_file": (lambda r: [r["resource"].pk], LIBRARY),
     "workshop": (lambda r: [r["workshop"].pk], LIBRARY),
+    "workshop_edit": (lambda r: [r["workshop"].pk], LIBRARY),  # every therapist runs the practice's workshops
     "workshop_register": (lambda r: [r["workshop"].pk], LIBRARY),
     "registration_cancel": (lambda r: [r["registration"].pk], CLINICAL),
     "client_assignments": (lambda r: [r["unit"].pk], CLINICAL),
@@ -114,8 +115,8 @@ def test_outsiders_change_nothing(client, request, record, stranger, who):
     for name in sorted(ROUTES):
         if name.startswith("portal_workshop") and who in ("partner_a", "stranger"):
             continue  # any client may register themselves: not an outsider there
-        if name == "resource_edit" and who == "charlie":
-            continue  # the library is shared by every therapist
+        if name in ("resource_edit", "workshop_edit") and who == "charlie":
+            continue  # the library and the workshops are shared by every therapist
         client.post(url(name, record), payload)
     assert Assignment.objects.count() == 2 and Assignment.objects.filter(due_on__isnull=False).count() == 0
     assert not Feedback.objects.exists() and Resource.objects.filter(title="t").count() == 0
@@ -130,6 +131,7 @@ METHODS = {  # what each route takes; anything else is refused with 405, even fo
     "resource_edit": GET_POST,
     "resource_file": {"get"},
     "workshop": {"get"},
+    "workshop_edit": GET_POST,
     "workshop_register": {"post"},
     "registration_cancel": GET_POST,  # GET: its confirm page
     "client_assignments": {"get"},

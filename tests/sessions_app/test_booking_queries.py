@@ -114,7 +114,8 @@ def test_moving_and_cancelling_make_a_fixed_number_of_queries(alice, pair, monda
     assert Notification.objects.filter(kind="appointment_moved", status="pending").count() == 2
     with counted() as queries:
         services.appointment_cancel(appointment=appointment, by=alice.user, via="calendar")
-    assert len(queries) == 7, queries.queries
+    # 7, and measures' look for the session's open questionnaire requests to withdraw (measures/schedule.py).
+    assert len(queries) == 8, queries.queries
     assert Notification.objects.filter(kind="appointment_cancelled", status="pending").count() == 2
     assert not Notification.objects.filter(kind="appointment_reminder", status="pending").exists()
 
@@ -125,8 +126,9 @@ def test_a_late_cancellation_by_the_client_queues_the_therapists_notice_in_the_s
         services.appointment_cancel(appointment=appointment, by=None, via=Appointment.Via.LINK)
     # 7, billing's 2 (who pays: billing/services.py, charge_sync) and the late-fee gate's 4 (has the
     # billing party signed the financial policy: documents.gates.has_signed, templates, versions,
-    # signatures and, for a couple sharing the bill, its members).
-    assert len(queries) == 13, queries.queries
+    # signatures and, for a couple sharing the bill, its members), and measures' 1 (the session's open
+    # questionnaire requests, withdrawn with it: measures/schedule.py).
+    assert len(queries) == 14, queries.queries
     notice = Notification.objects.get(kind="late_cancellation_notice")
     assert (notice.user, notice.member, notice.reference) == (alice.user, None, pair.reference)
     assert Appointment.objects.get().status == "late_cancelled"
