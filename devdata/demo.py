@@ -105,6 +105,9 @@ def seed_demo() -> list[DemoAccount]:
     from devdata.measures import seed_measures
 
     seed_measures()
+    from devdata.messaging import seed_messaging
+
+    seed_messaging()
     return DEMO_ACCOUNTS
 
 

@@ -46,6 +46,20 @@ def test_seed_demo_gives_the_couple_a_csi4_history_and_assignment_once(db):
     assert MeasureResponse.objects.exclude(client=couple).values("instrument").distinct().count() == 2
 
 
+def test_seed_demo_gives_the_couple_a_joint_exchange_and_a_private_message_once(db):
+    from messaging.models import Message, Thread
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    jordan = User.objects.by_address("client@demo.practice").get().member
+    threads = Thread.objects.filter(client=jordan.client)
+    assert sorted(threads.values_list("kind", flat=True)) == ["joint", "private"]
+    joint = Message.objects.filter(thread__kind="joint", thread__client=jordan.client).order_by("sent_at", "pk")
+    assert [m.sender.role for m in joint] == ["therapist", "client"]
+    private = Message.objects.get(thread__kind="private", thread__member=jordan)
+    assert private.sender == jordan.user and "exercises" in private.body  # decrypted on read
+
+
 def test_seed_demo_is_refused_when_demo_data_is_off(db, settings):
     settings.ALLOW_DEMO_DATA = False
     with pytest.raises(CommandError, match="Demo data is disabled"):
