@@ -23,4 +23,4 @@ def render_markdown(text: str) -> SafeString:
         url_schemes={"https", "mailto", "tel"},
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(cleaned)  # noqa: S308  (sanitised by nh3 just above)
+    return mark_safe(cleaned)  # nosec B308 B703 # noqa: S308  (sanitised by nh3 just above)

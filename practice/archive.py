@@ -222,7 +222,7 @@ def _delete(source: Source, ids: list[int], before: datetime) -> int:
         deleted = 0
         for start in range(0, len(ids), 900):  # SQLite's limit on parameters
             part = ids[start : start + 900]
-            cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(part))})", part)  # noqa: S608
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(part))})", part)  # nosec B608 # noqa: S608
             deleted += cursor.rowcount
         if source.guard and connection.vendor == "postgresql":
             cursor.execute("SELECT set_config(%s, '', true)", [source.guard])
