@@ -260,12 +260,14 @@ class SignInEveryone(Person):
 
     def on_start(self):
         super().on_start()
-        for therapist in ACCOUNTS["therapists"]:
-            self.sign_in(therapist["email"], second_factor=True)
-        for email in ACCOUNTS["staff"]:
-            self.sign_in(email, second_factor=True)
-        for account in ACCOUNTS["clients"]:
-            self.sign_in(account["email"], second_factor=False)
+        emails = [(t["email"], True) for t in ACCOUNTS["therapists"]]
+        emails += [(email, True) for email in ACCOUNTS["staff"]]
+        emails += [(account["email"], False) for account in ACCOUNTS["clients"]]
+        for email, second_factor in emails:
+            # A fresh jar for each account: signed in as the last one, allauth's sign-in page would only
+            # send us on, and the next account would be stored with the last one's session.
+            self.client.cookies.clear()
+            self.sign_in(email, second_factor=second_factor)
         self.environment.runner.quit()
 
     @task
