@@ -25,6 +25,8 @@ from practice.models import PracticeSettings, Therapist, User
 
 # What the list shows of a member (their name): the other encrypted columns are not read or decrypted.
 LIST_MEMBER_FIELDS = ["id", "client_id", "position", "first_name", "last_name"]
+# What a calendar or the dashboard shows of a member (`Member.display_name`): the rest is not decrypted.
+DISPLAY_NAME_FIELDS = ["id", "client_id", "position", "first_name", "preferred_name"]
 
 
 def _members_prefetch() -> Prefetch:

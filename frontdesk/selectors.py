@@ -7,13 +7,14 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from clients.models import Member, Note
+from clients.selectors import DISPLAY_NAME_FIELDS
 from practice.models import Therapist
 from resources.selectors import overdue_for_therapist
 from sessions_app.models import Appointment, Attendance
 
 # What the dashboard shows of a member (a first or preferred name): the other encrypted columns are
 # not read, so not decrypted.
-NAME_FIELDS = ["id", "client_id", "position", "first_name", "preferred_name"]
+NAME_FIELDS = DISPLAY_NAME_FIELDS
 
 
 def dashboard(*, therapist: Therapist, now: datetime | None = None) -> dict:

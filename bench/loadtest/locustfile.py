@@ -30,8 +30,9 @@ from http.cookiejar import DefaultCookiePolicy
 from itertools import count
 from pathlib import Path
 
+import gevent
 import gevent.lock
-from locust import HttpUser, between, events, task
+from locust import HttpUser, between, constant, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.loadtest.helpers import PERIOD, csrf, totp
@@ -250,26 +251,44 @@ class Referrer(Person):
         self.post("/refer/", form, name="referrer: send", html=page.text, expect=(302,))
 
 
-class SignInEveryone(Person):
-    """The warm-up's first step only (bin/loadtest names the classes of each run): signs every account in
-    once, one after the other, then stops the run. A sign-in hashes a password (about a second of one
-    core with the production hasher) and holds a sync gunicorn worker meanwhile, so no measured run may
-    pay for one: the measured people all find their account's session ready."""
+def _everyone() -> list[tuple[str, bool]]:
+    emails = [(t["email"], True) for t in ACCOUNTS["therapists"]]
+    emails += [(email, True) for email in ACCOUNTS["staff"]]
+    emails += [(account["email"], False) for account in ACCOUNTS["clients"]]
+    return emails
 
-    wait_time = between(0, 0)
+
+# The warm-up's queue of accounts still to sign in, shared by its users (gevent: one thread).
+_to_sign_in = iter(_everyone())
+_signers_left = count()
+
+
+class SignInEveryone(Person):
+    """The warm-up's first step only (bin/loadtest names the classes of each run, and how many run side by
+    side): signs every account in once, then stops the run. A sign-in hashes a password (about a second of
+    one core with the production hasher) and holds a sync gunicorn worker meanwhile, so no measured run may
+    pay for one: the measured people all find their account's session ready.
+
+    Each account signs in from its own address, as each person would from their own office or home:
+    from one address, allauth's sign-in limit (30 a minute per address) would refuse most of them. The
+    users of this class take accounts from one queue, so the sign-ins run a few at a time."""
+
+    wait_time = constant(1)
 
     def on_start(self):
         super().on_start()
-        emails = [(t["email"], True) for t in ACCOUNTS["therapists"]]
-        emails += [(email, True) for email in ACCOUNTS["staff"]]
-        emails += [(account["email"], False) for account in ACCOUNTS["clients"]]
-        for email, second_factor in emails:
+        for email, second_factor in _to_sign_in:
+            n = next(SERIAL)
             # A fresh jar for each account: signed in as the last one, allauth's sign-in page would only
             # send us on, and the next account would be stored with the last one's session.
             self.client.cookies.clear()
+            self.client.headers["X-Forwarded-For"] = f"192.168.{n // 250 % 250}.{n % 250 + 1}"
             self.sign_in(email, second_factor=second_factor)
-        self.environment.runner.quit()
+        # The last of the signers to run out of accounts ends the run, from a greenlet of its own: quit()
+        # stops every user, and called from this user's greenlet it would be killed halfway.
+        if next(_signers_left) + 1 >= self.environment.parsed_options.num_users:
+            gevent.spawn(self.environment.runner.quit)
 
     @task
     def done(self):
-        self.environment.runner.quit()
+        """Waits for the other signers (its accounts are all signed in)."""

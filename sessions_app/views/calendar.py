@@ -89,7 +89,10 @@ def schedule(request: HttpRequest) -> HttpResponse:
     chosen = form.value("therapist") if staff else None
     therapist = get_calendar_therapist(request.user, chosen.pk if chosen else None)
     today, zone = timezone.localdate(), timezone.get_current_timezone()
-    view, day = form.value("view", "week"), form.value("date", today)
+    # The front desk works the day: staff open on today with every therapist side by side (the week of
+    # everyone, all of a practice's sessions on one grid, is a click away); a therapist opens on the week.
+    default_view = "day" if staff and chosen is None else "week"
+    view, day = form.value("view", default_view), form.value("date", today)
     first, last = _range(view, day)
     context = {
         "form": form,

@@ -1,11 +1,14 @@
 """Referral sources at a glance: counts per referrer kind and month, and how many became clients."""
 
+import zoneinfo
 from datetime import UTC, datetime
 
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import Client
+from clients.services import client_update
 from referrals.models import Referral
 from referrals.selectors import referral_sources
 from tests.factories import ClientFactory, ReferralFactory, ReferrerFactory
@@ -55,14 +58,61 @@ def test_bars_fit_the_chart(db):
 
 
 def test_the_dashboard_chart_shows_a_new_referral_on_the_next_request(client, alice):
-    """No cache between the referral services and the chart: what changed is on the next page."""
+    """The counts are cached, and every change renews them: what changed is on the next page."""
     client.force_login(alice.user)
     url = reverse("dashboard")
     assert "Became clients: 0 of 0" in client.get(url).content.decode()
     referral = ReferralFactory(referrer=ReferrerFactory(kind="clergy"))
     body = client.get(url).content.decode()
     assert "Became clients: 0 of 1" in body and "Clergy: 1" in body
-    Referral.objects.filter(pk=referral.pk).update(
-        client=ClientFactory(primary_therapist=alice, status=Client.Status.ACTIVE)
-    )
+    referral.client = ClientFactory(primary_therapist=alice, status=Client.Status.PROSPECTIVE)
+    referral.save()
+    assert "Became clients: 0 of 1" in client.get(url).content.decode()
+    client_update(client=referral.client, by=alice.user, status=Client.Status.ACTIVE)  # the intake done
     assert "Became clients: 1 of 1" in client.get(url).content.decode()
+    referral.delete()
+    assert "Became clients: 0 of 0" in client.get(url).content.decode()
+
+
+def test_the_counts_are_read_once_until_something_changes(alice, django_assert_num_queries):
+    ReferralFactory(referrer=ReferrerFactory(kind="clergy"))
+    with django_assert_num_queries(1):
+        assert referral_sources()["total"] == 1
+    with django_assert_num_queries(0):  # from the cache
+        assert referral_sources()["total"] == 1
+    ReferralFactory(referrer=ReferrerFactory(kind="physician"))
+    with django_assert_num_queries(1):
+        assert referral_sources()["total"] == 2
+
+
+def test_an_admin_edit_renews_the_counts(admin_client, alice):
+    """The admin saves through the model, so its changes reach the chart too."""
+    referral = ReferralFactory(client=ClientFactory(primary_therapist=alice, status=Client.Status.PROSPECTIVE))
+    assert referral_sources()["became_clients"] == 0
+    unit = referral.client
+    unit.status = Client.Status.ACTIVE
+    unit.save()  # what the admin's change form does
+    assert referral_sources()["became_clients"] == 1
+
+
+def test_each_zone_counts_its_own_months(db):
+    """A referral made at noon UTC on 31 March is March's in London and April's in Auckland."""
+    made_on(datetime(2027, 3, 31, 12, tzinfo=UTC))
+    with time_machine.travel(datetime(2027, 4, 10, 12, tzinfo=UTC)):
+        with timezone.override(zoneinfo.ZoneInfo("Europe/London")):
+            london = {c.month.month: c.total for c in referral_sources()["columns"]}
+        with timezone.override(zoneinfo.ZoneInfo("Pacific/Auckland")):
+            auckland = {c.month.month: c.total for c in referral_sources()["columns"]}
+    assert (london[3], london[4]) == (1, 0)  # 13:00 BST on 31 March
+    assert (auckland[3], auckland[4]) == (0, 1)  # 01:00 NZDT on 1 April
+
+
+def test_a_bulk_load_renews_the_counts(alice):
+    """seed_scale's bulk insert sends no signals: it renews the counts itself."""
+    import random
+
+    from devdata.scale import add_referrals
+
+    assert referral_sources()["total"] == 0
+    add_referrals(5, rng=random.Random(1), therapists=[alice])
+    assert referral_sources()["total"] == 5

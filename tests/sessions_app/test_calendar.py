@@ -121,7 +121,7 @@ def test_staff_see_every_therapist_or_the_one_they_choose(client, staff_user, al
     book(alice, solo, at(6, 10))
     book(charlie, theirs, at(6, 10))
     client.force_login(staff_user)
-    everyone = client.get(SCHEDULE).content.decode()
+    everyone = client.get(SCHEDULE, {"view": "week"}).content.decode()
     assert solo.reference in everyone and theirs.reference in everyone and alice.display_name in everyone
     chosen = client.get(SCHEDULE, {"therapist": charlie.pk}).content.decode()
     assert theirs.reference in chosen and solo.reference not in chosen
@@ -131,7 +131,7 @@ def test_staff_see_every_therapist_or_the_one_they_choose(client, staff_user, al
 def test_staff_choosing_an_unknown_therapist_see_everyone(client, staff_user, alice, solo, monday):
     book(alice, solo, at(6, 10))
     client.force_login(staff_user)
-    r = client.get(SCHEDULE, {"therapist": "999999"})
+    r = client.get(SCHEDULE, {"therapist": "999999", "view": "week"})
     assert r.status_code == 200 and solo.reference in r.content.decode()
 
 
@@ -253,8 +253,20 @@ def test_staffs_day_of_everyone_puts_the_therapists_side_by_side(client, staff_u
     assert f'data-therapist="{alice.pk}"' in body and f'data-therapist="{charlie.pk}"' in body
     hrefs = re.findall(r'<a class="cal-slot[^"]*" href="([^"]+)" data-date="2027-01-06" data-time="11:00"', body)
     assert {re.search(r"therapist=(\d+)", h).group(1) for h in hrefs} == {str(alice.pk), str(charlie.pk)}
-    week = client.get(SCHEDULE, {"date": "2027-01-06"}).content.decode()  # a week of everyone: no slots
+    week = client.get(SCHEDULE, {"date": "2027-01-06", "view": "week"}).content.decode()  # everyone: no slots
     assert 'class="cal-slot' not in week and solo.reference in week and theirs.reference in week
+
+
+def test_staff_open_on_today_with_the_therapists_side_by_side(client, staff_user, alice, charlie, solo, monday):
+    """The front desk works the day; a therapist opens on their week."""
+    theirs = ClientFactory(primary_therapist=charlie)
+    book(alice, solo, monday.replace(hour=10))
+    book(charlie, theirs, at(6, 10))  # Wednesday: not today
+    client.force_login(staff_user)
+    body = client.get(SCHEDULE).content.decode()
+    assert body.count('<section class="cal-col') == 2 and solo.reference in body and theirs.reference not in body
+    client.force_login(alice.user)
+    assert client.get(SCHEDULE).content.decode().count('<section class="cal-col') == 7
 
 
 def test_the_month_counts_each_days_sessions_but_not_the_cancelled(client, alice, solo, pair, monday):
