@@ -55,8 +55,11 @@ def client_list(
     if q.strip():
         clients = clients.filter(_search_condition(q))
 
+    # The filters (a co-therapist's join, a search) pick the units in a subquery of ids, so the list
+    # needs no DISTINCT: the page's flags are then computed for the page's rows only, and the
+    # paginator's count reads ids without them (both grew with the therapist's units under DISTINCT).
     return (
-        clients.distinct()
+        Client.objects.filter(pk__in=clients.values("pk"))
         .with_intensive_flag()
         .annotate(has_open_alert=Exists(RiskAlert.objects.filter(client=OuterRef("pk"), acknowledged_at__isnull=True)))
         .select_related("primary_therapist")

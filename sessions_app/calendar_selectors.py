@@ -10,7 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from practice.models import Therapist
 from sessions_app import calendar_grid as grid
@@ -32,10 +36,43 @@ class Slot:
     params: dict
     working: bool
     away: bool
+    html: str = ""  # the link, made once per grid by `_slot_html` (a week has a hundred of them)
 
     @property
     def query(self) -> str:
         return urlencode(self.params, safe=":")
+
+
+class _SlotWords:
+    """What every slot link of one grid shares, translated and reversed once per page (in the template,
+    each slot cost a URL reversal, two translations and a date format)."""
+
+    def __init__(self):
+        self.new_url = reverse("sessions_app:appointment_new")
+        self.book = gettext("Book")
+        self.outside = " " + gettext("(outside working hours)")
+        self.away = " " + gettext("(time off)")
+
+
+def _slot_html(slot: Slot, words: _SlotWords, *, day_label: str, who: str) -> str:
+    classes = f"cal-slot cal-r-{slot.row} cal-s-{slot.span}"
+    classes += "" if slot.working else " cal-slot-off"
+    classes += " cal-slot-away" if slot.away else ""
+    return format_html(
+        '<a class="{}" href="{}?{}" data-date="{}" data-time="{}"><span class="cal-slot-label">+ {}</span>'
+        '<span class="visually-hidden"> {} {}{}{}{}</span></a>',
+        classes,
+        words.new_url,
+        slot.query,
+        slot.params["date"],
+        slot.params["start_time"],
+        f"{timezone.localtime(slot.start):%H:%M}",
+        words.book,
+        f"{who}, " if who else "",
+        day_label,
+        "" if slot.working else words.outside,
+        words.away if slot.away else "",
+    )
 
 
 @dataclass
@@ -123,12 +160,17 @@ def schedule_grid(
     columns = [_column(source, zone, now) for source in sources]
     window = grid.window_for(p.piece for c in columns for p in (*c.sessions, *c.hours, *c.time_off))
     free_room = _room_finder(range_start, range_end) if therapists else None
+    words = _SlotWords()
     for column in columns:
         for placed in (*column.sessions, *column.hours, *column.time_off):
             grid.place([placed], window)
         column.now_row = grid.now_row(now, column.day, window, zone) if column.is_today else None
         if column.therapist is not None:
             column.slots = _slots(column, window, zone, free_room, staff=staff)
+            day_label = date_format(column.day, "l j F")
+            who = column.therapist.display_name if side_by_side else ""
+            for slot in column.slots:
+                slot.html = _slot_html(slot, words, day_label=day_label, who=who)
     return Grid(columns=columns, window=window, count=len(appointments), bookable=bool(therapists))
 
 
@@ -143,11 +185,15 @@ def _column(source: _Source, zone: zoneinfo.ZoneInfo, now: datetime) -> GridColu
     day = source.day
     own_zone = source.therapist.zone if source.therapist else zone
     sessions = []
+    labels = _labels()
     for appointment in source.appointments:
         part = grid.piece(appointment.start, appointment.end, day, zone)
         if part is not None:
             appointment.note_due = _note_due(appointment, now)
             appointment.movable = appointment.status == Appointment.Status.BOOKED and appointment.start > now
+            # Translated once per grid: get_FOO_display builds a dict of every choice on each call.
+            appointment.status_label = labels["status"][appointment.status]
+            appointment.modality_label = labels["modality"][appointment.modality]
             sessions.append((appointment, part))
     blocks = grid.weekly_blocks(source.hours, day=day, zone=zone, own_zone=own_zone)
     away = [(t, p) for t in source.time_off if (p := grid.piece(t.start, t.end, day, zone)) is not None]
@@ -159,6 +205,13 @@ def _column(source: _Source, zone: zoneinfo.ZoneInfo, now: datetime) -> GridColu
         hours=[grid.Placed(item=None, piece=p) for p in blocks],
         time_off=[grid.Placed(item=t, piece=p) for t, p in away],
     )
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    return {
+        "status": {value: str(label) for value, label in Appointment.Status.choices},
+        "modality": {value: str(label) for value, label in Appointment._meta.get_field("modality").flatchoices},
+    }
 
 
 def _note_due(appointment: Appointment, now: datetime) -> bool:

@@ -432,6 +432,10 @@ NOTIFICATION_TAKEN_TIMEOUT_SECONDS = CELERY_TASK_TIME_LIMIT + 30
 NOTIFICATION_MAX_ATTEMPTS = 6
 NOTIFICATION_RETRY_SECONDS = 30  # a transient failure waits 30 s, 60 s, 120 s... before the next attempt
 NOTIFICATION_DELIVERY_BATCH = env.int("NOTIFICATION_DELIVERY_BATCH", default=50)  # ids per delivery task
+# Beat's dispatch claims this many due messages per transaction, and goes on while batches are full,
+# at most this many times a minute (20 x 500: 10,000 a minute; the workers then send at their pace).
+NOTIFICATION_DISPATCH_BATCH = env.int("NOTIFICATION_DISPATCH_BATCH", default=500)
+NOTIFICATION_DISPATCH_ROUNDS = env.int("NOTIFICATION_DISPATCH_ROUNDS", default=20)
 
 # --- Logging --------------------------------------------------------------------------------------
 # Logs carry ids, never clinical text: nothing in the project logs a model's fields.

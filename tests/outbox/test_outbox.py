@@ -266,3 +266,28 @@ def test_without_a_worker_restart_dispatch_queues_them_again_after_the_task_time
     assert settings.NOTIFICATION_TAKEN_TIMEOUT_SECONDS < settings.NOTIFICATION_REQUEUE_AFTER_SECONDS
     assert sorted(outbox.notifications_dispatch(now=later)) == [rows[2].pk, rows[3].pk]
     assert Notification.objects.get(pk=rows[1].pk).status == "sending"
+
+
+def test_beat_drains_a_backlog_batch_after_batch_in_one_tick(
+    db, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A backlog bigger than a batch leaves in one beat tick, each message claimed once; the rounds are
+    bounded, so one tick never runs for ever."""
+    from outbox import tasks
+
+    settings.NOTIFICATION_DISPATCH_BATCH = 3
+    settings.NOTIFICATION_DISPATCH_ROUNDS = 3
+    member = ClientFactory().members.get()
+    ids = [queue(member).pk for _ in range(11)]
+    sent: list[list[int]] = []
+    monkeypatch.setattr(tasks.notifications_deliver, "delay", sent.append)
+
+    def tick() -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return tasks.notifications_dispatch()
+
+    assert tick() == 9  # three full batches, then the bound
+    assert tick() == 2  # the rest, and a short batch ends the tick
+    assert tick() == 0
+    claimed = [pk for chunk in sent for pk in chunk]
+    assert sorted(claimed) == sorted(ids)  # each once
