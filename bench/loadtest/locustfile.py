@@ -6,12 +6,13 @@
   their assigned exercise;
 - referrers (weight 1): the public referral form, filled in and sent.
 
-Each simulated person thinks 0.5-2.5 s between pages. Accounts come from bench/loadtest/prepare.py
-(LOADTEST_ACCOUNTS, a JSON file). Therapists and staff sign in through allauth's real two steps
-with a TOTP code computed from the seeded secret, once per account per run: the other simulated
-people on the same account share that session, like one person's several tabs (a TOTP code is
-accepted once per window, so fifty sign-ins to ten accounts would wait minutes for codes). The
-sessions are kept for the next run of the same load test (LOADTEST_SESSIONS).
+Each simulated person thinks 0.5-2.5 s between pages (LOADTEST_THINK to change it). Accounts come
+from bench/loadtest/prepare.py (LOADTEST_ACCOUNTS, a JSON file). Therapists and staff sign in
+through allauth's real two steps with a TOTP code computed from the seeded secret, once per account
+per run: the other simulated people on the same account share that session, like one person's
+several tabs (a TOTP code is accepted once per window, so fifty sign-ins to ten accounts would wait
+minutes for codes). The sessions are kept for the next run of the same load test
+(LOADTEST_SESSIONS).
 
 The app is reached as it is behind the TLS proxy in production: `X-Forwarded-Proto: https` (so
 the production settings' HTTPS redirect, secure and `__Host-` cookies and CSRF's origin check all
@@ -42,6 +43,9 @@ RNG = random.Random()  # noqa: S311  (who does what next, not a secret)
 SLOT = re.compile(r'name="start" value="([^"]+)"')
 MOVE = re.compile(r'href="(/portal/sessions/\d+/move/)"')
 SERIAL = count()
+# Seconds each simulated person thinks between pages (LOADTEST_THINK="low,high", bin/loadtest --think):
+# 0.5-2.5 by default, a stress rhythm; a person reading a page before the next click takes longer.
+THINK = tuple(float(x) for x in os.environ.get("LOADTEST_THINK", "0.5,2.5").split(","))
 
 
 @events.init.add_listener
@@ -61,7 +65,7 @@ _locks: dict[str, gevent.lock.Semaphore] = {}
 
 class Person(HttpUser):
     abstract = True
-    wait_time = between(0.5, 2.5)
+    wait_time = between(*THINK)
 
     def on_start(self):
         n = next(SERIAL)
