@@ -411,9 +411,13 @@ def test_notes_due_is_bounded_and_its_query_count_fixed(client, alice, django_as
     client.get(DASHBOARD)  # the session and its caches warm
     with CaptureQueriesContext(connection) as few:
         client.get(DASHBOARD)
+    expected = len(few.captured_queries)  # read now: the next request clears the connection's log
     for days in range(2, 27):
         held(couple(alice), at(4, 7) - timedelta(days=days))
-    with django_assert_num_queries(len(few.captured_queries)):
+    # New clients renew the referral-sources chart's cached counts (one query on the next page): warm
+    # them again, so the page below is compared with `few` on the same footing.
+    client.get(DASHBOARD)
+    with django_assert_num_queries(expected):
         body = client.get(DASHBOARD).content.decode()
     panel = notes_due_panel(body)
     assert panel.count("Write the note") == 20 and "Showing the latest 20 of 26" in panel
