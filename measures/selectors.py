@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from django.db.models import Max, Q
+from django.db.models import Max, OuterRef, Q, Subquery
 
 from clients.models import Client, Member
 from measures import definitions
@@ -208,7 +208,7 @@ def client_panel(*, client: Client) -> dict:
 
 def dashboard_measures(*, therapist, now: datetime) -> dict:
     """Measures due (open requests) and completed since each unit's last session, for the units
-    `therapist` treats. Three queries."""
+    `therapist` treats. Two queries."""
     from sessions_app.models import Appointment
 
     units = Client.objects.treated_by(therapist).values("pk")
@@ -219,20 +219,22 @@ def dashboard_measures(*, therapist, now: datetime) -> dict:
         .select_related("assignment__client", "member")
         .order_by("due_at")[:20]
     )
-    last_sessions = dict(
-        Appointment.objects.filter(client__in=units, start__lte=now, status=Appointment.Status.ATTENDED)
-        .values("client_id")
-        .annotate(last=Max("start"))
-        .values_list("client_id", "last")
+    # Each response's unit's last attended session, read per response from the unit's own sessions (an
+    # index probe): the aggregate over every attended session of every unit the therapist treats read
+    # a million sessions at size L (the dashboard 142 -> 440 ms from S to L on PostgreSQL).
+    last_attended = (
+        Appointment.objects.filter(client=OuterRef("client_id"), start__lte=now, status=Appointment.Status.ATTENDED)
+        .order_by("-start")
+        .values("start")[:1]
     )
     recent = (
-        MeasureResponse.objects.filter(client__in=units).select_related("client", "member").order_by("-submitted_at")
+        MeasureResponse.objects.filter(client__in=units)
+        .annotate(last_session=Subquery(last_attended))
+        .select_related("client", "member")
+        .order_by("-submitted_at")
     )
-    completed = [
-        r
-        for r in recent[:100]
-        if r.submitted_at > last_sessions.get(r.client_id, datetime.min.replace(tzinfo=now.tzinfo))
-    ]
+    never = datetime.min.replace(tzinfo=now.tzinfo)
+    completed = [r for r in recent[:100] if r.submitted_at > (r.last_session or never)]
     return {
         "measures_due": [{"request": r, "name": _name(r.assignment.instrument)} for r in due],
         "measures_completed": [{"response": r, "name": _name(r.instrument)} for r in completed[:20]],

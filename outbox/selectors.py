@@ -1,10 +1,11 @@
 """Reads for the outbox page."""
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.utils.translation import gettext as _
 
 from outbox.kinds import kind_label
 from outbox.models import Notification
+from practice.pagination import CappedCountPaginator
 
 
 def outbox_page(*, status: str = "", page=1, per_page: int = 50) -> Page:
@@ -33,7 +34,8 @@ def outbox_page(*, status: str = "", page=1, per_page: int = 50) -> Page:
     )
     if status:
         rows = rows.filter(status=status)
-    result = Paginator(rows, per_page).get_page(page)
+    # Counted up to 10,000 rows: the outbox grows without end (a million sent messages in a few years).
+    result = CappedCountPaginator(rows, per_page).get_page(page)
     for n in result.object_list:
         n.kind_label = kind_label(n.kind)
         n.recipient = recipient_words(n)
