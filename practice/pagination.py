@@ -23,10 +23,11 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def _capped(self) -> int:
         object_list = self.object_list
-        if hasattr(object_list, "values_list"):  # a queryset: count a LIMITed subquery of ids
-            return object_list.model._default_manager.filter(
-                pk__in=object_list.values_list("pk", flat=True)[: self.cap + 1]
-            ).count()
+        if hasattr(object_list, "values_list"):
+            # A sliced queryset counts as SELECT COUNT(*) FROM (SELECT ... LIMIT cap + 1): no `pk IN (...)`,
+            # which PostgreSQL answered by scanning the whole table to probe the ids (the outbox page at
+            # a million rows: 319 ms).
+            return object_list.values_list("pk", flat=True)[: self.cap + 1].count()
         return min(len(object_list), self.cap + 1)
 
     @cached_property
