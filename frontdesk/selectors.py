@@ -12,10 +12,6 @@ from practice.models import Therapist
 from resources.selectors import overdue_for_therapist
 from sessions_app.models import Appointment, Attendance
 
-# What the dashboard shows of a member (a first or preferred name): the other encrypted columns are
-# not read, so not decrypted.
-NAME_FIELDS = DISPLAY_NAME_FIELDS
-
 
 def dashboard(*, therapist: Therapist, now: datetime | None = None) -> dict:
     """Today's sessions in order, the week ahead, and whether each past session still needs a note."""
@@ -27,7 +23,7 @@ def dashboard(*, therapist: Therapist, now: datetime | None = None) -> dict:
     appointments = list(
         Appointment.objects.filter(therapist=therapist, start__gte=day_start, start__lt=week_end)
         .select_related("client", "room")
-        .prefetch_related(Prefetch("members", queryset=Member.objects.only(*NAME_FIELDS).order_by("position")))
+        .prefetch_related(Prefetch("members", queryset=Member.objects.only(*DISPLAY_NAME_FIELDS).order_by("position")))
         .annotate(
             has_note=Exists(Note.objects.filter(appointment=OuterRef("pk"))),
             # A member confirmed (a reminder's link or "C" by text): shown on today's list.

@@ -157,7 +157,8 @@ def schedule_grid(
                     time_off=[t for t in time_off if t.therapist_id == mine],
                 )
             )
-    columns = [_column(source, zone, now) for source in sources]
+    labels = _labels()  # translated once per grid
+    columns = [_column(source, zone, now, labels) for source in sources]
     window = grid.window_for(p.piece for c in columns for p in (*c.sessions, *c.hours, *c.time_off))
     free_room = _room_finder(range_start, range_end) if therapists else None
     words = _SlotWords()
@@ -181,11 +182,10 @@ def _days(first: date, last: date):
         day += timedelta(days=1)
 
 
-def _column(source: _Source, zone: zoneinfo.ZoneInfo, now: datetime) -> GridColumn:
+def _column(source: _Source, zone: zoneinfo.ZoneInfo, now: datetime, labels: dict) -> GridColumn:
     day = source.day
     own_zone = source.therapist.zone if source.therapist else zone
     sessions = []
-    labels = _labels()
     for appointment in source.appointments:
         part = grid.piece(appointment.start, appointment.end, day, zone)
         if part is not None:
