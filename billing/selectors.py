@@ -186,7 +186,9 @@ def payments_with_used(client: Client) -> QuerySet[Payment]:
     return Payment.objects.filter(client=client).annotate(used=_sum(used)).order_by("received_on", "id")
 
 
-def _client_sums(queryset: QuerySet[Client]) -> QuerySet[Client]:
+def _client_totals(queryset: QuerySet[Client]) -> QuerySet[Client]:
+    """Each client's five ledger totals, each rounded to the penny."""
+
     def per_client(model, **filters):
         return _sum(model.objects.filter(client=OuterRef("pk"), **filters).order_by().values("client"))
 
@@ -200,7 +202,13 @@ def _client_sums(queryset: QuerySet[Client]) -> QuerySet[Client]:
             .order_by()
             .values("payment__client")
         ),
-    ).annotate(
+    )
+
+
+def _client_sums(queryset: QuerySet[Client]) -> QuerySet[Client]:
+    """The totals with the balance and credit in SQL, to filter and order lists by them (each of
+    the two repeats its totals' subqueries: a page about one client uses `account()`)."""
+    return _client_totals(queryset).annotate(
         balance=_pennies(F("charged") - F("paid") + F("refunded") - F("written_off")),
         credit=_pennies(F("paid") - F("allocated") - F("refunded")),
     )
@@ -221,11 +229,19 @@ class Account:
 
 
 def account(client: Client) -> Account:
-    """The client's totals in one query."""
-    row = _client_sums(Client.objects.filter(pk=client.pk)).values(
-        "charged", "paid", "refunded", "written_off", "balance", "credit"
+    """The client's totals in one query; the balance and credit from them, as `_client_sums` computes
+    them in SQL. (With those two in SQL as well, the query repeated its subqueries and took 8 ms to
+    build, more than the client page's other panels together.)"""
+    row = _client_totals(Client.objects.filter(pk=client.pk)).values(
+        "charged", "paid", "refunded", "written_off", "allocated"
     )[0]
-    return Account(**{key: money(value) for key, value in row.items()})
+    totals = {key: money(value) for key, value in row.items()}
+    allocated = totals.pop("allocated")
+    return Account(
+        **totals,
+        balance=money(totals["charged"] - totals["paid"] + totals["refunded"] - totals["written_off"]),
+        credit=money(totals["paid"] - allocated - totals["refunded"]),
+    )
 
 
 def balance(client: Client) -> Decimal:

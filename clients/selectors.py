@@ -21,6 +21,7 @@ from clients.models import (
     RiskAlert,
 )
 from clients.panels import TABS, TimelineEntry, client_panels, panel_tab
+from practice.links import link_maker
 from practice.models import PracticeSettings, Therapist, User
 
 # What the list shows of a member (their name): the other encrypted columns are not read or decrypted.
@@ -156,27 +157,28 @@ def _timeline(client, members, notes, goals, consents, appointments, panels, ale
     for panel in panels:
         if panel.timeline is not None:
             entries.extend(panel.timeline(client))
+    # Reversed and translated once for the page, not once per row (the timeline has a row per
+    # session and note: about 130 reversals and 300 translations a request before).
+    appointment_url, note_url = link_maker("sessions_app:appointment"), link_maker("clients:note")
+    if appointments:
+        statuses, modalities = _labels(appointments[0], "status"), _labels(appointments[0], "modality")
     for appointment in appointments:
-        label = f"Session ({appointment.get_status_display().lower()}, {appointment.get_modality_display().lower()})"
-        entries.append(
-            TimelineEntry(
-                appointment.start, "session", label, reverse("sessions_app:appointment", args=[appointment.pk])
-            )
-        )
+        label = f"Session ({statuses[appointment.status].lower()}, {modalities[appointment.modality].lower()})"
+        url = appointment_url(appointment.pk)
+        entries.append(TimelineEntry(appointment.start, "session", label, url))
         for member, confirmed_at in appointment.confirmations:
             when = date_format(timezone.localtime(confirmed_at), "j M H:i")  # in the viewer's zone
             session = date_format(timezone.localtime(appointment.start), "j M")
             label = f"Confirmed by {member.display_name}, {when} (the session of {session})"
-            url = reverse("sessions_app:appointment", args=[appointment.pk])
             entries.append(TimelineEntry(confirmed_at, "confirmation", label, url))
     for member in members:
         intake = member.intake_status
         if intake and intake.submitted_at:
             entries.append(TimelineEntry(intake.submitted_at, "intake", f"Intake submitted ({member.display_name})"))
+    kinds = _labels(Note, "kind")
     for note in notes:
-        url = reverse("clients:note", args=[note.pk])
-        label = note.get_kind_display() + (" (for a session)" if note.appointment_id else "")
-        entries.append(TimelineEntry(note.session_date, "note", label, url))
+        label = kinds[note.kind] + (" (for a session)" if note.appointment_id else "")
+        entries.append(TimelineEntry(note.session_date, "note", label, note_url(note.pk)))
     for goal in goals:
         entries.append(TimelineEntry(goal.created_at, "goal", f"Goal set ({goal.get_status_display().lower()})"))
     for consent in consents:
@@ -193,6 +195,17 @@ def _timeline(client, members, notes, goals, consents, appointments, panels, ale
             label = f"Risk alert acknowledged by {alert.acknowledged_by.display_name}"
             entries.append(TimelineEntry(alert.acknowledged_at, "alert", label, url))
     return sorted(entries, key=lambda e: _sort_key(e.at), reverse=True)
+
+
+def _labels(model, field_name: str) -> dict[str, str]:
+    """A field's choice labels by value, each translated once (`get_FOO_display` translates every
+    choice on each call); a value no longer among the choices shows as itself, as there."""
+    return _Labels({value: str(label) for value, label in model._meta.get_field(field_name).flatchoices})
+
+
+class _Labels(dict):
+    def __missing__(self, key):
+        return str(key)
 
 
 def _sort_key(value: datetime | date) -> datetime:

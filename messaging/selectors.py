@@ -75,7 +75,9 @@ def inbox(*, user: User, limit: int = 100) -> list[Thread]:
 
 def client_threads(*, client: Client, user: User) -> list[Thread]:
     """The unit's threads the viewer may read, with unread counts (the client page's panel). 1 query."""
-    threads = Thread.objects.filter(client=client).select_related("member")
+    # The panel names each thread by the member it already has: the member's encrypted columns are
+    # not read (and decrypted) again here.
+    threads = Thread.objects.filter(client=client)
     if user.is_practice_staff:
         threads = threads.filter(kind=Thread.Kind.ADMIN)
     return list(_with_unread(threads, user).order_by("kind", "member__position"))

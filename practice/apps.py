@@ -7,7 +7,10 @@ class PracticeConfig(AppConfig):
     verbose_name = "Practice"
 
     def ready(self) -> None:
-        from practice import signals  # noqa: F401  (connects the audit receivers)
+        from practice import (
+            signals,  # noqa: F401  (connects the audit receivers)
+            translation_memo,
+        )
         from practice.key_rotation import register_reindex
         from practice.sign_in import sign_in_pseudonyms_rebuild
 
@@ -17,6 +20,8 @@ class PracticeConfig(AppConfig):
         from practice.models import AuditEvent
 
         register_archive_source("audit", model=AuditEvent, date_field="at", guard="practice.archive_before")
+
+        translation_memo.install()
 
 
 class PracticeAdminConfig(admin_apps.AdminConfig):

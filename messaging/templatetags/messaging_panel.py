@@ -3,6 +3,7 @@ counts, for the client page's panel (the panel hook gives the page only the clie
 
 from django import template
 
+from clients.selectors import DISPLAY_NAME_FIELDS
 from messaging.models import Thread
 from messaging.selectors import client_threads
 
@@ -13,7 +14,9 @@ register = template.Library()
 def message_threads(context, client) -> list[dict]:
     user = context["request"].user
     existing = {(t.kind, t.member_id): t for t in client_threads(client=client, user=user)}
-    members = list(client.members.order_by("position"))
+    members = context.get("members")  # the client page's, already read
+    if members is None or any(m.client_id != client.pk for m in members):
+        members = list(client.members.only(*DISPLAY_NAME_FIELDS).order_by("position"))
     rows = []
     for member in members:
         rows.append(_row(existing, Thread.Kind.PRIVATE, member, f"private-{member.position}"))
