@@ -15,6 +15,10 @@ Views go through Django's test Client in-process (signed in with force_login); a
 booking are service calls, compared with a floor that is also a call. A booking is rolled back
 after each round so rounds stay independent. Results: a table on stdout and bench/results.json
 (one key per database; the other database's results are kept).
+
+`--reuse` measures again on the database an earlier run left (the same size, and `--history` if it
+had it): no drop, no load. L with history takes more than half an hour to load here; its rounds
+take minutes. The rounds add a few rows each (referrals, audit rows), nothing a page counts.
 """
 
 import argparse
@@ -86,14 +90,16 @@ def marker(redis_url: str, token: str) -> None:
     redis.Redis.from_url(redis_url).set(f"bench:{token}", 1)
 
 
-def prepare_database(database: str, size: str, pg_url: str) -> None:
-    """Point DATABASE_URL at a fresh, empty database before Django starts."""
+def prepare_database(database: str, size: str, pg_url: str, *, reuse: bool = False) -> None:
+    """Point DATABASE_URL at a fresh, empty database before Django starts (or, with `reuse`, at the
+    one an earlier run left, made empty if there is none)."""
     if database == "sqlite":
         folder = ROOT / "var" / "bench"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"bench-{size}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+            if not reuse:
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
         return
     import psycopg2
@@ -103,8 +109,11 @@ def prepare_database(database: str, size: str, pg_url: str) -> None:
     connection = psycopg2.connect(pg_url)
     connection.autocommit = True
     with connection.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS practice_bench")
-        cursor.execute("CREATE DATABASE practice_bench")
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = 'practice_bench'")
+        exists = cursor.fetchone() is not None
+        if not (reuse and exists):
+            cursor.execute("DROP DATABASE IF EXISTS practice_bench")
+            cursor.execute("CREATE DATABASE practice_bench")
     connection.close()
     os.environ["DATABASE_URL"] = pg_url.rsplit("/", 1)[0] + "/practice_bench"
 
@@ -469,6 +478,27 @@ def _deliver_reminders(database: str, count: int, raw: float, sender: str) -> di
     return row
 
 
+HISTORY_AUDIT, HISTORY_OUTBOX = 10_000_000, 1_000_000
+
+
+def _check_reused(size: str, history: bool) -> None:
+    """The kept database holds what this run's arguments describe, or the run stops and says so."""
+    from clients.models import Client
+    from devdata import scale
+    from practice.models import AuditEvent, Therapist
+
+    spec = scale.SIZES[size]
+    therapists = Therapist.objects.filter(user__email__endswith="@" + scale.DOMAIN).count()
+    units = Client.objects.count()
+    if therapists != spec.therapists or abs(units - spec.units) > spec.units // 10:
+        sys.exit(f"bench: --reuse: the kept database has {therapists} therapists and {units} units, not size {size}")
+    has_history = AuditEvent.objects.filter(pk__gte=HISTORY_AUDIT).exists()
+    if has_history != history:
+        found = "has" if has_history else "lacks"
+        sys.exit(f"bench: --reuse: the kept database {found} the history; pass the same --history")
+    print(f"reusing the loaded size {size}{' with its history' if history else ''}")
+
+
 def time_now():
     from django.utils import timezone
 
@@ -506,9 +536,14 @@ def main(argv=None) -> int:
         default=os.environ.get("BENCH_HISTORY", "") == "1",
         help="also load years of growth: 10 million audit rows and 1 million sent messages (seed_scale --history)",
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure on the database an earlier run of this size loaded (no drop, no load)",
+    )
     args = parser.parse_args(argv)
 
-    prepare_database(args.database, args.size, args.pg_url)
+    prepare_database(args.database, args.size, args.pg_url, reuse=args.reuse)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     import django
 
@@ -519,9 +554,12 @@ def main(argv=None) -> int:
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    scale.seed(args.size)
-    if args.history:
-        scale.add_history(audit=10_000_000, outbox=1_000_000, log=print)
+    if args.reuse and scale.has_scale_data():
+        _check_reused(args.size, args.history)
+    else:
+        scale.seed(args.size)
+        if args.history:
+            scale.add_history(audit=HISTORY_AUDIT, outbox=HISTORY_OUTBOX, log=print)
     seed_seconds = time.perf_counter() - started
     speed = machine_speed()
     print(f"machine: a fixed pure-Python loop takes {speed:.2f} s (compare runs on the same footing)")
