@@ -13,11 +13,14 @@ Balances and ageing are computed in SQL, in a fixed number of queries whatever t
 clients (`tests/billing/test_ledger.py` counts them).
 """
 
+import decimal
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     DecimalField,
@@ -229,19 +232,66 @@ class Account:
 
 
 def account(client: Client) -> Account:
-    """The client's totals in one query; the balance and credit from them, as `_client_sums` computes
-    them in SQL. (With those two in SQL as well, the query repeated its subqueries and took 8 ms to
-    build, more than the client page's other panels together.)"""
-    row = _client_totals(Client.objects.filter(pk=client.pk)).values(
-        "charged", "paid", "refunded", "written_off", "allocated"
-    )[0]
-    totals = {key: money(value) for key, value in row.items()}
-    allocated = totals.pop("allocated")
+    """The client's totals in one query, the balance and credit from them (as `_client_sums` has them
+    in SQL; the ledger's property test holds the two equal).
+
+    One fixed statement of five sums, written out: the same totals through the ORM's subquery
+    expressions cost 8 ms to build per call here (the client page and the portal home each make one),
+    and 0.5 ms to run."""
+    with connection.cursor() as cursor:
+        cursor.execute(_account_sql(connection.vendor), [client.pk, Charge.Status.OPEN] * 2 + [client.pk] * 3)
+        charged, written_off, paid, refunded, allocated = (_amount(value) for value in cursor.fetchone())
     return Account(
-        **totals,
-        balance=money(totals["charged"] - totals["paid"] + totals["refunded"] - totals["written_off"]),
-        credit=money(totals["paid"] - allocated - totals["refunded"]),
+        charged=charged,
+        paid=paid,
+        refunded=refunded,
+        written_off=written_off,
+        balance=money(charged - paid + refunded - written_off),
+        credit=money(paid - allocated - refunded),
     )
+
+
+@functools.cache
+def _account_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+
+    def table(model) -> str:
+        return quote(model._meta.db_table)
+
+    def column(model, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    def total(rows: str) -> str:
+        return f"(SELECT ROUND(SUM(x.{column(Charge, 'amount')}), 2) FROM {rows})"  # nosec B608 # noqa: S608
+
+    charge_status, charge_client = column(Charge, "status"), column(Charge, "client")
+    payment_client, pk = column(Payment, "client"), quote("id")
+    return "SELECT " + ", ".join(
+        [
+            total(f"{table(Charge)} x WHERE x.{charge_client} = %s AND x.{charge_status} = %s"),
+            total(
+                f"{table(WriteOff)} x JOIN {table(Charge)} c ON c.{pk} = x.{column(WriteOff, 'charge')}"
+                f" WHERE x.{column(WriteOff, 'client')} = %s AND c.{charge_status} = %s"
+            ),
+            total(f"{table(Payment)} x WHERE x.{payment_client} = %s"),
+            total(f"{table(Refund)} x WHERE x.{column(Refund, 'client')} = %s"),
+            total(
+                f"{table(Allocation)} x JOIN {table(Payment)} p ON p.{pk} = x.{column(Allocation, 'payment')}"
+                f" WHERE p.{payment_client} = %s AND x.{column(Allocation, 'released_at')} IS NULL"
+            ),
+        ]
+    )
+
+
+_FLOATS = decimal.Context(prec=15)  # as Django reads SQLite's decimal sums (REAL there)
+
+
+def _amount(value) -> Decimal:
+    if value is None:
+        return ZERO
+    if isinstance(value, float):
+        value = _FLOATS.create_decimal_from_float(value)
+    return money(value)
 
 
 def balance(client: Client) -> Decimal:

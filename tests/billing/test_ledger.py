@@ -212,6 +212,10 @@ def test_the_balance_is_charges_minus_payments_minus_write_offs_plus_refunds(fro
         written = sum((w.amount for w in WriteOff.objects.filter(client=unit, charge__status="open")), D(0))
         account = selectors.account(unit)
         assert account.balance == money(charged - paid - written + refunded)
+        in_sql = selectors._client_sums(Client.objects.filter(pk=unit.pk)).values(
+            "charged", "paid", "refunded", "written_off", "balance", "credit"
+        )[0]
+        assert {name: getattr(account, name) for name in in_sql} == {k: money(v) for k, v in in_sql.items()}
         outstanding = sum((c.outstanding for c in selectors.open_charges(unit)), D(0))
         assert outstanding - account.credit == account.balance
         assert account.credit >= 0 and all(c.outstanding >= 0 for c in selectors.open_charges(unit))
