@@ -18,6 +18,7 @@ Exit status 1 when a check fails.
 
 import argparse
 import csv
+import json
 import os
 import sys
 from collections import Counter
@@ -131,6 +132,26 @@ def level_table(users: int, rows: list[dict], duration: int) -> tuple[list[str],
     return [*lines, ""], ok
 
 
+PARTS = {"web": "web (gunicorn)", "database": "PostgreSQL", "worker": "Celery worker", "beat": "beat", "redis": "Redis"}
+
+
+def cpu_lines(path: Path) -> list[str]:
+    """Where the cores went during the level (bench/loadtest/cpu.py), in cores busy on average."""
+    if not path.exists():
+        return []
+    usage = json.loads(path.read_text())
+    wall = usage["wall"] or 1
+    parts = [(PARTS.get(name, name), seconds) for name, seconds in usage["parts"].items()]
+    parts.append(("Locust (the load generator)", usage["load generator"]))
+    idle = usage["cores"] * wall - sum(seconds for _name, seconds in parts)
+    words = ", ".join(f"{name} {seconds / wall:.2f}" for name, seconds in parts)
+    return [
+        f"CPU over the level's {wall:.0f} s, in cores busy of {usage['cores']}: {words};"
+        f" the rest (idle, other processes) {max(idle, 0) / wall:.2f}.",
+        "",
+    ]
+
+
 def write_doc(section: list[str]) -> None:
     text = DOC.read_text()
     body = "\n".join([START, *section, END])
@@ -173,7 +194,7 @@ def main(argv=None) -> int:
             section += [f"**{users} users**: no result (the run stopped before this level).", ""]
             continue
         lines, ok = level_table(users, read_stats(path), args.duration)
-        section += lines
+        section += lines + cpu_lines(Path(args.stats) / f"users-{users}_cpu.json")
         if users == GOAL_USERS:
             goal = ok
     if goal is not None:

@@ -66,3 +66,53 @@ def test_doc_section_is_rewritten_in_place(tmp_path, monkeypatch):
     text = doc.read_text()
     assert text.count(check.START) == 1 and "second" in text and "first" not in text
     assert text.startswith("# Benchmarks\n\nintro\n")
+
+
+BUSY = "import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end: pass\n"
+
+
+def test_the_cpu_of_each_part_and_of_the_load_generator_is_counted(tmp_path):
+    """bench/loadtest/cpu.py: a part's descendants count (a gunicorn worker, a PostgreSQL backend),
+    one that exits meanwhile too; an idle part counts nothing; the command is the load generator."""
+    import json
+    import subprocess
+    import sys
+
+    from bench.loadtest import cpu
+
+    # A parent that starts a busy child, waits for it, then idles.
+    busy_tree = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time\n"
+            f"subprocess.call([sys.executable, '-c', {BUSY.format(seconds=1.0)!r}])\ntime.sleep(30)",
+        ]
+    )
+    idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        out = tmp_path / "cpu.json"
+        command = [sys.executable, "-c", BUSY.format(seconds=0.5) + "import time; time.sleep(1.5)"]
+        assert cpu.main([str(out), f"busy={busy_tree.pid}", f"idle={idle.pid}", "--", *command]) == 0
+        usage = json.loads(out.read_text())
+    finally:
+        busy_tree.kill()
+        idle.kill()
+    assert usage["parts"]["busy"] >= 0.5  # most of its child's second fell inside the window
+    assert usage["parts"]["idle"] < 0.1
+    assert 0.5 <= usage["load generator"] < 1.5
+    assert usage["wall"] >= 2.0 and usage["cores"] >= 1
+
+
+def test_the_report_says_where_the_cores_went(tmp_path):
+    import json
+
+    from bench.loadtest import check
+
+    path = tmp_path / "users-50_cpu.json"
+    parts = {"web": 80.0, "database": 15.0, "worker": 6.0, "beat": 0.0, "redis": 0.6}
+    path.write_text(json.dumps({"wall": 60.0, "parts": parts, "load generator": 12.0, "cores": 2}))
+    line = check.cpu_lines(path)[0]
+    assert "web (gunicorn) 1.33" in line and "PostgreSQL 0.25" in line and "Locust (the load generator) 0.20" in line
+    assert "the rest (idle, other processes) 0.11" in line
+    assert check.cpu_lines(tmp_path / "missing.json") == []
