@@ -41,6 +41,7 @@ class Placed:
     lanes: int = 1
     row: int = 1
     span: int = 1
+    html: str = ""  # a session's box, made once per grid (calendar_selectors._session_html)
 
     @property
     def lane_class(self) -> str:

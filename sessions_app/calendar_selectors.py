@@ -11,11 +11,13 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from practice.links import link_maker
 from practice.models import Therapist
 from sessions_app import calendar_grid as grid
 from sessions_app import notifications, selectors, services
@@ -72,6 +74,97 @@ def _slot_html(slot: Slot, words: _SlotWords, *, day_label: str, who: str) -> st
         day_label,
         "" if slot.working else words.outside,
         words.away if slot.away else "",
+    )
+
+
+class _SessionWords:
+    """What every session box of one grid shares, reversed and translated once per page (in the
+    template each box cost four URL reversals, six date formats and five translations)."""
+
+    def __init__(self, *, staff: bool, therapist: Therapist | None, side_by_side: bool, bookable: bool):
+        self.show_therapist = staff and not therapist and not side_by_side
+        self.staff, self.bookable = staff, bookable
+        self.appointment_url = link_maker("sessions_app:appointment")
+        self.move_url = link_maker("sessions_app:appointment_move")
+        self.note_url = link_maker("clients:note_create")
+        self.video, self.move = gettext("video"), gettext("Move")
+        self.confirmed, self.note_due = gettext("Confirmed"), gettext("Note due")
+        self.move_label = gettext("%(reference)s at %(start)s")
+
+
+_ELLIPSIS, _AND = SafeString("&hellip;"), SafeString(" &amp; ")
+_BADGES = {"booked": "text-bg-primary", "attended": "text-bg-success", "no_show": "text-bg-warning"}
+
+
+def _session_html(placed: grid.Placed, words: _SessionWords) -> str:
+    """One session's box on the grid (the markup `_calendar_grid.html` had for it)."""
+    a, piece = placed.item, placed.piece
+    start, end = timezone.localtime(a.start), timezone.localtime(a.end)  # the viewer's zone
+    begins, ends = f"{start:%H:%M}", f"{end:%H:%M}"
+    classes = f"cal-appt cal-r-{placed.row} cal-s-{placed.span} {placed.lane_class} cal-status-{a.status}"
+    classes += f" cal-mod-{a.modality}" + (" cal-short" if placed.span < 9 else "")
+    drag = SafeString("")
+    if a.movable and words.bookable:
+        drag = format_html(
+            ' draggable="true" data-move-url="{}" data-therapist="{}"', words.move_url(a.pk), a.therapist_id
+        )
+    url = words.appointment_url(a.pk)
+    who = format_html_join(_AND, "{}", ((m.display_name,) for m in a.members.all()))
+    if a.room:
+        where = conditional_escape(a.room.name)
+    else:
+        where = conditional_escape(words.video if a.modality == "video" else a.modality_label.lower())
+    if words.show_therapist:
+        where += format_html(" · {}", a.therapist.display_name)
+    if a.movable:
+        label = words.move_label % {"reference": conditional_escape(a.client.reference), "start": begins}
+        where += format_html(
+            ' · <a class="cal-move" href="{}#move">{}<span class="visually-hidden"> {}</span></a>',
+            url,
+            words.move,
+            mark_safe(label),  # nosec B308 B703 # noqa: S308  (as blocktranslate: its variable escaped above)
+        )
+    badges = SafeString("")
+    note_due = a.note_due and not words.staff
+    if a.status != "booked" or a.confirmations or note_due:
+        parts = []
+        if a.status != "booked":
+            badge = _BADGES.get(a.status, "text-bg-secondary")
+            parts.append(format_html('<span class="badge {}">{}</span>', badge, a.status_label))
+        if a.confirmations and a.status == "booked":
+            parts.append(format_html('<span class="badge text-bg-success">{}</span>', words.confirmed))
+        if note_due:
+            parts.append(
+                format_html(
+                    '<a class="badge text-bg-warning text-decoration-none" href="{}?appointment={}">{}</a>',
+                    words.note_url(a.client_id),
+                    a.pk,
+                    words.note_due,
+                )
+            )
+        badges = format_html('<span class="cal-badges">{}</span>', format_html_join("", "{}", ((p,) for p in parts)))
+    return format_html(
+        '<article class="{}"{} aria-label="{}, {} to {}, {}"> <a class="cal-appt-link" href="{}">'
+        ' <span class="cal-time">{}<time datetime="{}">{}</time>–<time datetime="{}">{}</time>{}</span>'
+        ' <span class="cal-ref">{}</span> </a> <span class="cal-who">{}</span>'
+        ' <span class="cal-where">{}</span> {} </article>',
+        classes,
+        drag,
+        a.client.reference,
+        begins,
+        ends,
+        a.status_label,
+        url,
+        _ELLIPSIS if piece.starts_before else "",
+        dateformat.format(start, "c"),
+        begins,
+        dateformat.format(end, "c"),
+        ends,
+        _ELLIPSIS if piece.ends_after else "",
+        a.client.reference,
+        who,
+        where,
+        badges,
     )
 
 
@@ -162,9 +255,13 @@ def schedule_grid(
     window = grid.window_for(p.piece for c in columns for p in (*c.sessions, *c.hours, *c.time_off))
     free_room = _room_finder(range_start, range_end) if therapists else None
     words = _SlotWords()
+    bookable = bool(therapists)
+    session_words = _SessionWords(staff=staff, therapist=therapist, side_by_side=side_by_side, bookable=bookable)
     for column in columns:
         for placed in (*column.sessions, *column.hours, *column.time_off):
             grid.place([placed], window)
+        for placed in column.sessions:
+            placed.html = _session_html(placed, session_words)
         column.now_row = grid.now_row(now, column.day, window, zone) if column.is_today else None
         if column.therapist is not None:
             column.slots = _slots(column, window, zone, free_room, staff=staff)
@@ -172,7 +269,7 @@ def schedule_grid(
             who = column.therapist.display_name if side_by_side else ""
             for slot in column.slots:
                 slot.html = _slot_html(slot, words, day_label=day_label, who=who)
-    return Grid(columns=columns, window=window, count=len(appointments), bookable=bool(therapists))
+    return Grid(columns=columns, window=window, count=len(appointments), bookable=bookable)
 
 
 def _days(first: date, last: date):
