@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from clients.models import Client, Member
+from clients.selectors import DISPLAY_NAME_FIELDS
 from documents.access import portal_shared_files
 from documents.gates import current_versions
 from documents.models import DocumentTemplate, DocumentVersion, SharedFile, Signature
@@ -86,7 +87,7 @@ class DocumentStatus:
 def signature_status(client: Client) -> list[DocumentStatus]:
     """For the therapist: each document for this unit, who signed which version when, who must sign
     (again). Four queries whatever the number of documents, members and signatures."""
-    members = list(client.members.order_by("position"))
+    members = list(client.members.only(*DISPLAY_NAME_FIELDS).order_by("position"))  # names only: no decryption
     signatures = list(
         Signature.objects.filter(client=client).select_related("version__template", "recorded_by__therapist")
     )
