@@ -31,6 +31,7 @@ class FeeAdmin(admin.ModelAdmin):
     """Fees are added, never edited: a new fee with a later `effective_from` leaves the past alone."""
 
     list_display = ["service", "therapist", "client", "amount", "effective_from"]
+    list_select_related = ["service", "therapist", "client"]  # optional keys: Django's automatic join skips them
     list_filter = ["service"]
     raw_id_fields = ["therapist", "client"]
 

@@ -46,6 +46,7 @@ class NoteTemplateAdmin(admin.ModelAdmin):
     """Not confidential (headings only): the practice renames, orders and retires templates here."""
 
     list_display = ["name", "note_kind", "position", "active", "created_by"]
+    list_select_related = ["created_by"]  # optional keys: Django's automatic join skips them
     list_filter = ["active", "note_kind"]
     list_editable = ["position", "active"]
     search_fields = ["name"]

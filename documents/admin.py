@@ -46,4 +46,5 @@ class SignatureAdmin(ReadOnlyAdmin):
 @admin.register(SharedFile)
 class SharedFileAdmin(ReadOnlyAdmin):
     list_display = ["pk", "client", "member", "shared_by", "shared_at", "withdrawn_at"]
+    list_select_related = ["client", "member", "shared_by"]  # optional keys: Django's automatic join skips them
     fields = ["client", "member", "title", "shared_by", "shared_at", "withdrawn_at", "withdrawn_by"]

@@ -76,3 +76,20 @@ def test_resending_a_portal_invitation_from_the_admin(client, admin_user, record
 def test_the_admin_refuses_client_accounts(client, client_user):
     client.post("/accounts/login/", {"login": client_user.email, "password": PASSWORD})
     assert client.get("/admin/", follow=True).status_code == 403
+
+
+def test_no_admin_list_reads_an_optional_key_row_by_row():
+    """An optional foreign key shown in a list is joined (list_select_related): Django's automatic
+    join follows only required keys, and the audit list read each row's actor by itself at size L."""
+    from django.contrib import admin as django_admin
+    from django.db import models
+
+    missing = []
+    for model, model_admin in django_admin.site._registry.items():
+        joined = model_admin.list_select_related
+        for name in model_admin.list_display:
+            fields = model._meta.get_fields() if isinstance(name, str) else []
+            field = next((f for f in fields if f.name == name), None)
+            if isinstance(field, models.ForeignKey) and field.null and not (joined is True or name in (joined or [])):
+                missing.append(f"{model._meta.label}.{name}")
+    assert missing == []

@@ -39,6 +39,27 @@ def test_the_admins_audit_list_pages_without_counting_the_trail(client, admin_us
     assert 'class="xfull"' not in body and "Any date" in body  # a date filter, no date hierarchy
 
 
+def test_the_admins_audit_list_reads_each_rows_actor_in_the_same_query(client, admin_user):
+    """Found at size L: the actor may be empty (the system's own actions), so Django's automatic
+    select_related skipped it and the list read each row's actor by itself (39 queries a page)."""
+    from tests.factories import UserFactory
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("admin:practice_auditevent_changelist")).status_code == 200
+            return len(captured.captured_queries)
+
+    client.force_login(admin_user)
+    AuditEvent.objects.create(action="view", target_type="clients.note", target_id="0", actor=admin_user)
+    page_queries()
+    one_actor = page_queries()
+    AuditEvent.objects.bulk_create(
+        AuditEvent(action="view", target_type="clients.note", target_id=str(i), actor=UserFactory())
+        for i in range(12)
+    )
+    assert page_queries() == one_actor
+
+
 def test_the_outbox_says_when_there_are_more_pages_than_it_counted(client, staff_user, monkeypatch):
     from outbox import selectors
     from outbox.services import notification_enqueue
