@@ -139,7 +139,12 @@ class Referral(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "urgency", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "urgency", "created_at"]),  # the triage queue: most urgent, oldest
+            # The dashboard's newest new referrals: read backwards and stopped at five (at size L, 5,000
+            # new referrals were sorted for them: 14 ms).
+            models.Index(fields=["status", "created_at", "id"], name="referral_status_newest"),
+        ]
 
     @property
     def concerns(self):
