@@ -53,9 +53,19 @@ class Concern(models.Model):
         return self.name
 
 
+def treated_ids(therapist) -> models.QuerySet:
+    """The ids of the units `therapist` treats (primary or co-therapist), for `pk__in=`: a union of two
+    index reads. As one condition with OR over the co-therapists' join, PostgreSQL read every unit of
+    the practice (a sequential scan of 50,000 units at size L: 20 ms for a therapist's 1,000)."""
+    co_treated = Client.co_therapists.through.objects.filter(therapist=therapist)
+    primary = Client.objects.filter(primary_therapist=therapist)
+    # Default orderings cleared: a compound statement takes no ORDER BY in its parts.
+    return primary.order_by().values("pk").union(co_treated.order_by().values("client_id"), all=True)
+
+
 class ClientQuerySet(models.QuerySet):
     def treated_by(self, therapist) -> "ClientQuerySet":
-        return self.filter(Q(primary_therapist=therapist) | Q(co_therapists=therapist)).distinct()
+        return self.filter(pk__in=treated_ids(therapist))
 
     def with_intensive_flag(self) -> "ClientQuerySet":
         from clients.concern_links import intensive_digests

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clients.concern_links import intensive_digests
-from clients.models import Client
+from clients.models import Client, treated_ids
 from documents.gates import missing_signatures, signed_members
 from practice.models import PracticeSettings, User
 from referrals.models import Referral, ReferralConcern, ReferralEvent, ReferralLetter, Referrer
@@ -107,8 +107,7 @@ def visible_referrals(user: User) -> QuerySet[Referral]:
     if user.is_practice_staff:
         return Referral.objects.all()
     if user.is_therapist:
-        treated = Client.objects.filter(Q(primary_therapist=user.therapist) | Q(co_therapists=user.therapist))
-        return Referral.objects.filter(Q(client__isnull=True) | Q(client__in=treated.values("pk")))
+        return Referral.objects.filter(Q(client__isnull=True) | Q(client__in=treated_ids(user.therapist)))
     return Referral.objects.none()
 
 

@@ -5,7 +5,6 @@ Every object comes through `clients.access`; every read of clinical content is a
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.timezone import localtime
@@ -41,14 +40,15 @@ def client_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     concern = filters.get("concern")
     is_staff = request.user.is_practice_staff
-    clients = selectors.client_list(
+    page = selectors.client_list_page(
+        number=request.GET.get("page"),
+        per_page=CLIENTS_PER_PAGE,
         therapist=None if is_staff else request.user.therapist,
         staff=is_staff,
         q=filters.get("q", ""),
         status=filters.get("status", ""),
         concern=concern.slug if concern else "",
     )
-    page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "clients/client_list.html", {"form": form, "page": page, "staff_view": is_staff})
 
 

@@ -4,16 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0016_starter_note_templates'),
-        ('practice', '0018_audit_actions_merged'),
-        ('referrals', '0005_concerns_as_digests'),
+        ("clients", "0016_starter_note_templates"),
+        ("practice", "0018_audit_actions_merged"),
+        ("referrals", "0005_concerns_as_digests"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['status', 'created_at', 'id'], name='referral_status_newest'),
+            model_name="referral",
+            index=models.Index(fields=["status", "created_at", "id"], name="referral_status_newest"),
         ),
     ]
