@@ -54,8 +54,7 @@ def test_the_admins_audit_list_reads_each_rows_actor_in_the_same_query(client, a
     page_queries()
     one_actor = page_queries()
     AuditEvent.objects.bulk_create(
-        AuditEvent(action="view", target_type="clients.note", target_id=str(i), actor=UserFactory())
-        for i in range(12)
+        AuditEvent(action="view", target_type="clients.note", target_id=str(i), actor=UserFactory()) for i in range(12)
     )
     assert page_queries() == one_actor
 
