@@ -57,9 +57,11 @@ def client_list_page(
     PostgreSQL computed the flags (intensive, open alert) of every matching unit before sorting them
     for the page: 1,000 of them for a therapist at size L."""
     units = _units(therapist, staff, filters.get("q", ""), filters.get("status", ""), filters.get("concern", ""))
-    page = Paginator(units.order_by("reference").values_list("pk", flat=True), per_page).get_page(number)
+    ids = Client.objects.filter(pk__in=units.values("pk")).order_by("reference").values_list("pk", flat=True)
+    page = Paginator(ids, per_page).get_page(number)
     rows = {row.pk: row for row in _list_rows(Client.objects.filter(pk__in=list(page.object_list)))}
-    page.object_list = [rows[pk] for pk in page.object_list]
+    # A unit removed between the two reads is left out rather than failing the page.
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return page
 
 

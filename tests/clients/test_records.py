@@ -55,6 +55,23 @@ def test_list_includes_units_where_i_am_co_therapist(client, alice, charlie):
     assert shared.reference in client.get(reverse("clients:list")).content.decode()
 
 
+def test_a_unit_i_treat_twice_over_is_listed_once_in_reference_order(client, alice, charlie):
+    """The units a therapist treats are a union of two reads (primary, co-therapist): a unit that is in
+    both, as a data slip could make it, still comes once, in its place."""
+    from clients import selectors
+
+    mine = sorted([ClientFactory(primary_therapist=alice) for _ in range(3)], key=lambda u: u.reference)
+    mine[1].co_therapists.add(alice)
+    shared = ClientFactory(primary_therapist=charlie)
+    shared.co_therapists.add(alice)
+    expected = sorted([*mine, shared], key=lambda u: u.reference)
+    page = selectors.client_list_page(number=1, per_page=50, therapist=alice)
+    assert [u.pk for u in page] == [u.pk for u in expected] and page.paginator.count == 4
+    client.force_login(alice.user)
+    body = client.get(reverse("clients:list")).content.decode()
+    assert body.count(f">{mine[1].reference}</a>") == 1
+
+
 @pytest.mark.parametrize("query", ["ada", "ADA LOVE", "lovel", "Zoë", "zoe"])
 def test_search_matches_name_prefixes_despite_encryption(client, alice, query):
     wanted = ClientFactory(primary_therapist=alice, with_members=False)
