@@ -54,22 +54,27 @@ def cpu_of(roots: dict[str, int]) -> dict[str, float]:
     return totals
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main(argv: list[str]) -> int:
     out, rest = Path(argv[0]), argv[1:]
     split = rest.index("--")
     roots = {name: int(pid) for name, pid in (part.split("=", 1) for part in rest[:split])}
     command = rest[split + 1 :]
-    before, started = cpu_of(roots), time.monotonic()
+    before, started, earlier = cpu_of(roots), time.monotonic(), _children_cpu()
     returncode = subprocess.call(command)  # noqa: S603  (bin/loadtest's own Locust command line)
     wall = time.monotonic() - started
     after = cpu_of(roots)
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    generator = _children_cpu() - earlier  # only the command: not children this process reaped before
     out.write_text(
         json.dumps(
             {
                 "wall": round(wall, 2),
                 "parts": {name: round(after[name] - before[name], 2) for name in roots},
-                "load generator": round(usage.ru_utime + usage.ru_stime, 2),
+                "load generator": round(generator, 2),
                 "cores": os.cpu_count(),
             }
         )
