@@ -97,9 +97,8 @@ def prepare_database(database: str, size: str, pg_url: str, *, reuse: bool = Fal
         folder = ROOT / "var" / "bench"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"bench-{size}.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            if not reuse:
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm") if not reuse else ():
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
         return
     import psycopg2

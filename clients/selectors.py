@@ -23,6 +23,7 @@ from clients.models import (
     treated_ids,
 )
 from clients.panels import TABS, TimelineEntry, client_panels, panel_tab
+from practice.choices import choice_labels
 from practice.links import link_maker
 from practice.models import PracticeSettings, Therapist, User
 
@@ -184,8 +185,8 @@ def _timeline(client, members, notes, goals, consents, appointments, panels, ale
     # Reversed and translated once for the page, not once per row (the timeline has a row per
     # session and note: about 130 reversals and 300 translations a request before).
     appointment_url, note_url = link_maker("sessions_app:appointment"), link_maker("clients:note")
-    if appointments:
-        statuses, modalities = _labels(appointments[0], "status"), _labels(appointments[0], "modality")
+    if appointments:  # the sessions app is above this floor: its model is read from a row
+        statuses, modalities = choice_labels(appointments[0], "status"), choice_labels(appointments[0], "modality")
     for appointment in appointments:
         label = f"Session ({statuses[appointment.status].lower()}, {modalities[appointment.modality].lower()})"
         url = appointment_url(appointment.pk)
@@ -199,7 +200,7 @@ def _timeline(client, members, notes, goals, consents, appointments, panels, ale
         intake = member.intake_status
         if intake and intake.submitted_at:
             entries.append(TimelineEntry(intake.submitted_at, "intake", f"Intake submitted ({member.display_name})"))
-    kinds = _labels(Note, "kind")
+    kinds = choice_labels(Note, "kind")
     for note in notes:
         label = kinds[note.kind] + (" (for a session)" if note.appointment_id else "")
         entries.append(TimelineEntry(note.session_date, "note", label, note_url(note.pk)))
@@ -219,17 +220,6 @@ def _timeline(client, members, notes, goals, consents, appointments, panels, ale
             label = f"Risk alert acknowledged by {alert.acknowledged_by.display_name}"
             entries.append(TimelineEntry(alert.acknowledged_at, "alert", label, url))
     return sorted(entries, key=lambda e: _sort_key(e.at), reverse=True)
-
-
-def _labels(model, field_name: str) -> dict[str, str]:
-    """A field's choice labels by value, each translated once (`get_FOO_display` translates every
-    choice on each call); a value no longer among the choices shows as itself, as there."""
-    return _Labels({value: str(label) for value, label in model._meta.get_field(field_name).flatchoices})
-
-
-class _Labels(dict):
-    def __missing__(self, key):
-        return str(key)
 
 
 def _sort_key(value: datetime | date) -> datetime:

@@ -17,8 +17,10 @@ from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from practice.choices import choice_labels
 from practice.links import link_maker
 from practice.models import Therapist
+from practice.templatetags.badges import appointment_badge
 from sessions_app import calendar_grid as grid
 from sessions_app import notifications, selectors, services
 from sessions_app.models import Appointment, CalendarFeed, Room, TimeOff, WorkingHours
@@ -93,7 +95,6 @@ class _SessionWords:
 
 
 _ELLIPSIS, _AND = SafeString("&hellip;"), SafeString(" &amp; ")
-_BADGES = {"booked": "text-bg-primary", "attended": "text-bg-success", "no_show": "text-bg-warning"}
 
 
 def _session_html(placed: grid.Placed, words: _SessionWords) -> str:
@@ -129,8 +130,7 @@ def _session_html(placed: grid.Placed, words: _SessionWords) -> str:
     if a.status != "booked" or a.confirmations or note_due:
         parts = []
         if a.status != "booked":
-            badge = _BADGES.get(a.status, "text-bg-secondary")
-            parts.append(format_html('<span class="badge {}">{}</span>', badge, a.status_label))
+            parts.append(format_html('<span class="badge {}">{}</span>', appointment_badge(a.status), a.status_label))
         if a.confirmations and a.status == "booked":
             parts.append(format_html('<span class="badge text-bg-success">{}</span>', words.confirmed))
         if note_due:
@@ -305,10 +305,7 @@ def _column(source: _Source, zone: zoneinfo.ZoneInfo, now: datetime, labels: dic
 
 
 def _labels() -> dict[str, dict[str, str]]:
-    return {
-        "status": {value: str(label) for value, label in Appointment.Status.choices},
-        "modality": {value: str(label) for value, label in Appointment._meta.get_field("modality").flatchoices},
-    }
+    return {"status": choice_labels(Appointment, "status"), "modality": choice_labels(Appointment, "modality")}
 
 
 def _note_due(appointment: Appointment, now: datetime) -> bool:

@@ -28,3 +28,13 @@ TONES = {
 @register.filter
 def status_tone(value) -> str:
     return TONES.get(str(value), "status-neutral")
+
+
+# A session's status as a Bootstrap badge (`sessions_app/_appointment_status.html` and the calendar's
+# boxes, `sessions_app.calendar_selectors._session_html`).
+APPOINTMENT_BADGES = {"booked": "text-bg-primary", "attended": "text-bg-success", "no_show": "text-bg-warning"}
+
+
+@register.filter
+def appointment_badge(status) -> str:
+    return APPOINTMENT_BADGES.get(str(status), "text-bg-secondary")
