@@ -103,6 +103,19 @@ def wait_for(condition, timeout=60.0) -> bool:
     return False
 
 
+def in_flight_at_the_kill() -> set[int]:
+    """The row the killed worker held between `sending` and `sent` (at most one): it stays `sending`."""
+    stuck = set(Notification.objects.filter(status="sending").values_list("pk", flat=True))
+    assert len(stuck) <= 1
+    return stuck
+
+
+def all_settled_but(stuck: set[int]) -> bool:
+    """Every other row sent or failed. Waiting only for nothing queued is not enough: the new worker
+    may still hold a row in `sending`, whose email file is written just before it is marked sent."""
+    return not Notification.objects.exclude(pk__in=stuck).exclude(status__in=["sent", "failed"]).exists()
+
+
 def due_messages(count: int) -> list[int]:
     member = ClientFactory().members.get()
     now = timezone.now()
@@ -134,15 +147,18 @@ def test_a_worker_killed_mid_batch_resumes_without_sending_anything_twice(start_
     worker.wait(timeout=20)
     before = set(sent_ids(tmp_path))
     assert 3 <= len(before) < 12
+    stuck = in_flight_at_the_kill()
 
     start_worker()
     settings.NOTIFICATION_REQUEUE_AFTER_SECONDS = 0  # the lost tasks' rows are queued again now
     outbox.notifications_dispatch(now=timezone.now() + timedelta(seconds=1))
-    assert wait_for(lambda: Notification.objects.filter(status__in=["queued", "pending"]).count() == 0)
+    assert wait_for(lambda: all_settled_but(stuck))
     sent = sent_ids(tmp_path)
     assert len(sent) == len(set(sent)), "a message was sent twice"
     assert before <= set(sent)
     statuses = list(Notification.objects.values_list("status", flat=True))
+    marked_sent = set(Notification.objects.filter(status="sent").values_list("pk", flat=True))
+    assert marked_sent <= set(sent), "a row was marked sent but its email never left"
     # At most one row was between "sending" and "sent" when the worker died. It is never sent again;
     # depending on the instant of the kill its email may or may not have left before it died.
     assert statuses.count("sent") >= 11
@@ -162,15 +178,18 @@ def test_a_new_worker_sends_a_killed_workers_remaining_messages_within_a_minute(
     before = set(sent_ids(tmp_path))
     assert 3 <= len(before) < 12
     assert Notification.objects.filter(status="queued").exclude(taken_at=None).count() >= 10 - len(before)
+    stuck = in_flight_at_the_kill()
 
     started = time.monotonic()
     start_worker()
-    assert wait_for(lambda: Notification.objects.filter(status__in=["queued", "pending"]).count() == 0, timeout=90)
+    assert wait_for(lambda: all_settled_but(stuck), timeout=90)
     assert time.monotonic() - started < 90
     sent = sent_ids(tmp_path)
     assert len(sent) == len(set(sent)), "a message was sent twice"
     assert before <= set(sent)
     statuses = list(Notification.objects.values_list("status", flat=True))
+    marked_sent = set(Notification.objects.filter(status="sent").values_list("pk", flat=True))
+    assert marked_sent <= set(sent), "a row was marked sent but its email never left"
     assert statuses.count("sent") >= 11
     assert statuses.count("sent") + statuses.count("sending") == 12
     assert statuses.count("sent") <= len(sent) <= statuses.count("sent") + 1
