@@ -7,6 +7,11 @@ against the load test's throwaway database. It gives `--portal-users` units (spr
 therapists) a client sign-in for their first member, opens online booking for them, assigns each a
 reading, and writes what the Locust users need (emails, the shared password and TOTP secret, the
 units each therapist may open, the assignments) to a JSON file that lives in the run's scratch folder.
+
+`--reminders-per-minute R` paces the reminders `seed_scale` leaves due at once (10,000 at M): the
+first is due now and one more every 60/R seconds after it, so the worker sends a steady stream
+during the measured levels, as on a working day. 0 leaves them all due at once: the catch-up after
+an outage, which the worker then sends on the same cores as the pages.
 """
 
 import argparse
@@ -21,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--portal-users", type=int, default=30)
+    parser.add_argument("--reminders-per-minute", type=int, default=0)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
@@ -31,6 +37,9 @@ def main(argv=None) -> int:
     accounts = prepare(args.portal_users)
     Path(args.out).write_text(json.dumps(accounts, indent=1))
     print(f"loadtest: {len(accounts['therapists'])} therapists, {len(accounts['clients'])} portal clients")
+    if args.reminders_per_minute > 0:
+        paced = pace_reminders(args.reminders_per_minute)
+        print(f"loadtest: {paced} due reminders paced at {args.reminders_per_minute} a minute")
     return 0
 
 
@@ -95,6 +104,31 @@ def prepare(portal_users: int) -> dict:
         "staff": [f"staff@{scale.DOMAIN}"],
         "clients": clients,
     }
+
+
+def pace_reminders(per_minute: int, *, now=None) -> int:
+    """The pending reminders due by `now`, oldest first, re-timed one every 60/`per_minute` seconds
+    from `now`. Returns how many."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from outbox.models import Notification
+
+    now = now or timezone.now()
+    step = timedelta(seconds=60 / per_minute)
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update()
+            .filter(status=Notification.Status.PENDING, send_at__lte=now)
+            .order_by("send_at", "pk")
+            .only("pk", "send_at")
+        )
+        for i, row in enumerate(rows):
+            row.send_at = now + i * step
+        Notification.objects.bulk_update(rows, ["send_at"], batch_size=1000)
+    return len(rows)
 
 
 if __name__ == "__main__":

@@ -118,3 +118,35 @@ def test_the_report_says_where_the_cores_went(tmp_path):
     assert "web (gunicorn) 1.33" in line and "PostgreSQL 0.25" in line and "Locust (the load generator) 0.20" in line
     assert "the rest (idle, other processes) 0.11" in line
     assert check.cpu_lines(tmp_path / "missing.json") == []
+
+
+@pytest.mark.django_db
+def test_the_seeds_due_reminders_are_paced_into_a_steady_stream():
+    """bench.loadtest.prepare --reminders-per-minute: the reminders due at once are re-timed one
+    every 60/R seconds from now, oldest first; sent and future rows are left alone."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bench.loadtest.prepare import pace_reminders
+    from outbox import services as outbox
+    from outbox.models import Notification
+    from tests.factories import ClientFactory
+
+    member = ClientFactory().members.get()
+    now = timezone.now()
+
+    def enqueue(key, send_at):
+        return outbox.notification_enqueue(kind="test_message", key=key, target=member, member=member, send_at=send_at)
+
+    due = [enqueue(f"due:{i}", now - timedelta(minutes=10 - i)) for i in range(5)]
+    later = enqueue("later", now + timedelta(days=1))
+    sent = enqueue("sent", now - timedelta(hours=1))
+    Notification.objects.filter(pk=sent.pk).update(status=Notification.Status.SENT, sent_at=now)
+
+    assert pace_reminders(30, now=now) == 5
+    times = {n.key: n.send_at for n in Notification.objects.all()}
+    assert [times[n.key] - now for n in due] == [timedelta(seconds=2 * i) for i in range(5)]
+    assert times["later"] == later.send_at
+    assert times["sent"] == sent.send_at
+    assert pace_reminders(30, now=now - timedelta(seconds=1)) == 0, "nothing is due any more"
