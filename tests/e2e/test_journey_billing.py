@@ -18,7 +18,11 @@ from tests.factories import PASSWORD, ClientFactory, portal_user_for
 
 @pytest.fixture
 def held(alice):
-    """A session of Alice's individual client that finished an hour ago, not marked yet."""
+    """A session of Alice's individual client that began up to two hours ago, today, not marked yet.
+
+    Today in the practice's zone: a diagnosis counts for services from the day it is put on file,
+    and the journey puts it on file after the session (between midnight and 2 a.m. a session two
+    hours back was yesterday's, and the superbill rightly left the code off its line)."""
     for weekday in range(7):
         WorkingHours.objects.create(therapist=alice, weekday=weekday, start=time(0), end=time(23, 59))
     Room.objects.create(name="Room 1", location="12 Quay Street")
@@ -27,7 +31,8 @@ def held(alice):
     member.first_name = member.preferred_name = "Jordan"
     member.save(update_fields=["first_name", "preferred_name"])
     portal_user_for(member)
-    start = (timezone.now() - timedelta(hours=2)).replace(second=0, microsecond=0)
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    start = max(timezone.now() - timedelta(hours=2), midnight).replace(second=0, microsecond=0)
     return services.appointment_book(therapist=alice, client=unit, members=[member], start=start, by=alice.user)
 
 
