@@ -42,7 +42,7 @@ class Panel:
     context: Callable  # (client) -> dict merged into the page's context
     timeline: Callable | None = None  # (client) -> list[TimelineEntry]
     template: str = ""  # included in the page (in its tab) when set
-    tab: str = OVERVIEW  # one of TABS: where the template is included
+    tab: str = OVERVIEW  # one of TABS: where the template is included, and the one tab its context is read for
     summary: str = ""  # a <div> of <dt>/<dd> for the summary that stays in view (e.g. the balance)
 
 

@@ -22,7 +22,7 @@ from clients.models import (
     RiskAlert,
     treated_ids,
 )
-from clients.panels import TABS, TimelineEntry, client_panels, panel_tab
+from clients.panels import OVERVIEW, TABS, TimelineEntry, client_panels, panel_tab
 from practice.choices import choice_labels
 from practice.links import link_maker
 from practice.models import PracticeSettings, Therapist, User
@@ -109,24 +109,37 @@ def _search_condition(q: str) -> Q:
     return by_reference | Q(pk__in=matching)
 
 
-def client_page(*, client: Client, therapist: Therapist) -> dict:
-    """Everything the therapist's client page shows, in a fixed number of queries."""
+def client_page(*, client: Client, therapist: Therapist, tab: str = OVERVIEW) -> dict:
+    """What the therapist's client page shows on `tab`, in a fixed number of queries.
+
+    The summary that stays in view (the people, the next session, open alerts, the notes' count and
+    the panels' summaries) is always read; each tab's own content only when that tab is the one
+    asked for: the other tabs are fetched when opened (static/js/tabs.js), so opening a record no
+    longer reads and renders the whole of it."""
     members = list(client.members.select_related("user").order_by("position"))
-    # Only the intake's status is shown here: its answers are decrypted (and audited) on their own page.
-    intakes = IntakeResponse.objects.filter(member__client=client).only(
-        "id", "member_id", "status", "submitted_at", "reviewed_at"
+    timeline = tab == "timeline"
+    notes = client.notes.exclude(Q(kind=Note.Kind.PSYCHOTHERAPY) & ~Q(author=therapist))
+    if tab == "notes" or timeline:
+        notes = list(
+            notes.select_related("author", "about_member").annotate(addendum_count=Count("addenda")).defer("body")
+        )
+        note_count = len(notes)
+    else:
+        note_count, notes = notes.count(), []
+    if tab == OVERVIEW or timeline:
+        # Only the intake's status is shown here: its answers are decrypted (and audited) on their own page.
+        intakes = IntakeResponse.objects.filter(member__client=client).only(
+            "id", "member_id", "status", "submitted_at", "reviewed_at"
+        )
+        intake_by_member = {i.member_id: i for i in intakes}
+        for member in members:
+            member.intake_status = intake_by_member.get(member.pk)
+    goals = list(client.goals.all()) if tab == OVERVIEW or timeline else []
+    consents = (
+        list(client.consents.select_related("member", "referrer").order_by("-granted_at"))
+        if tab == "documents" or timeline
+        else []
     )
-    intake_by_member = {i.member_id: i for i in intakes}
-    for member in members:
-        member.intake_status = intake_by_member.get(member.pk)
-    notes = list(
-        client.notes.exclude(Q(kind=Note.Kind.PSYCHOTHERAPY) & ~Q(author=therapist))
-        .select_related("author", "about_member")
-        .annotate(addendum_count=Count("addenda"))
-        .defer("body")
-    )
-    goals = list(client.goals.all())
-    consents = list(client.consents.select_related("member", "referrer").order_by("-granted_at"))
     alerts = list(client.risk_alerts.select_related("acknowledged_by").defer("follow_up_note"))
     concerns = client.concerns.list()
     appointments = list(
@@ -137,7 +150,8 @@ def client_page(*, client: Client, therapist: Therapist) -> dict:
     panels = client_panels()
     extra = {}
     for panel in panels:
-        extra.update(panel.context(client))
+        if panel.summary or panel_tab(panel) == tab:
+            extra.update(panel.context(client))
     return {
         "upcoming": sorted((a for a in appointments if a.start > now and a.is_live), key=lambda a: a.start),
         "recent": [a for a in appointments if a.start <= now or not a.is_live][:10],
@@ -147,12 +161,16 @@ def client_page(*, client: Client, therapist: Therapist) -> dict:
         "is_intensive": any(c.intensive for c in concerns),
         "goals": goals,
         "notes": notes,
+        "note_count": note_count,
         "consents": consents,
-        "timeline": _timeline(client, members, notes, goals, consents, appointments, panels, alerts),
+        "timeline": (
+            _timeline(client, members, notes, goals, consents, appointments, panels, alerts) if timeline else []
+        ),
         "panel_templates": [panel.template for panel in panels if panel.template],
         "panel_templates_by_tab": _templates_by_tab(panels),
         "summary_templates": [panel.summary for panel in panels if panel.summary],
         "tabs": TABS,
+        "tab": tab,
         "open_alert_count": sum(1 for alert in alerts if alert.acknowledged_at is None),
         **extra,
     }

@@ -23,7 +23,11 @@ class FrontdeskConfig(AppConfig):
             )
         )
         register_client_panel(
-            Panel(name="referral_letters", context=lambda client: {"referral_letters": letters_for_client(client)})
+            Panel(
+                name="referral_letters",
+                context=lambda client: {"referral_letters": letters_for_client(client)},
+                tab="documents",  # the consents section's "Write to …" buttons
+            )
         )
 
         from documents.releases import register_referrer_source

@@ -262,3 +262,14 @@ def sign_for_video(*people):
     """Each member (or every member of each unit) has signed the informed consent and the telehealth
     consent, as `sessions_app.services.check_signatures` requires before a video session is booked."""
     return sign_documents(*people, purposes=("booking", "video"))
+
+
+def whole_record(browser, unit) -> str:
+    """The client page with every tab's content, as one text: the page holds only the tab it opens
+    on (and fetches the others when opened), so "never shown on the client page" means none of these."""
+    from django.urls import reverse
+
+    from clients.panels import TABS
+
+    url = reverse("clients:detail", args=[unit.pk])
+    return "".join(browser.get(url, {"tab": name}).content.decode() for name, _label in TABS)

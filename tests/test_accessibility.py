@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
+from clients.panels import TABS
 from tests.factories import portal_user_for
 
 
@@ -123,6 +124,14 @@ FORMS = ["clients:note_templates", "clients:note_template_create", "practice:pre
 def test_the_client_page_and_its_forms_are_labelled(client, alice, pair, name):
     client.force_login(alice.user)
     r = client.get(reverse(name, args=[pair.pk]))
+    assert r.status_code == 200 and unlabelled(r.content.decode()) == []
+
+
+@pytest.mark.parametrize("tab", [name for name, _label in TABS])
+def test_every_tab_of_the_client_page_is_labelled(client, alice, pair, tab):
+    """Each tab is rendered only on its own page (the others are fetched when opened)."""
+    client.force_login(alice.user)
+    r = client.get(reverse("clients:detail", args=[pair.pk]), {"tab": tab})
     assert r.status_code == 200 and unlabelled(r.content.decode()) == []
 
 

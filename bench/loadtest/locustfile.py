@@ -149,7 +149,14 @@ class Therapist(Person):
 
     @task(3)
     def client_page(self):
-        self.client.get(f"/clients/{RNG.choice(self.clients)}/", name="therapist: client page")
+        unit = RNG.choice(self.clients)
+        self.client.get(f"/clients/{unit}/", name="therapist: client page")
+        # The record opens on its overview; each other tab is fetched when opened (static/js/tabs.js
+        # asks for the tab's page). Two times in three the therapist opens one, most often the notes
+        # or the sessions.
+        if RNG.random() < 2 / 3:
+            tab = RNG.choice(["notes", "notes", "notes", "sessions", "sessions", "sessions", "timeline", "documents"])
+            self.client.get(f"/clients/{unit}/?tab={tab}", name="therapist: client page tab")
 
     @task(1)
     def write_note(self):

@@ -89,9 +89,9 @@ def client_create(request: HttpRequest) -> HttpResponse:
 @role_required(THERAPIST)
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     client = access.get_client_for_user(request.user, client_id)
-    context = selectors.client_page(client=client, therapist=request.user.therapist)
     tab = request.GET.get("tab", OVERVIEW)
-    context["tab"] = tab if tab in TAB_NAMES else OVERVIEW  # an unknown tab opens the overview
+    tab = tab if tab in TAB_NAMES else OVERVIEW  # an unknown tab opens the overview
+    context = selectors.client_page(client=client, therapist=request.user.therapist, tab=tab)
     audit_record(actor=request.user, action=AuditAction.VIEW, target=client)
     return render(request, "clients/client_detail.html", context)
 

@@ -1,5 +1,6 @@
 """The client page: a summary that stays in view, and the record in tabs (?tab=), every panel that
-other apps register landing in a tab, and all of it without JavaScript."""
+other apps register landing in a tab, only the current tab read and rendered, and all of it without
+JavaScript."""
 
 import re
 from datetime import timedelta
@@ -58,12 +59,31 @@ def test_an_unknown_tab_opens_the_overview(client, alice, pair, tab):
 
 
 def test_other_apps_panels_land_in_their_tabs(client, alice, pair):
-    body = page(client, alice.user, pair)
-    assert 'aria-labelledby="documents-heading"' in panel_of(body, "documents")
-    assert 'aria-labelledby="homework-heading"' in panel_of(body, "homework")
-    assert 'id="billing-heading"' in panel_of(body, "overview")
-    assert 'aria-labelledby="notes-heading"' in panel_of(body, "notes")
-    assert 'aria-labelledby="consents-heading"' in panel_of(body, "documents")
+    def tab(name):
+        return panel_of(page(client, alice.user, pair, tab=name), name)
+
+    assert 'aria-labelledby="documents-heading"' in tab("documents")
+    assert 'aria-labelledby="homework-heading"' in tab("homework")
+    assert 'id="billing-heading"' in tab("overview")
+    assert 'aria-labelledby="notes-heading"' in tab("notes")
+    assert 'aria-labelledby="consents-heading"' in tab("documents")
+
+
+@pytest.mark.parametrize("tab", ["overview", "notes", "sessions", "homework", "documents", "timeline"])
+def test_a_page_holds_its_own_tab_and_a_link_to_each_other(client, alice, pair, tab):
+    """Only the current tab is read and rendered; the others hold a link to their own page, which
+    static/js/tabs.js fetches when one is opened (and which works without the script)."""
+    note = Note.objects.create(client=pair, author=alice, body="x")
+    body = page(client, alice.user, pair, tab=tab)
+    for name in ("overview", "notes", "sessions", "homework", "documents", "timeline"):
+        panel = panel_of(body, name)
+        if name == tab:
+            assert "data-tab-loaded" in panel.split(">", 1)[0] and "data-tab-placeholder" not in panel
+        else:
+            assert "data-tab-loaded" not in panel and f'<a href="?tab={name}">Open this section</a>' in panel
+    # The note is linked from the notes tab and the timeline only.
+    linked = reverse("clients:note", args=[note.pk]) in body
+    assert linked == (tab in ("notes", "timeline"))
 
 
 def test_a_panel_that_names_no_tab_lands_in_the_overview(client, alice, pair):
@@ -100,25 +120,72 @@ def test_the_summary_names_the_unit_its_next_session_and_balance(client, alice, 
 
 
 def test_the_tab_counts_and_empty_states_say_what_next(client, alice, solo):
-    body = page(client, alice.user, solo)
-    assert "No notes yet." in body and "choose a template" in body
-    assert "None booked." in body and "Book the next session" in body
+    assert "No notes yet." in page(client, alice.user, solo, tab="notes") and "choose a template" in page(
+        client, alice.user, solo, tab="notes"
+    )
+    sessions = page(client, alice.user, solo, tab="sessions")
+    assert "None booked." in sessions and "Book the next session" in sessions
     Note.objects.create(client=solo, author=alice, body="x")
-    body = page(client, alice.user, solo)
-    assert re.search(r'data-tab="notes">Notes <span class="count">1</span>', body)
+    for tab in ("overview", "notes", "timeline"):  # the count is in the tabs' row, on every page
+        body = page(client, alice.user, solo, tab=tab)
+        assert re.search(r'data-tab="notes"( aria-current="page")?>Notes <span class="count">1</span>', body)
 
 
-def test_the_page_keeps_its_query_count_whatever_the_tab(client, alice, pair, django_assert_num_queries):
-    client.force_login(alice.user)
-    url = reverse("clients:detail", args=[pair.pk])
-    client.get(url)
+@pytest.mark.parametrize("tab", ["overview", "notes", "sessions", "homework", "documents", "timeline"])
+def test_each_tab_keeps_its_query_count_whatever_the_record_holds(client, alice, pair, tab):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as overview:
-        client.get(url)
-    with django_assert_num_queries(len(overview.captured_queries)):
-        client.get(url, {"tab": "timeline"})
+    from clients.models import Goal
+
+    client.force_login(alice.user)
+    url = reverse("clients:detail", args=[pair.pk])
+
+    def count() -> int:
+        client.get(url, {"tab": tab})
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, {"tab": tab}).status_code == 200
+        return len(captured.captured_queries)
+
+    Note.objects.create(client=pair, author=alice, body="first")
+    before = count()
+    for i in range(5):
+        Note.objects.create(client=pair, author=alice, body=f"more {i}")
+        Goal.objects.create(client=pair, text=f"goal {i}", created_by=alice)
+    assert count() == before
+
+
+def test_the_overview_leaves_the_other_tabs_reads_to_when_they_are_opened(client, alice, pair):
+    """What opening a record costs: the overview reads no consent, signature, homework or note row
+    (the notes only counted, for the tab's label); the tabs that show them do."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from clients.models import Consent
+    from documents.models import Signature
+    from resources.models import Assignment
+
+    client.force_login(alice.user)
+    url = reverse("clients:detail", args=[pair.pk])
+    tables = {
+        "consents": Consent._meta.db_table,
+        "signatures": Signature._meta.db_table,
+        "homework": Assignment._meta.db_table,
+        "notes": Note._meta.db_table,
+    }
+
+    def reads(tab) -> dict[str, list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url, {"tab": tab})
+        statements = [q["sql"] for q in captured.captured_queries]
+        return {name: [sql for sql in statements if f'"{table}"' in sql] for name, table in tables.items()}
+
+    overview = reads("overview")
+    assert overview["consents"] == overview["signatures"] == overview["homework"] == []
+    assert overview["notes"] and all("COUNT(*)" in sql for sql in overview["notes"])
+    assert reads("documents")["consents"] and reads("documents")["signatures"]
+    assert reads("homework")["homework"]
+    assert any("COUNT(*)" not in sql for sql in reads("notes")["notes"])
 
 
 def test_the_tabs_script_is_served_and_no_inline_script(client, alice, pair):

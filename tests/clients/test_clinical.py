@@ -221,7 +221,7 @@ def test_an_old_treatment_consent_is_withdrawn_from_the_signed_documents(client,
     member = solo.members.get()
     consent = Consent.objects.create(client=solo, member=member, kind="treatment", recorded_by=alice.user)
     client.force_login(alice.user)
-    page = client.get(reverse("clients:detail", args=[solo.pk])).content.decode()
+    page = client.get(reverse("clients:detail", args=[solo.pk]), {"tab": "documents"}).content.decode()
     assert reverse("clients:consent_revoke", args=[consent.pk]) not in page and "In signed documents" in page
     r = client.post(reverse("clients:consent_revoke", args=[consent.pk]), follow=True)
     assert "Withdraw this consent from the signed documents" in r.content.decode()

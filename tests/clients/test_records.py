@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from clients.models import Client, Concern, Goal, Member, Note
 from practice.models import AuditAction, AuditEvent
-from tests.factories import ClientFactory, MemberFactory, TherapistFactory, give_totp
+from tests.factories import ClientFactory, MemberFactory, TherapistFactory, give_totp, whole_record
 
 MARKER = "MARKER-premature-ejaculation-5521"
 
@@ -228,8 +228,10 @@ def test_other_therapists_psychotherapy_notes_are_not_listed(client, alice, char
     pair.co_therapists.add(charlie)
     Note.objects.create(client=pair, author=alice, kind=Note.Kind.PSYCHOTHERAPY, body="private")
     client.force_login(charlie.user)
-    body = client.get(reverse("clients:detail", args=[pair.pk])).content.decode()
+    body = whole_record(client, pair)
     assert "Private psychotherapy note" not in body
+    client.force_login(alice.user)
+    assert "Private psychotherapy note" in whole_record(client, pair)  # the author sees it
 
 
 # --- contact (staff) ------------------------------------------------------------------------------

@@ -257,7 +257,7 @@ def test_the_alert_stays_whatever_else_changes_until_acknowledged_with_a_note(cl
     assert_shown(client, alice, unit, alert, shown=False)
     page = client.get(alert_url(alert)).content.decode()
     assert "Acknowledged" in page and alice.display_name in page and "safety plan agreed" in page
-    timeline = pages(client, alice, unit)["client page"]
+    timeline = client.get(reverse("clients:detail", args=[unit.pk]), {"tab": "timeline"}).content.decode()
     assert f"Risk alert acknowledged by {alice.display_name}" in timeline and alert_url(alert) in timeline
     assert "Risk alert raised (Intake questionnaire)" in timeline
 

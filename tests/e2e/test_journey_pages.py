@@ -41,7 +41,7 @@ def test_a_note_from_the_soap_template_saves_itself(page, shoot, alice):
 def test_the_client_page_tabs_on_a_phone(page, shoot, alice):
     unit = sign_for_video(couple(alice))
     Goal.objects.create(client=unit, text="Rebuild trust after the disclosure", created_by=alice)
-    Note.objects.create(client=unit, author=alice, body="Joint session.")
+    note = Note.objects.create(client=unit, author=alice, body="Joint session.")
     start = (timezone.now() + timedelta(days=2)).replace(hour=11, minute=0, second=0, microsecond=0)
     session_services.appointment_book(
         therapist=alice,
@@ -59,7 +59,8 @@ def test_the_client_page_tabs_on_a_phone(page, shoot, alice):
     page.set_viewport_size(PHONE)
     tabs = page.get_by_role("navigation", name="Sections of the record")
     tabs.get_by_role("link", name="Notes").click()
-    page.get_by_role("heading", name="Notes", exact=True).wait_for()
+    page.get_by_role("heading", name="Notes", exact=True).wait_for()  # fetched from ?tab=notes when opened
+    page.locator(f'a[href="{reverse("clients:note", args=[note.pk])}"]').wait_for()
     assert page.get_by_role("heading", name="Treatment goals").is_hidden()
     assert page.url.endswith("?tab=notes")
     assert tabs.get_by_role("link", name="Notes").get_attribute("aria-current") == "page"
@@ -73,3 +74,6 @@ def test_the_client_page_tabs_on_a_phone(page, shoot, alice):
     page.reload()  # the address names the tab: a reload (or a shared link) lands on it
     assert page.get_by_role("heading", name="Upcoming").is_visible()
     assert page.get_by_role("heading", name="Treatment goals").is_hidden()
+    tabs.get_by_role("link", name="Overview").click()  # opened on the sessions: the overview is fetched
+    page.get_by_text("Rebuild trust after the disclosure").wait_for()
+    assert page.get_by_role("heading", name="Upcoming").is_hidden() and page.url.endswith("?tab=overview")

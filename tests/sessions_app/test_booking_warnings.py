@@ -26,7 +26,7 @@ from practice.models import AuditAction, AuditEvent
 from resources import services as resource_services
 from sessions_app import notifications, services
 from sessions_app.models import Appointment, Modality, TimeOff, WorkingHours
-from tests.factories import ClientFactory, WorkshopFactory, couple, portal_user_for, sign_for_video
+from tests.factories import ClientFactory, WorkshopFactory, couple, portal_user_for, sign_for_video, whole_record
 
 BOOK = reverse("portal:book")
 NEW = reverse("sessions_app:appointment_new")
@@ -436,7 +436,7 @@ def test_a_confirmation_shows_on_the_calendar_and_the_client_page(client, alice,
     client.force_login(alice.user)
     week = client.get(SCHEDULE, {"date": "2027-01-12"}).content.decode()
     assert '<span class="badge text-bg-success">Confirmed</span>' in week
-    page = client.get(reverse("clients:detail", args=[solo.pk])).content.decode()
+    page = whole_record(client, solo)  # the sessions tab and the timeline
     assert f"Confirmed by {name}, 4 Jan 04:00" in page  # 09:00 UTC, in Alice's zone
     client.force_login(staff_user)
     staff_week = client.get(SCHEDULE, {"date": "2027-01-12"}).content.decode()

@@ -73,7 +73,7 @@ def test_the_client_page_lists_sessions_and_notes_can_be_tied_to_them(client, al
     past = session(alice, solo, at(1, 10), status="attended")
     session(alice, solo, at(11, 10))
     client.force_login(alice.user)
-    body = client.get(reverse("clients:detail", args=[solo.pk])).content.decode()
+    body = client.get(reverse("clients:detail", args=[solo.pk]), {"tab": "sessions"}).content.decode()
     assert reverse("sessions_app:appointment", args=[past.pk]) in body and "Mon 11 Jan 2027, 10:00" in body
     form = client.get(reverse("clients:note_create", args=[solo.pk]), {"appointment": past.pk}).content.decode()
     assert f'<option value="{past.pk}" selected>' in form
