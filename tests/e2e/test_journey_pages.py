@@ -77,3 +77,29 @@ def test_the_client_page_tabs_on_a_phone(page, shoot, alice):
     tabs.get_by_role("link", name="Overview").click()  # opened on the sessions: the overview is fetched
     page.get_by_text("Rebuild trust after the disclosure").wait_for()
     assert page.get_by_role("heading", name="Upcoming").is_hidden() and page.url.endswith("?tab=overview")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tab_whose_fetch_fails_opens_as_its_own_page(page, alice):
+    """The tabs script fetches a tab when it is opened; if that fails (the network, the server), the
+    browser opens the tab's page itself, so the therapist never sees an empty tab."""
+    unit = couple(alice)
+    note = Note.objects.create(client=unit, author=alice, body="Joint session.")
+    sign_in(page, alice.user.email, PASSWORD, alice.totp_secret)
+    page.goto(reverse("clients:detail", args=[unit.pk]))
+    page.get_by_role("heading", name="Treatment goals").wait_for()
+    fetched = []
+
+    def refuse(route):
+        if route.request.resource_type == "fetch":
+            fetched.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/clients/*/?tab=*", refuse)
+    tabs = page.get_by_role("navigation", name="Sections of the record")
+    with page.expect_navigation():
+        tabs.get_by_role("link", name="Notes").click()
+    page.locator(f'a[href="{reverse("clients:note", args=[note.pk])}"]').wait_for()
+    assert fetched and fetched[0].endswith("?tab=notes") and page.url.endswith("?tab=notes")
