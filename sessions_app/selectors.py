@@ -254,7 +254,7 @@ def _busy_intervals(staff: dict, first_day: date, last_day: date, rooms: list[in
     params = [*therapist_ids, adapt(range_start), adapt(range_end), *therapist_ids, *live, *window, *ignore]
     if rooms:
         params += [*rooms, *live, *window, *ignore]
-    sql = _busy_sql(connection.vendor, len(therapist_ids), len(rooms), bool(ignore), len(live))
+    sql = _busy_sql(connection.vendor, len(therapist_ids), len(rooms), bool(ignore))
     busy, room_busy = {pk: [] for pk in staff}, defaultdict(list)
     pads = {pk: rules.buffer for pk, (_therapist, rules, _hours) in staff.items()}
     with connection.cursor() as cursor:
@@ -273,7 +273,7 @@ def _busy_intervals(staff: dict, first_day: date, last_day: date, rooms: list[in
 
 
 @lru_cache(maxsize=256)
-def _busy_sql(vendor: str, therapists: int, rooms: int, ignore: bool, statuses: int) -> str:
+def _busy_sql(vendor: str, therapists: int, rooms: int, ignore: bool) -> str:
     """The busy statement for one shape of call: time off, then the therapists' live sessions, then
     (in person) the rooms' live sessions, as (start, end, therapist, room, kind) rows.
 
@@ -297,7 +297,7 @@ def _busy_sql(vendor: str, therapists: int, rooms: int, ignore: bool, statuses: 
         column(Appointment, "room"),
         column(Appointment, "status"),
     )
-    live = f"{status} IN ({marks(statuses)}) AND {start} > %s AND {start} < %s AND {end} > %s"
+    live = f"{status} IN ({marks(len(Appointment.LIVE_STATUSES))}) AND {start} > %s AND {start} < %s AND {end} > %s"
     if ignore:
         live += f" AND {quote(Appointment._meta.pk.column)} <> %s"
     parts = [

@@ -120,9 +120,8 @@ def test_the_summary_names_the_unit_its_next_session_and_balance(client, alice, 
 
 
 def test_the_tab_counts_and_empty_states_say_what_next(client, alice, solo):
-    assert "No notes yet." in page(client, alice.user, solo, tab="notes") and "choose a template" in page(
-        client, alice.user, solo, tab="notes"
-    )
+    notes = page(client, alice.user, solo, tab="notes")
+    assert "No notes yet." in notes and "choose a template" in notes
     sessions = page(client, alice.user, solo, tab="sessions")
     assert "None booked." in sessions and "Book the next session" in sessions
     Note.objects.create(client=solo, author=alice, body="x")
