@@ -85,6 +85,9 @@ class RequireSecondFactorMiddleware:
 
 
 def _has_second_factor(user) -> bool:
+    known = getattr(user, "has_totp", None)  # read with the user this request (practice.auth_backends)
+    if known is not None:
+        return known
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

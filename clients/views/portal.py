@@ -276,7 +276,7 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
 
     services.invitation_accept(user=user, password=form.cleaned_data["new_password1"])
     del request.session[_INVITATION_TOKEN_KEY]
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="practice.auth_backends.ModelBackend")
     # Tell allauth a password was just entered, so adding a second factor now does not ask again.
     record_authentication(request, user, method="password", email=user.email)
     messages.success(request, _("Welcome. Your password is set and you are signed in."))

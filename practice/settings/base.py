@@ -162,7 +162,9 @@ else:
 
 AUTH_USER_MODEL = "practice.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's and allauth's, each reading the signed-in person once per request (with the
+    # therapist's profile and whether they have an authenticator app).
+    "practice.auth_backends.ModelBackend",
     "practice.auth_backends.AuthenticationBackend",  # allauth's, own addresses only
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -198,7 +198,7 @@ def test_every_sign_in_is_registered_whatever_the_road_in(client_user):
 
     request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.9")
     request.session = import_module(django_settings.SESSION_ENGINE).SessionStore()
-    login(request, client_user, backend="django.contrib.auth.backends.ModelBackend")  # the portal invitation's way
+    login(request, client_user, backend="practice.auth_backends.ModelBackend")  # the portal invitation's way
     row = UserSession.objects.get(session_key=request.session.session_key)
     assert (row.user, row.ip) == (client_user, "203.0.113.9")
 
