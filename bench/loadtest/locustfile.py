@@ -27,13 +27,13 @@ import re
 import sys
 import time
 from datetime import date
-from http.cookiejar import DefaultCookiePolicy
+from http.cookiejar import Cookie, DefaultCookiePolicy
 from itertools import count
 from pathlib import Path
 
 import gevent
 import gevent.lock
-from locust import HttpUser, between, constant, events, task
+from locust import FastHttpUser, between, constant, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.loadtest.helpers import PERIOD, csrf, totp
@@ -50,36 +50,52 @@ THINK = tuple(float(x) for x in os.environ.get("LOADTEST_THINK", "0.5,2.5").spli
 
 @events.init.add_listener
 def _secure_cookies_over_loopback(environment, **kwargs):
-    """The secure cookies travel over loopback HTTP as they would over the proxy's TLS. requests
-    copies the session's jar into a fresh one per request (with the default policy), so the policy
-    itself is changed, in the Locust process only."""
+    """The secure cookies travel over loopback HTTP as they would over the proxy's TLS (Locust's
+    fast client already presents its requests to the jar as HTTPS; the policy is changed too, in the
+    Locust process only, so nothing depends on that detail)."""
     DefaultCookiePolicy.return_ok_secure = lambda policy, cookie, request: True
 
 
 # Signed-in sessions by account, kept in a file between the runs of one load test (each number of
 # users is its own Locust process), so later runs do not wait for a fresh TOTP window.
 SESSIONS = os.environ.get("LOADTEST_SESSIONS", "")
-_sessions: dict[str, dict] = json.loads(Path(SESSIONS).read_text()) if SESSIONS and os.path.exists(SESSIONS) else {}
+_sessions: dict[str, list[dict]] = (
+    json.loads(Path(SESSIONS).read_text()) if SESSIONS and os.path.exists(SESSIONS) else {}
+)
 _locks: dict[str, gevent.lock.Semaphore] = {}
 
 
-class Person(HttpUser):
+class Person(FastHttpUser):
+    """One simulated person. Locust's fast client (geventhttpclient) rather than requests: it takes a
+    fraction of the load generator's CPU, which shares the two cores with what it measures."""
+
     abstract = True
     wait_time = between(*THINK)
 
     def on_start(self):
         n = next(SERIAL)
-        self.client.headers.update(
-            {
-                "X-Forwarded-Proto": "https",
-                "X-Forwarded-For": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256 + 1}",
-                "Origin": "https://" + self.host.split("://", 1)[1].rstrip("/"),
-            }
-        )
+        # Sent with each request: this person's own address, as through the TLS proxy.
+        self.headers = {
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256 + 1}",
+            "Origin": "https://" + self.host.split("://", 1)[1].rstrip("/"),
+        }
+
+    def get(self, url, *, name):
+        """A page, which must answer 200 itself: a redirect (to the sign-in page, say, if the session
+        were lost) counts as an error rather than as the page it leads to."""
+        with self.client.get(
+            url, name=name, headers=self.headers, allow_redirects=False, catch_response=True
+        ) as response:
+            if response.status_code == 200:
+                response.success()
+            else:
+                response.failure(f"HTTP {response.status_code}")
+            return response
 
     def post(self, url, data, *, name, html, expect=(200, 302), **kwargs):
         data = {"csrfmiddlewaretoken": csrf(html), **data}
-        headers = {"Referer": "https://" + self.host.split("://", 1)[1].rstrip("/") + url}
+        headers = {**self.headers, "Referer": "https://" + self.host.split("://", 1)[1].rstrip("/") + url}
         with self.client.post(
             url, data=data, name=name, headers=headers, allow_redirects=False, catch_response=True, **kwargs
         ) as response:
@@ -98,16 +114,16 @@ class Person(HttpUser):
                 if SESSIONS:
                     with open(SESSIONS, "w") as out:
                         json.dump(_sessions, out)
-        for name, value in _sessions[email].items():
-            self.client.cookies.set(name, value)
+        for saved in _sessions[email]:
+            self.client.cookiejar.set_cookie(_cookie(**saved))
 
-    def _sign_in(self, email: str, *, second_factor: bool) -> dict:
-        page = self.client.get("/accounts/login/", name="sign-in: form")
+    def _sign_in(self, email: str, *, second_factor: bool) -> list[dict]:
+        page = self.get("/accounts/login/", name="sign-in: form")
         form = {"login": email, "password": ACCOUNTS["password"]}
         response = self.post("/accounts/login/", form, name="sign-in: password", html=page.text)
         if second_factor:
             for _attempt in range(3):
-                page = self.client.get("/accounts/2fa/authenticate/", name="sign-in: code form")
+                page = self.get("/accounts/2fa/authenticate/", name="sign-in: code form")
                 response = self.post(
                     "/accounts/2fa/authenticate/",
                     {"code": totp(ACCOUNTS["totp_secret"])},
@@ -123,7 +139,19 @@ class Person(HttpUser):
                 raise RuntimeError(f"{email}: the TOTP step refused three codes")
         elif response.status_code != 302:
             raise RuntimeError(f"{email}: sign-in refused ({response.status_code})")
-        return {c.name: c.value for c in self.client.cookies}
+        return [
+            {"name": c.name, "value": c.value, "domain": c.domain, "path": c.path, "secure": c.secure}
+            for c in self.client.cookiejar
+        ]
+
+
+def _cookie(*, name: str, value: str, domain: str, path: str, secure: bool) -> Cookie:
+    """A signed-in session's cookie as the server set it, for another person's jar."""
+    return Cookie(
+        version=0, name=name, value=value, port=None, port_specified=False, domain=domain,
+        domain_specified=False, domain_initial_dot=False, path=path, path_specified=True, secure=secure,
+        expires=None, discard=True, comment=None, comment_url=None, rest={"HttpOnly": None}, rfc2109=False,
+    )  # fmt: skip
 
 
 class Therapist(Person):
@@ -137,31 +165,31 @@ class Therapist(Person):
 
     @task(3)
     def dashboard(self):
-        self.client.get("/dashboard/", name="therapist: dashboard")
+        self.get("/dashboard/", name="therapist: dashboard")
 
     @task(3)
     def calendar(self):
-        self.client.get("/schedule/", name="therapist: calendar")
+        self.get("/schedule/", name="therapist: calendar")
 
     @task(2)
     def client_list(self):
-        self.client.get("/clients/", name="therapist: client list")
+        self.get("/clients/", name="therapist: client list")
 
     @task(3)
     def client_page(self):
         unit = RNG.choice(self.clients)
-        self.client.get(f"/clients/{unit}/", name="therapist: client page")
+        self.get(f"/clients/{unit}/", name="therapist: client page")
         # The record opens on its overview; each other tab is fetched when opened (static/js/tabs.js
         # asks for the tab's page). Two times in three the therapist opens one, most often the notes
         # or the sessions.
         if RNG.random() < 2 / 3:
             tab = RNG.choice(["notes", "notes", "notes", "sessions", "sessions", "sessions", "timeline", "documents"])
-            self.client.get(f"/clients/{unit}/?tab={tab}", name="therapist: client page tab")
+            self.get(f"/clients/{unit}/?tab={tab}", name="therapist: client page tab")
 
     @task(1)
     def write_note(self):
         client = RNG.choice(self.clients)
-        page = self.client.get(f"/clients/{client}/notes/new/", name="therapist: note form")
+        page = self.get(f"/clients/{client}/notes/new/", name="therapist: note form")
         form = {
             "kind": "progress",
             "session_date": date.today().isoformat(),
@@ -180,7 +208,7 @@ class Staff(Person):
 
     @task
     def calendar(self):
-        self.client.get("/schedule/", name="staff: calendar")
+        self.get("/schedule/", name="staff: calendar")
 
 
 class PortalClient(Person):
@@ -193,16 +221,16 @@ class PortalClient(Person):
 
     @task(2)
     def home(self):
-        self.client.get("/portal/", name="client: portal home")
+        self.get("/portal/", name="client: portal home")
 
     @task(2)
     def booking_page(self):
-        self.client.get("/portal/book/", name="client: booking page")
+        self.get("/portal/book/", name="client: booking page")
 
     @task(1)
     def book(self):
         week = date.fromordinal(date.today().toordinal() + 7 * RNG.randint(1, 40)).isoformat()
-        page = self.client.get(f"/portal/book/?week={week}", name="client: booking page")
+        page = self.get(f"/portal/book/?week={week}", name="client: booking page")
         slots = SLOT.findall(page.text)
         if not slots:
             return
@@ -214,12 +242,12 @@ class PortalClient(Person):
 
     @task(1)
     def move(self):
-        home = self.client.get("/portal/", name="client: portal home")
+        home = self.get("/portal/", name="client: portal home")
         links = MOVE.findall(home.text)
         if not links:
             return
         url = RNG.choice(links)
-        page = self.client.get(url, name="client: move page")
+        page = self.get(url, name="client: move page")
         slots = SLOT.findall(page.text)
         if not slots:
             return
@@ -229,8 +257,8 @@ class PortalClient(Person):
 
     @task(2)
     def exercise(self):
-        self.client.get("/portal/assignments/", name="client: exercises")
-        self.client.get(f"/portal/assignments/{self.account['assignment']}/", name="client: exercise")
+        self.get("/portal/assignments/", name="client: exercises")
+        self.get(f"/portal/assignments/{self.account['assignment']}/", name="client: exercise")
 
 
 class Referrer(Person):
@@ -240,8 +268,8 @@ class Referrer(Person):
     def refer(self):
         n = next(SERIAL)
         # Each referral comes from another referrer's office (the form's rate limit is per address).
-        self.client.headers["X-Forwarded-For"] = f"172.{16 + n // 65536 % 16}.{n // 256 % 256}.{n % 256}"
-        page = self.client.get("/refer/", name="referrer: form")
+        self.headers["X-Forwarded-For"] = f"172.{16 + n // 65536 % 16}.{n // 256 % 256}.{n % 256}"
+        page = self.get("/refer/", name="referrer: form")
         form = {
             "referrer_kind": "physician",
             "referrer_speciality": "Urology",
@@ -292,8 +320,8 @@ class SignInEveryone(Person):
             n = next(SERIAL)
             # A fresh jar for each account: signed in as the last one, allauth's sign-in page would only
             # send us on, and the next account would be stored with the last one's session.
-            self.client.cookies.clear()
-            self.client.headers["X-Forwarded-For"] = f"192.168.{n // 250 % 250}.{n % 250 + 1}"
+            self.client.cookiejar.clear()
+            self.headers["X-Forwarded-For"] = f"192.168.{n // 250 % 250}.{n % 250 + 1}"
             self.sign_in(email, second_factor=second_factor)
         # The last of the signers to run out of accounts ends the run, from a greenlet of its own: quit()
         # stops every user, and called from this user's greenlet it would be killed halfway.
