@@ -113,6 +113,12 @@ class Client(TimeStampedModel):
 
     class Meta:
         ordering = ["reference"]
+        indexes = [
+            # A therapist's caseload in the list's order, read from the index alone (the reference for
+            # the order, the id for the page): the list's count and page stay a few index pages at any
+            # caseload size (clients.selectors.client_list_page).
+            models.Index(fields=["primary_therapist", "reference", "id"], name="client_caseload_by_reference"),
+        ]
 
     @property
     def concerns(self):
