@@ -63,6 +63,24 @@ def treated_ids(therapist) -> models.QuerySet:
     return primary.order_by().values("pk").union(co_treated.order_by().values("client_id"), all=True)
 
 
+def treated_references(therapist, status: str = "") -> models.QuerySet:
+    """(id, reference) of the units `therapist` treats, by reference: the same rule as `treated_ids`,
+    as a list of its own. The units led come from the caseload index alone (`Client.Meta.indexes`), the
+    co-treated in one UNION, which also drops a unit that is in both; counting it and reading a page of
+    it cost the same for a caseload of 50 or 1,000 (the client list)."""
+    led = Client.objects.filter(primary_therapist=therapist)
+    co_treated = Client.objects.filter(co_therapists=therapist)
+    if status:
+        led, co_treated = led.filter(status=status), co_treated.filter(status=status)
+    # Default orderings cleared: a compound statement takes no ORDER BY in its parts.
+    return (
+        led.order_by()
+        .values_list("pk", "reference")
+        .union(co_treated.order_by().values_list("pk", "reference"))
+        .order_by("reference")
+    )
+
+
 class ClientQuerySet(models.QuerySet):
     def treated_by(self, therapist) -> "ClientQuerySet":
         return self.filter(pk__in=treated_ids(therapist))

@@ -74,11 +74,12 @@ class Person(FastHttpUser):
 
     def on_start(self):
         n = next(SERIAL)
+        self.origin = "https://" + self.host.split("://", 1)[1].rstrip("/")
         # Sent with each request: this person's own address, as through the TLS proxy.
         self.headers = {
             "X-Forwarded-Proto": "https",
             "X-Forwarded-For": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256 + 1}",
-            "Origin": "https://" + self.host.split("://", 1)[1].rstrip("/"),
+            "Origin": self.origin,
         }
 
     def get(self, url, *, name):
@@ -87,23 +88,15 @@ class Person(FastHttpUser):
         with self.client.get(
             url, name=name, headers=self.headers, allow_redirects=False, catch_response=True
         ) as response:
-            if response.status_code == 200:
-                response.success()
-            else:
-                response.failure(f"HTTP {response.status_code}")
-            return response
+            return _judged(response, expect=(200,))
 
     def post(self, url, data, *, name, html, expect=(200, 302), **kwargs):
         data = {"csrfmiddlewaretoken": csrf(html), **data}
-        headers = {**self.headers, "Referer": "https://" + self.host.split("://", 1)[1].rstrip("/") + url}
+        headers = {**self.headers, "Referer": self.origin + url}
         with self.client.post(
             url, data=data, name=name, headers=headers, allow_redirects=False, catch_response=True, **kwargs
         ) as response:
-            if response.status_code in expect:
-                response.success()
-            else:
-                response.failure(f"HTTP {response.status_code}")
-            return response
+            return _judged(response, expect=expect)
 
     def sign_in(self, email: str, *, second_factor: bool):
         """Sign in once per account (gevent lock), then share the session's cookies."""
@@ -143,6 +136,15 @@ class Person(FastHttpUser):
             {"name": c.name, "value": c.value, "domain": c.domain, "path": c.path, "secure": c.secure}
             for c in self.client.cookiejar
         ]
+
+
+def _judged(response, *, expect):
+    """Counts the response as Locust's success or failure by its status."""
+    if response.status_code in expect:
+        response.success()
+    else:
+        response.failure(f"HTTP {response.status_code}")
+    return response
 
 
 def _cookie(*, name: str, value: str, domain: str, path: str, secure: bool) -> Cookie:
