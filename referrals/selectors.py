@@ -4,7 +4,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -310,6 +322,16 @@ def _sources_token() -> str:
     return token
 
 
+# "Became a client", asked of each referral only when it has a unit (the CASE fixes the order): a join
+# to the units would read every unit of the practice (a hash of 50,000 at size L, 9.4 ms) to count
+# the year's referrals, most of which never had one. EXPLAIN ANALYZE at L: 24.4 -> 13.6 ms.
+_BECAME = Case(
+    When(client__isnull=True, then=Value(False)),
+    default=Exists(Client.objects.filter(pk=OuterRef("client_id"), status__in=BECAME_CLIENT)),
+    output_field=BooleanField(),
+)
+
+
 def _source_counts(since: datetime) -> dict[tuple[date, str], tuple[int, int]]:
     """(month, referrer kind) -> (referrals, became clients) since `since`: one query, or none when the
     cache has the counts of the current token, zone and first month."""
@@ -323,7 +345,7 @@ def _source_counts(since: datetime) -> dict[tuple[date, str], tuple[int, int]]:
         Referral.objects.filter(created_at__gte=since)
         .annotate(month=TruncMonth("created_at"))
         .values("month", "referrer__kind")
-        .annotate(total=Count("pk"), became=Count("pk", filter=Q(client__status__in=BECAME_CLIENT)))
+        .annotate(total=Count("pk"), became=Count("pk", filter=_BECAME))
         .order_by("month")
     )
     counts = {}

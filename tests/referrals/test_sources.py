@@ -4,6 +4,8 @@ import zoneinfo
 from datetime import UTC, datetime
 
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -116,3 +118,30 @@ def test_a_bulk_load_renews_the_counts(alice):
     assert referral_sources()["total"] == 0
     add_referrals(5, rng=random.Random(1), therapists=[alice])
     assert referral_sources()["total"] == 5
+
+
+def test_paused_and_discharged_units_count_as_became_clients_and_a_referral_without_one_does_not(alice):
+    physician = ReferrerFactory(kind="physician")
+    for status in (Client.Status.PAUSED, Client.Status.DISCHARGED, Client.Status.PROSPECTIVE):
+        made_on(
+            datetime(2027, 2, 3, tzinfo=UTC),
+            referrer=physician,
+            client=ClientFactory(primary_therapist=alice, status=status),
+        )
+    made_on(datetime(2027, 2, 4, tzinfo=UTC), referrer=physician)
+
+    with time_machine.travel(datetime(2027, 3, 25, 12, tzinfo=UTC)):
+        sources = referral_sources()
+    february = {c.month.strftime("%Y-%m"): c for c in sources["columns"]}["2027-02"]
+    assert (february.total, february.became_clients) == (4, 2)
+
+
+def test_the_count_asks_about_a_unit_only_for_a_referral_that_has_one(alice):
+    # A join to the units would read every unit of the practice to count the year's referrals.
+    made_on(datetime(2027, 2, 3, tzinfo=UTC), client=ClientFactory(primary_therapist=alice))
+    with time_machine.travel(datetime(2027, 3, 25, 12, tzinfo=UTC)), CaptureQueriesContext(connection) as queries:
+        referral_sources()
+    (count,) = [q["sql"] for q in queries.captured_queries if "referrals_referral" in q["sql"]]
+    assert "JOIN" in count and "clients_client" in count  # the referrer's kind is joined; the unit is asked
+    assert 'JOIN "clients_client"' not in count
+    assert "EXISTS" in count.upper()
