@@ -106,21 +106,13 @@ def _tab_through_the_grid(page, presses: int) -> list:
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 @pytest.mark.parametrize("view", ["day", "week", "month"])
 def test_the_calendar_by_keyboard_with_contrast_on_desktop_and_phone(browser, live_server, alice, viewport, view):
-    from django.db.models import F
-
-    from sessions_app.models import Appointment, Attendance, TimeOff
     from tests.e2e.conftest import sign_in
-    from tests.e2e.test_journey_calendar import seed_week
+    from tests.e2e.test_journey_calendar import next_monday, seed_week
     from tests.factories import PASSWORD
 
-    # The seeded week moved to next week, so that every booked session is still to come and has its
-    # "Move" link whatever day and hour the suite runs (this week's Wednesday at 11 has passed by
-    # Wednesday noon, and the whole week by Friday evening).
-    week = timedelta(days=7)
-    monday = seed_week(alice) + week
-    Appointment.objects.filter(therapist=alice).update(start=F("start") + week, end=F("end") + week)
-    Attendance.objects.filter(appointment__therapist=alice).update(start=F("start") + week, end=F("end") + week)
-    TimeOff.objects.filter(therapist=alice).update(start=F("start") + week, end=F("end") + week)
+    # Next week, so that every booked session is still to come and has its "Move" link whatever day
+    # and hour the suite runs (this week's Wednesday at 11 has passed by Wednesday noon).
+    monday = seed_week(alice, next_monday(alice))
     context = browser.new_context(viewport=viewport, base_url=live_server.url)
     page = context.new_page()
     sign_in(page, alice.user.email, PASSWORD, alice.totp_secret)

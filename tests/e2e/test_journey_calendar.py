@@ -56,11 +56,12 @@ def this_monday(therapist):
     return next_monday(therapist) - timedelta(days=7)
 
 
-def seed_week(therapist) -> date:
+def seed_week(therapist, monday: date | None = None) -> date:
     """A week of the therapist's that shows everything the grid can say, whatever day it is today:
-    sessions held, missed, to come, cancelled, confirmed and overlapping; time off. Returns its Monday."""
+    sessions held, missed, to come, cancelled, confirmed and overlapping; time off. This week unless
+    another Monday is given (next week's: every booked session still to come). Returns its Monday."""
     works_weekdays(therapist)
-    monday = this_monday(therapist)
+    monday = monday or this_monday(therapist)
     room = Room.objects.get_or_create(name="Room 1")[0]
     kinds = [
         (0, 9, "attended", "video"),
