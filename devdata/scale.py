@@ -443,10 +443,10 @@ def add_referrals(count: int, *, rng: random.Random, therapists: list) -> dict[s
             )
         )
     Referral.objects.bulk_create(referrals, batch_size=BATCH)
-    # A bulk load sends no signals: the sources chart's cached counts are renewed here.
-    from referrals.selectors import referral_sources_changed
+    # A bulk load sends no signals: the sources chart's kept counts are rebuilt here.
+    from referrals.counts import rebuild
 
-    referral_sources_changed()
+    rebuild()
     return {"referrers": len(referrers), "referrals": len(referrals)}
 
 

@@ -12,24 +12,11 @@ class ReferralsConfig(AppConfig):
 
         register_reindex("the referrals' concern index", lambda: concern_index_rebuild(ReferralConcern))
 
-        # The sources chart's cached counts (referrals.selectors) are renewed by every saved or deleted
-        # referral or client: a new referral, and a client's status ("became a client").
-        from django.db.models.signals import post_delete, post_save
+        # The sources chart's counts (referrals.counts) move with every saved or deleted referral, every
+        # unit whose status crosses "became a client" and every referrer whose kind changes.
+        from referrals import counts
 
-        from clients.models import Client
-        from referrals.models import Referral
-        from referrals.selectors import referral_sources_changed
-
-        def _changed(sender, **kwargs):
-            referral_sources_changed()
-
-        for model in (Referral, Client):
-            post_save.connect(
-                _changed, sender=model, weak=False, dispatch_uid=f"referral-sources-{model.__name__}-save"
-            )
-            post_delete.connect(
-                _changed, sender=model, weak=False, dispatch_uid=f"referral-sources-{model.__name__}-delete"
-            )
+        counts.connect()
 
         from django.utils.translation import gettext_lazy as _
 

@@ -144,6 +144,8 @@ class Referral(TimeStampedModel):
             # The dashboard's newest new referrals: read backwards and stopped at five (at size L, 5,000
             # new referrals were sorted for them: 14 ms).
             models.Index(fields=["status", "created_at", "id"], name="referral_status_newest"),
+            # The sources chart reads the referrals near each month's edge (`referrals.counts`).
+            models.Index(fields=["created_at"], name="referral_created"),
         ]
 
     @property
@@ -250,3 +252,21 @@ class ReferralLetter(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Referral letter {self.pk}"
+
+
+class ReferralMonth(models.Model):
+    """How many referrals of one referrer kind were made in one month (UTC), and how many of them
+    became clients: the sources chart's counts, kept as referrals, units and referrers change
+    (`referrals.counts`), so the dashboard reads at most 60 rows a year whatever the practice's size.
+    Counts only: no person, no text."""
+
+    month = models.DateField(help_text=_("The first day of the month, in UTC."))
+    kind = models.CharField(max_length=20, choices=Referrer.Kind.choices)
+    total = models.IntegerField(default=0)
+    became = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "kind"], name="referral_month_kind_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.kind}: {self.total} ({self.became} became clients)"

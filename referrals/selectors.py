@@ -1,13 +1,10 @@
 """Reads for the referral pages, scoped to the viewer, with a fixed number of queries."""
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import (
-    BooleanField,
     Case,
-    Count,
     Exists,
     IntegerField,
     OuterRef,
@@ -17,7 +14,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -26,6 +22,7 @@ from clients.concern_links import intensive_digests
 from clients.models import Client, treated_ids
 from documents.gates import missing_signatures, signed_members
 from practice.models import PracticeSettings, User
+from referrals.counts import local_counts
 from referrals.models import Referral, ReferralConcern, ReferralEvent, ReferralLetter, Referrer
 
 RELEASE = "release"  # the purpose of `documents.gates` a letter back needs
@@ -257,7 +254,6 @@ KIND_COLOURS = {
     Referrer.Kind.PSYCHOTHERAPIST: "#6a4c93",
     Referrer.Kind.OTHER: "#8a939b",
 }
-BECAME_CLIENT = (Client.Status.ACTIVE, Client.Status.PAUSED, Client.Status.DISCHARGED)
 CHART_HEIGHT = 160
 
 
@@ -290,83 +286,16 @@ def _month_starts(today: date, months: int) -> list[date]:
     return starts[::-1]
 
 
-# The chart's counts are kept in the cache, under a token that every saved or deleted referral or
-# client replaces (`referrals.apps`: signals, so the admin's edits count too, and `seed_scale` after its
-# bulk load): a request after a change never reads counts from before it. Without the cache the query
-# reads the year's referrals (10,000 at size L).
-SOURCES_TOKEN_KEY = "referrals:sources:token"  # noqa: S105  (a cache key, not a secret)
-SOURCES_TIMEOUT = 24 * 3600
-
-
-def referral_sources_changed() -> None:
-    """Every cached count of the chart is stale: the next request counts again. Called right away and
-    again once the transaction commits, so a request that counted in between does not keep its
-    counts under the new token."""
-    from django.core.cache import cache
-    from django.db import transaction
-
-    def renew():
-        cache.set(SOURCES_TOKEN_KEY, uuid.uuid4().hex, None)
-
-    renew()
-    transaction.on_commit(renew)
-
-
-def _sources_token() -> str:
-    from django.core.cache import cache
-
-    token = cache.get(SOURCES_TOKEN_KEY)
-    if token is None:
-        cache.add(SOURCES_TOKEN_KEY, uuid.uuid4().hex, None)
-        token = cache.get(SOURCES_TOKEN_KEY)
-    return token
-
-
-# "Became a client", asked of each referral only when it has a unit (the CASE fixes the order): a join
-# to the units would read every unit of the practice (a hash of 50,000 at size L, 9.4 ms) to count
-# the year's referrals, most of which never had one. EXPLAIN ANALYZE at L: 24.4 -> 13.2 ms.
-_BECAME = Case(
-    When(client__isnull=True, then=Value(False)),
-    default=Exists(Client.objects.filter(pk=OuterRef("client_id"), status__in=BECAME_CLIENT)),
-    output_field=BooleanField(),
-)
-
-
-def _source_counts(since: datetime) -> dict[tuple[date, str], tuple[int, int]]:
-    """(month, referrer kind) -> (referrals, became clients) since `since`: one query, or none when the
-    cache has the counts of the current token, zone and first month."""
-    from django.core.cache import cache
-
-    key = f"referrals:sources:{_sources_token()}:{timezone.get_current_timezone_name()}:{since.isoformat()}"
-    counts = cache.get(key)
-    if counts is not None:
-        return counts
-    rows = (
-        Referral.objects.filter(created_at__gte=since)
-        .annotate(month=TruncMonth("created_at"))
-        .values("month", "referrer__kind")
-        .annotate(total=Count("pk"), became=Count("pk", filter=_BECAME))
-        .order_by("month")
-    )
-    counts = {}
-    for row in rows:
-        month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
-        counts[(month.replace(day=1), row["referrer__kind"])] = (row["total"], row["became"])
-    cache.set(key, counts, SOURCES_TIMEOUT)
-    return counts
-
-
 def referral_sources(*, months: int = 12, now: datetime | None = None) -> dict:
-    """Referrals per referrer kind and month, and how many became clients (one query, or none from the
-    cache: see `_source_counts`).
+    """Referrals per referrer kind and month, and how many became clients (two queries, neither
+    growing with the practice: `referrals.counts.local_counts`).
 
     "Became clients" counts referrals whose unit has been active (active now, paused or discharged),
     not those still prospective. Months are the viewer's (the current time zone).
     """
     now = timezone.localtime(now or timezone.now())
     starts = _month_starts(now.date(), months)
-    since = timezone.make_aware(datetime.combine(starts[0], datetime.min.time()))
-    counts = _source_counts(since)
+    counts = local_counts(starts, timezone.get_current_timezone())
 
     columns = []
     for start in starts:

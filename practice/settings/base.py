@@ -365,6 +365,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "measures-schedule": {"task": "measures.tasks.measures_schedule", "schedule": 600.0},
     # Therapists who chose a daily digest get it once their local time reaches MESSAGING_DIGEST_HOUR.
     "messaging-digests": {"task": "messaging.tasks.message_digests_queue", "schedule": 3600.0},
+    # The referral sources chart's kept counts, rebuilt from the referrals (referrals/counts.py).
+    "referral-counts": {"task": "referrals.tasks.referral_counts_rebuild", "schedule": 86400.0},
 }
 
 # --- Referral form abuse limits (per client address, counted in the cache) ---

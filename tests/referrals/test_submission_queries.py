@@ -33,11 +33,13 @@ def recipients(therapists: int, staff: int) -> set[int]:
 
 
 @pytest.mark.parametrize(("therapists", "staff"), [(2, 1), (20, 10)])
-def test_a_submission_makes_ten_queries_whatever_the_number_of_recipients(client, db, therapists, staff):
+def test_a_submission_makes_eleven_queries_whatever_the_number_of_recipients(client, db, therapists, staff):
     told = recipients(therapists, staff)
     queries = post_counted(client, form_data())
-    # referrer read and insert, reference check, referral, event, audit, recipients, messages, session x2
-    assert len(queries) == 10, queries
+    # referrer read and insert, reference check, referral, the sources count (one upsert), event, audit,
+    # recipients, messages, session x2
+    assert len(queries) == 11, queries
+    assert sum("referrals_referralmonth" in q for q in queries) == 1
     referral = Referral.objects.get()
     notices = Notification.objects.filter(kind="referral_notice")
     assert {n.user_id for n in notices} == told and notices.count() == len(told)
@@ -54,7 +56,7 @@ def test_concerns_and_a_preferred_therapist_cost_the_forms_two_reads_and_one_ins
     queries = post_counted(client, data)
     # the form reads the concerns and the therapist; the service only inserts the concerns (the
     # therapist it is given is not looked up again)
-    assert len(queries) == 10 + 2 + 1, queries
+    assert len(queries) == 11 + 2 + 1, queries
     referral = Referral.objects.get()
     assert set(referral.concerns.all()) == set(concerns) and referral.preferred_therapist == therapist
 
@@ -63,7 +65,7 @@ def test_a_returning_referrer_costs_no_more(client, db):
     recipients(2, 1)
     post_counted(client, form_data())
     queries = post_counted(client, form_data(referrer_email="Ada.Stone@Clinic.Example"))
-    assert len(queries) == 9, queries  # no referrer insert; the stored details are complete already
+    assert len(queries) == 10, queries  # no referrer insert; the stored details are complete already
 
 
 def test_queueing_the_submission_messages_twice_adds_nothing(db):

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients.models import Client, Concern, Member
+from clients.services import client_update
 from outbox.models import Notification
 from practice.models import AuditAction, AuditEvent
 from referrals import services
@@ -294,7 +295,7 @@ def test_the_report_counts_sources_and_clients(client, alice, staff_user):
     ReferralFactory.create_batch(2, referrer=ReferrerFactory(kind="clergy"))
     accepted = ReferralFactory(referrer=ReferrerFactory(kind="psychiatrist"))
     services.referral_accept(referral=accepted, by=alice.user, therapist=alice, base_url="http://x/")
-    Client.objects.update(status="active")
+    client_update(client=Client.objects.get(), by=alice.user, status=Client.Status.ACTIVE)  # the intake done
     client.force_login(staff_user)
     r = client.get(reverse("referrals:report"))
     body = r.content.decode()
