@@ -303,7 +303,7 @@ def local_counts(starts: list[date], zone) -> dict[tuple[date, str], tuple[int, 
             near |= Q(created_at__gte=min(utc, local) - MARGIN, created_at__lt=max(utc, local) + MARGIN)
     if not near:  # the viewer's months are UTC's: nothing to move, no query
         return {key: (max(0, total), max(0, became)) for key, (total, became) in counts.items()}
-    edge_rows = Referral.objects.filter(near).annotate(is_client=BECAME)
+    edge_rows = Referral.objects.filter(near).annotate(is_client=BECAME).order_by()
     for created_at, kind, became in edge_rows.values_list("created_at", "referrer__kind", "is_client"):
         here = created_at.astimezone(zone).date().replace(day=1)
         there = utc_month(created_at)
