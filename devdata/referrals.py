@@ -107,7 +107,8 @@ def seed_referrals() -> list[Referral]:
             referral = Referral.objects.create(
                 reference=reference, referrer=referrer, consent_attested_at=timezone.now(), **spec
             )
-            Referral.objects.filter(pk=referral.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+            referral.created_at = timezone.now() - timedelta(days=days_ago)
+            referral.save(update_fields=["created_at"])  # through the model: the sources counts move with it
             referral.concerns.set(Concern.objects.filter(slug__in=concerns))
             ReferralEvent.objects.create(referral=referral, action=ReferralEvent.Action.SUBMITTED)
             _advance(referral, status, therapist)

@@ -246,3 +246,11 @@ def test_in_utc_nothing_is_moved_and_the_chart_is_one_query(db, django_assert_nu
     with django_assert_num_queries(2):  # in Auckland the same referral is November's
         got = shown(starts, zoneinfo.ZoneInfo("Pacific/Auckland"))
     assert got == {(date(2026, 11, 1), "clergy"): (1, 0)}
+
+
+def test_the_demo_data_leaves_the_counts_matching_the_referrals(db):
+    from django.core.management import call_command as run
+
+    run("seed_demo", verbosity=0)
+    assert Referral.objects.count() >= 3
+    assert counts.differences() == []
