@@ -2,12 +2,11 @@
 status voids and re-issues with the trail kept; late and no-show fees only through the policy gate;
 fees are effective-dated and a charge keeps its amount."""
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.test import Client as HttpClient
 from django.urls import reverse
 
@@ -20,6 +19,7 @@ from sessions_app import services as sessions
 from sessions_app.models import Appointment
 from tests.billing.conftest import session
 from tests.factories import couple
+from tests.racing import at_once
 
 LATE_GATE = "tests.billing.conftest.signed_policy"
 
@@ -235,23 +235,7 @@ def test_twenty_people_marking_attended_at_once_make_one_charge(alice, staff_use
         browser = HttpClient()
         browser.force_login(alice.user if i % 2 else staff_user)
         browsers.append(browser)
-    barrier = threading.Barrier(RACERS)
-    statuses = [None] * RACERS
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            statuses[i] = browsers[i].post(url, {"status": "attended"}).status_code
-        except Exception as exc:  # noqa: BLE001 - anything else is the failure this test looks for
-            statuses[i] = f"error: {type(exc).__name__}: {exc}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    statuses = at_once(lambda i: browsers[i].post(url, {"status": "attended"}).status_code, RACERS)
     assert statuses == [302] * RACERS, statuses
     assert Charge.objects.filter(appointment=appointment).count() == 1
     assert AuditEvent.objects.filter(action=AuditAction.CHARGE_CREATED).count() == 1

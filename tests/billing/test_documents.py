@@ -10,12 +10,11 @@ it (the member, the unit's therapists; staff only with BILLING_STAFF_SEE_DIAGNOS
 
 import csv
 import io
-import threading
 from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -28,6 +27,7 @@ from sessions_app import services as sessions
 from sessions_app.models import Appointment
 from tests.billing.conftest import session
 from tests.factories import ClientFactory, couple, portal_user_for
+from tests.racing import at_once
 
 
 def text_of(data: bytes) -> str:
@@ -56,23 +56,9 @@ def test_invoice_numbers_have_no_gaps_under_concurrency(alice):
     only the counter row orders them): the numbers are exactly 1..20, none twice, none missing."""
     units = [ClientFactory(primary_therapist=alice) for _ in range(RACERS)]
     charges = [charge(unit, alice.user) for unit in units]
-    barrier = threading.Barrier(RACERS)
-    outcomes = [None] * RACERS
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[i] = services.invoice_issue(client=units[i], charges=[charges[i]], by=alice.user).number
-        except Exception as exc:  # noqa: BLE001 - anything else is the failure this test looks for
-            outcomes[i] = f"error: {type(exc).__name__}: {exc}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = at_once(
+        lambda i: services.invoice_issue(client=units[i], charges=[charges[i]], by=alice.user).number, RACERS
+    )
     assert sorted(outcomes) == list(range(1, RACERS + 1)), outcomes
     assert sorted(Invoice.objects.values_list("number", flat=True)) == list(range(1, RACERS + 1))
 

@@ -3,14 +3,13 @@ referrers, the kept months match a count of the referrals, and the chart in any 
 referral-by-referral count in that zone."""
 
 import random
-import threading
 import zoneinfo
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import ProtectedError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,6 +20,7 @@ from referrals import counts, services
 from referrals.models import Referral, ReferralMonth, Referrer
 from referrals.selectors import _month_starts
 from tests.factories import ClientFactory, ReferralFactory, ReferrerFactory
+from tests.racing import at_once
 from tests.referrals.conftest import form_data
 
 ZONES = [
@@ -209,27 +209,13 @@ SUBMITTERS = 8
 def test_referrals_submitted_at_once_are_each_counted_once(db):
     """Eight people submit the public form at the same moment, the first referrals of a month: the
     one-statement upsert adds them all (no lost update, no duplicate row), on both databases."""
-    barrier = threading.Barrier(SUBMITTERS)
-    outcomes = [None] * SUBMITTERS
+    from django.test import Client as Browser
 
-    def run(i):
-        from django.test import Client as Browser
+    def submit(i):
+        data = form_data(referrer_email=f"doctor{i}@clinic.example", referrer_kind=KINDS[i % 2])
+        return Browser(REMOTE_ADDR=f"10.0.0.{i + 1}").post("/refer/", data).status_code
 
-        try:
-            barrier.wait(timeout=30)
-            data = form_data(referrer_email=f"doctor{i}@clinic.example", referrer_kind=KINDS[i % 2])
-            response = Browser(REMOTE_ADDR=f"10.0.0.{i + 1}").post("/refer/", data)
-            outcomes[i] = response.status_code
-        except Exception as exc:  # noqa: BLE001 - anything else is the failure this test looks for
-            outcomes[i] = f"error: {type(exc).__name__}: {exc}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(SUBMITTERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = at_once(submit, SUBMITTERS)
     assert outcomes == [302] * SUBMITTERS, outcomes
     assert Referral.objects.count() == SUBMITTERS
     month = datetime.now(UTC).date().replace(day=1)

@@ -5,43 +5,26 @@ concurrency: on PostgreSQL the therapist-row lock and the exclusion constraint d
 IMMEDIATE write lock does.
 """
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connections
 
 from clients.models import Client
 from sessions_app import services
 from sessions_app.models import Appointment, Modality
 from tests.factories import ClientFactory, sign_for_video
+from tests.racing import at_once
 
 ATTEMPTS = 50
 SLOT = datetime(2027, 1, 6, 10, 0, tzinfo=UTC)
 
 
 def race(attempt) -> list[str]:
-    barrier = threading.Barrier(ATTEMPTS)
-    outcomes = [None] * ATTEMPTS
+    def book(i):
+        attempt(i)
+        return "booked"
 
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            attempt(i)
-            outcomes[i] = "booked"
-        except services.SlotTaken:
-            outcomes[i] = "taken"
-        except Exception as exc:  # noqa: BLE001 - anything else is the failure this test looks for
-            outcomes[i] = f"error: {type(exc).__name__}: {exc}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(ATTEMPTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
+    return at_once(book, ATTEMPTS, expected={services.SlotTaken: "taken"})
 
 
 @pytest.mark.django_db(transaction=True)
