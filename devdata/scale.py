@@ -446,7 +446,7 @@ def add_referrals(count: int, *, rng: random.Random, therapists: list) -> dict[s
     # A bulk load sends no signals: the sources chart's kept counts are rebuilt here.
     from referrals.counts import rebuild
 
-    rebuild()
+    rebuild(after_bulk_load=True)
     return {"referrers": len(referrers), "referrals": len(referrals)}
 
 

@@ -255,10 +255,11 @@ def differences(counted: dict | None = None) -> list[tuple[date, str, tuple[int,
     ]
 
 
-def rebuild() -> int:
+def rebuild(*, after_bulk_load: bool = False) -> int:
     """Replace the kept counts by counts from the referrals; returns how many months and kinds were
-    wrong. On PostgreSQL the table is locked first: a request that changes a count waits, then adds
-    to the rebuilt row, so nothing is counted twice or lost."""
+    wrong (a warning in the log, unless a bulk load that sent no signals made them so). On
+    PostgreSQL the table is locked first: a request that changes a count waits, then adds to the
+    rebuilt row, so nothing is counted twice or lost."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -270,7 +271,7 @@ def rebuild() -> int:
             ReferralMonth(month=month, kind=kind, total=total, became=became)
             for (month, kind), (total, became) in sorted(counted.items())
         )
-    if wrong:
+    if wrong and not after_bulk_load:
         logger.warning("The referral sources counts were rebuilt: %d months and kinds had drifted.", len(wrong))
     return len(wrong)
 

@@ -240,3 +240,17 @@ def test_the_demo_data_leaves_the_counts_matching_the_referrals(db):
     run("seed_demo", verbosity=0)
     assert Referral.objects.count() >= 3
     assert counts.differences() == []
+
+
+def test_the_rebuild_warns_of_drift_but_not_after_a_bulk_load(db, caplog):
+    dated(datetime(2026, 9, 10, tzinfo=UTC))
+    ReferralMonth.objects.all().delete()
+    with caplog.at_level("WARNING", logger="referrals.counts"):
+        assert counts.rebuild(after_bulk_load=True) == 1
+    assert caplog.records == []
+    ReferralMonth.objects.all().delete()
+    with caplog.at_level("WARNING", logger="referrals.counts"):
+        assert counts.rebuild() == 1
+    assert [r.getMessage() for r in caplog.records] == [
+        "The referral sources counts were rebuilt: 1 months and kinds had drifted."
+    ]
