@@ -63,7 +63,7 @@ def _add(month: date, kind: str, total: int, became: int) -> None:
     table = ReferralMonth._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (month, kind, total, became) VALUES (%s, %s, %s, %s) "  # noqa: S608 (our table)
+            f"INSERT INTO {table} (month, kind, total, became) VALUES (%s, %s, %s, %s) "  # nosec B608 # noqa: S608
             + UPSERT.format(table=table),
             [month, kind, total, became],
         )
@@ -76,7 +76,7 @@ def _add_for(month: date, referrer_id: int, total: int, became: int) -> None:
     table, referrers = ReferralMonth._meta.db_table, Referrer._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (month, kind, total, became) "  # noqa: S608 (our tables; values are parameters)
+            f"INSERT INTO {table} (month, kind, total, became) "  # nosec B608 # noqa: S608
             f"SELECT %s, kind, %s, %s FROM {referrers} WHERE id = %s " + UPSERT.format(table=table),
             [month, total, became, referrer_id],
         )
