@@ -134,7 +134,7 @@ def _became(client_id) -> bool:
 def _referral_saved(sender, instance, created, raw=False, update_fields=None, **kwargs) -> None:
     if raw or not _touches(update_fields, REFERRAL_NAMES):
         return
-    old = None if created else instance._counted_as
+    old = None if created else getattr(instance, "_counted_as", None)
     new = instance._counted_as = tuple(getattr(instance, f) for f in REFERRAL_FIELDS)
     if old == new:
         return
@@ -157,14 +157,16 @@ def _referral_deleted(sender, instance, **kwargs) -> None:
         _add_for(utc_month(state[0]), state[1], -1, -int(_became(state[2])))
 
 
-def _by_month_and_kind(referrals) -> list[tuple[date, str, int]]:
+def _counted(referrals) -> dict[tuple[date, str], tuple[int, int]]:
+    """(UTC month, referrer kind as stored now) -> (referrals, became clients) of `referrals`: one
+    query, for the rebuild and for the changes that move many referrals at once."""
     rows = (
         referrals.annotate(utc=TruncMonth("created_at", tzinfo=UTC))
         .values("utc", "referrer__kind")
-        .annotate(n=Count("pk"))
+        .annotate(total=Count("pk"), became=Count("pk", filter=BECAME))
         .order_by()
     )
-    return [(_as_date(row["utc"]), row["referrer__kind"], row["n"]) for row in rows]
+    return {(_as_date(row["utc"]), row["referrer__kind"]): (row["total"], row["became"]) for row in rows}
 
 
 def _as_date(value) -> date:
@@ -174,39 +176,31 @@ def _as_date(value) -> date:
 def _client_saved(sender, instance, created, raw=False, update_fields=None, **kwargs) -> None:
     if raw or not _touches(update_fields, {"status"}):
         return
-    before, instance._counted_status = instance._counted_status, instance.status
+    before, instance._counted_status = getattr(instance, "_counted_status", None), instance.status
     if created or before is None:
         return
     was, now = before in BECAME_CLIENT, instance.status in BECAME_CLIENT
     if was != now:
-        for month, kind, n in _by_month_and_kind(Referral.objects.filter(client_id=instance.pk)):
-            _add(month, kind, 0, n if now else -n)
+        for (month, kind), (total, _became_now) in _counted(Referral.objects.filter(client_id=instance.pk)).items():
+            _add(month, kind, 0, total if now else -total)
 
 
 def _client_deleted(sender, instance, **kwargs) -> None:
     """Before the unit goes (its referrals keep their counts but lose "became a client")."""
-    if Client.objects.filter(pk=instance.pk, status__in=BECAME_CLIENT).exists():
-        for month, kind, n in _by_month_and_kind(Referral.objects.filter(client_id=instance.pk)):
-            _add(month, kind, 0, -n)
+    for (month, kind), (_total, became) in _counted(Referral.objects.filter(client_id=instance.pk)).items():
+        _add(month, kind, 0, -became)
 
 
 def _referrer_saved(sender, instance, created, raw=False, update_fields=None, **kwargs) -> None:
+    """The referrer's referrals move from its old kind to its new one (already stored: post_save)."""
     if raw or not _touches(update_fields, {"kind"}):
         return
-    before, instance._counted_kind = instance._counted_kind, instance.kind
+    before, instance._counted_kind = getattr(instance, "_counted_kind", None), instance.kind
     if created or before is None or before == instance.kind:
         return
-    rows = (
-        Referral.objects.filter(referrer_id=instance.pk)
-        .annotate(utc=TruncMonth("created_at", tzinfo=UTC), is_client=BECAME)
-        .values("utc", "is_client")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in rows:
-        month, n, became = _as_date(row["utc"]), row["n"], row["n"] if row["is_client"] else 0
-        _add(month, before, -n, -became)
-        _add(month, instance.kind, n, became)
+    for (month, kind), (total, became) in _counted(Referral.objects.filter(referrer_id=instance.pk)).items():
+        _add(month, before, -total, -became)
+        _add(month, kind, total, became)
 
 
 def connect() -> None:
@@ -228,13 +222,7 @@ def connect() -> None:
 
 def counted_from_referrals() -> dict[tuple[date, str], tuple[int, int]]:
     """(UTC month, kind) -> (referrals, became clients), counted from the referrals themselves."""
-    rows = (
-        Referral.objects.annotate(utc=TruncMonth("created_at", tzinfo=UTC))
-        .values("utc", "referrer__kind")
-        .annotate(total=Count("pk"), became=Count("pk", filter=BECAME))
-        .order_by()
-    )
-    return {(_as_date(row["utc"]), row["referrer__kind"]): (row["total"], row["became"]) for row in rows}
+    return _counted(Referral.objects.all())
 
 
 def kept() -> dict[tuple[date, str], tuple[int, int]]:
@@ -302,10 +290,15 @@ def local_counts(starts: list[date], zone) -> dict[tuple[date, str], tuple[int, 
         local = datetime(first.year, first.month, first.day, tzinfo=zone)
         if local != utc:
             near |= Q(created_at__gte=min(utc, local) - MARGIN, created_at__lt=max(utc, local) + MARGIN)
-    if not near:  # the viewer's months are UTC's: nothing to move, no query
-        return {key: (max(0, total), max(0, became)) for key, (total, became) in counts.items()}
-    edge_rows = Referral.objects.filter(near).annotate(is_client=BECAME).order_by()
-    for created_at, kind, became in edge_rows.values_list("created_at", "referrer__kind", "is_client"):
+    edge_rows = []  # in UTC the viewer's months are UTC's: nothing to move, no query
+    if near:
+        edge_rows = (
+            Referral.objects.filter(near)
+            .annotate(is_client=BECAME)
+            .order_by()
+            .values_list("created_at", "referrer__kind", "is_client")
+        )
+    for created_at, kind, became in edge_rows:
         here = created_at.astimezone(zone).date().replace(day=1)
         there = utc_month(created_at)
         if here == there:
