@@ -3,7 +3,7 @@
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from clients.models import Client, Member
+from clients.models import Client, Member, treated_ids
 from messaging.models import Attachment, Message, Receipt, Thread
 from practice.models import User
 
@@ -11,8 +11,8 @@ from practice.models import User
 def _readable_threads(user: User):
     """Every thread `user` may read (the same rules as messaging.access.can_read, as one filter)."""
     if user.is_therapist:
-        treated = Client.objects.treated_by(user.therapist).values("pk")
-        return Thread.objects.filter(client__in=treated)
+        # The ids alone: through `Client.objects.treated_by`, each unit was read again by its key.
+        return Thread.objects.filter(client__in=treated_ids(user.therapist))
     if user.is_practice_staff:
         return Thread.objects.filter(kind=Thread.Kind.ADMIN)
     if user.is_client:

@@ -8,7 +8,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Client, Member
+from clients.models import Client, Member, treated_ids
 from clients.panels import TimelineEntry
 from practice.models import Therapist
 from resources.models import (
@@ -315,7 +315,7 @@ def member_log(*, assignment: Assignment, member: Member) -> list[dict]:
 def overdue_for_therapist(*, therapist: Therapist, today: date | None = None, limit: int = 20) -> list[Assignment]:
     """Unfinished work past its due date, for the units a therapist treats: the dashboard panel."""
     today = today or timezone.localdate()
-    treated = Client.objects.treated_by(therapist).values("pk")
+    treated = treated_ids(therapist)  # the ids alone: no second read of each unit by its key
     return list(
         Assignment.objects.filter(client__in=treated, due_on__lt=today)
         .exclude(status=Assignment.Status.DONE)
