@@ -348,11 +348,16 @@ def _slots(column: GridColumn, window: grid.Window, zone, free_room, *, staff: b
 
 
 def _room_finder(start: datetime, end: datetime):
-    """A function (slot start, end) -> the id of the first active room free then, or None. Two queries."""
+    """A function (slot start, end) -> the id of the first active room free then, or None. Two queries,
+    or one for a practice without rooms. The sessions are read by the active rooms' own (room, start)
+    index: at most a room's bookings in the range each, however many therapists share the practice
+    (read by any room, every session of the range was read, for every therapist)."""
     rooms = list(Room.objects.filter(active=True).order_by("name").values_list("pk", flat=True))
+    if not rooms:
+        return lambda slot_start, slot_end: None
     taken = list(
         Appointment.objects.overlapping(start, end)
-        .filter(room__isnull=False, status__in=Appointment.LIVE_STATUSES)
+        .filter(room__in=rooms, status__in=Appointment.LIVE_STATUSES)
         .values_list("room_id", "start", "end")
     )
 
