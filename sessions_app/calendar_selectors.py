@@ -194,6 +194,17 @@ class Grid:
     window: grid.Window
     count: int
     bookable: bool  # False for staff's week of everyone: whose slot would it be?
+    # Staff's day of everyone shows the therapists SIDE_BY_SIDE_COLUMNS at a time, by name.
+    group: int = 1  # which of them, from 1
+    groups: int = 1
+    therapist_count: int = 0
+    first_shown: int = 0  # the first and last therapist shown, counted from 1
+    last_shown: int = 0
+
+
+# Columns of staff's day of everyone on one page: side by side, ten still leave each column the width
+# of a session's reference and time on a laptop; a larger practice pages through them by name.
+SIDE_BY_SIDE_COLUMNS = 10
 
 
 @dataclass
@@ -220,17 +231,38 @@ def schedule_grid(
     now: datetime,
     staff: bool = False,
     side_by_side: bool = False,
+    group: int = 1,
 ) -> Grid:
     """The hour grid from `first_day` to `last_day` (local days in the viewer's `zone`): one column a
     day, or, for staff's day of everyone (`side_by_side`), one column a therapist. Sessions of every
     status with their members and confirmations, whether each has its note, working hours and time
-    off, and for every free hour a booking link with a free room. At most 8 queries whatever the size."""
+    off, and for every free hour a booking link with a free room. At most 8 queries whatever the size.
+
+    The day of everyone shows `group` (from 1; past the last, the last) of the active therapists,
+    SIDE_BY_SIDE_COLUMNS of them, and reads only their sessions, hours and time off: a practice of 50
+    costs what one of 10 does."""
     range_start, range_end = _midnight(first_day, zone), _midnight(last_day + timedelta(days=1), zone)
     therapists = [therapist] if therapist is not None else []
+    paging = {}
     if side_by_side:
-        therapists = list(Therapist.objects.filter(user__is_active=True).order_by("display_name"))
+        everyone = list(Therapist.objects.filter(user__is_active=True).order_by("display_name", "pk"))
+        groups = max(1, -(-len(everyone) // SIDE_BY_SIDE_COLUMNS))
+        group = min(max(group, 1), groups)
+        first = (group - 1) * SIDE_BY_SIDE_COLUMNS
+        therapists = everyone[first : first + SIDE_BY_SIDE_COLUMNS]
+        paging = {
+            "group": group,
+            "groups": groups,
+            "therapist_count": len(everyone),
+            "first_shown": first + 1 if therapists else 0,
+            "last_shown": first + len(therapists),
+        }
     appointments = selectors.calendar_appointments(
-        therapist=therapist, start=range_start, end=range_end, with_notes=True
+        therapist=therapist,
+        therapist_ids=[t.pk for t in therapists] if side_by_side else None,
+        start=range_start,
+        end=range_end,
+        with_notes=True,
     )
     ids = [t.pk for t in therapists]
     hours = list(WorkingHours.objects.filter(therapist_id__in=ids)) if ids else []
@@ -269,7 +301,7 @@ def schedule_grid(
             who = column.therapist.display_name if side_by_side else ""
             for slot in column.slots:
                 slot.html = _slot_html(slot, words, day_label=day_label, who=who)
-    return Grid(columns=columns, window=window, count=len(appointments), bookable=bookable)
+    return Grid(columns=columns, window=window, count=len(appointments), bookable=bookable, **paging)
 
 
 def _days(first: date, last: date):

@@ -67,11 +67,14 @@ class ScheduleForm(forms.Form):
     therapist = forms.ModelChoiceField(
         queryset=Therapist.objects.order_by("display_name"), required=False, empty_label=_("All therapists")
     )
+    # Which ten therapists the day of everyone shows (staff): a bad value shows the first.
+    group = forms.IntegerField(min_value=1, max_value=10_000, required=False)
 
     def __init__(self, *args, staff: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if not staff:
             del self.fields["therapist"]
+            del self.fields["group"]
 
     def value(self, name: str, default=None):
         """A cleaned value, or `default` when it was missing or invalid (a bad link shows this week)."""

@@ -342,15 +342,23 @@ def _with_people(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
 
 
 def calendar_appointments(
-    *, therapist: Therapist | None, start: datetime, end: datetime, with_notes: bool = False
+    *,
+    therapist: Therapist | None,
+    start: datetime,
+    end: datetime,
+    with_notes: bool = False,
+    therapist_ids: list[int] | None = None,
 ) -> list[Appointment]:
-    """Appointments (all statuses) between two instants, for one therapist or (staff) everyone.
-    `with_notes` adds `has_note` (whether a note was written for it: a fact, none of its text)."""
+    """Appointments (all statuses) between two instants, for one therapist, the therapists of
+    `therapist_ids`, or (staff) everyone. `with_notes` adds `has_note` (whether a note was written for
+    it: a fact, none of its text)."""
     from clients.models import Note
 
     appointments = Appointment.objects.overlapping(start, end)
     if therapist is not None:
         appointments = appointments.filter(therapist=therapist)
+    elif therapist_ids is not None:
+        appointments = appointments.filter(therapist_id__in=therapist_ids)
     if with_notes:
         appointments = appointments.annotate(has_note=Exists(Note.objects.filter(appointment=OuterRef("pk"))))
     return list(_with_people(appointments).order_by("start"))

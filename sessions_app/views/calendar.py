@@ -69,10 +69,12 @@ def _refused(request, template: str, context: dict, form, error: ValidationError
     return render(request, template, context, status=400)
 
 
-def _schedule_url(*, day: date, view: str = "day", therapist_id: int | None = None) -> str:
+def _schedule_url(*, day: date, view: str = "day", therapist_id: int | None = None, group: int = 1) -> str:
     params = {"view": view, "date": day.isoformat()}
     if therapist_id:
         params["therapist"] = therapist_id
+    if group > 1:
+        params["group"] = group
     return f"{reverse('sessions_app:schedule')}?{urlencode(params)}"
 
 
@@ -93,6 +95,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
     # everyone, all of a practice's sessions on one grid, is a click away); a therapist opens on the week.
     default_view = "day" if staff and chosen is None else "week"
     view, day = form.value("view", default_view), form.value("date", today)
+    group = form.value("group", 1) if staff and chosen is None else 1
     first, last = _range(view, day)
     context = {
         "form": form,
@@ -103,19 +106,26 @@ def schedule(request: HttpRequest) -> HttpResponse:
         "first": first,
         "last": last,
         "legend": LEGEND,
-        **_navigation(view=view, day=day, today=today, therapist_id=chosen.pk if chosen else None),
     }
     if view == "month":
         weeks = calendar_selectors.month_weeks(therapist=therapist, month=day, zone=zone, today=today)
         context.update(weeks=weeks, count=sum(d.count for w in weeks for d in w if d.in_month))
     else:
-        context.update(_grid_context(request, therapist=therapist, view=view, first=first, last=last, zone=zone))
+        context.update(
+            _grid_context(request, therapist=therapist, view=view, first=first, last=last, zone=zone, group=group)
+        )
+        group = context["grid"].group  # past the last group, the last
+    context.update(
+        _navigation(view=view, day=day, today=today, therapist_id=chosen.pk if chosen else None, group=group)
+    )
+    if context.get("side_by_side"):
+        context.update(_group_navigation(context["grid"], day=day))
     if not staff:
         context["feed_url"] = _feed_url(request, therapist)
     return render(request, "sessions_app/schedule.html", context)
 
 
-def _grid_context(request: HttpRequest, *, therapist, view: str, first: date, last: date, zone) -> dict:
+def _grid_context(request: HttpRequest, *, therapist, view: str, first: date, last: date, zone, group: int) -> dict:
     staff = request.user.is_practice_staff
     side_by_side = staff and therapist is None and view == "day"
     grid = calendar_selectors.schedule_grid(
@@ -126,6 +136,7 @@ def _grid_context(request: HttpRequest, *, therapist, view: str, first: date, la
         now=timezone.now(),
         staff=staff,
         side_by_side=side_by_side,
+        group=group,
     )
     # `next_url_here`: where a session dragged on this page comes back to once moved.
     return {"grid": grid, "count": grid.count, "side_by_side": side_by_side, "next_url_here": request.get_full_path()}
@@ -158,17 +169,28 @@ def _add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _navigation(*, view: str, day: date, today: date, therapist_id: int | None) -> dict:
+def _group_navigation(grid, *, day: date) -> dict:
+    """Staff's day of everyone: the links to the therapists before and after those shown."""
+    return {
+        "previous_group_url": _schedule_url(day=day, group=grid.group - 1) if grid.group > 1 else "",
+        "next_group_url": _schedule_url(day=day, group=grid.group + 1) if grid.group < grid.groups else "",
+    }
+
+
+def _navigation(*, view: str, day: date, today: date, therapist_id: int | None, group: int = 1) -> dict:
+    """Links to the period before and after, today, and the other views. The day of everyone keeps
+    the therapists shown (`group`) from one day to the next."""
     if view == "month":
         previous, following = _add_months(day, -1), _add_months(day, 1)
     else:
         step = timedelta(days=1 if view == "day" else 7)
         previous, following = day - step, day + step
+    kept = group if view == "day" and therapist_id is None else 1
     return {
-        "previous_url": _schedule_url(day=previous, view=view, therapist_id=therapist_id),
-        "next_url": _schedule_url(day=following, view=view, therapist_id=therapist_id),
-        "today_url": _schedule_url(day=today, view=view, therapist_id=therapist_id),
-        "day_view_url": _schedule_url(day=day, view="day", therapist_id=therapist_id),
+        "previous_url": _schedule_url(day=previous, view=view, therapist_id=therapist_id, group=kept),
+        "next_url": _schedule_url(day=following, view=view, therapist_id=therapist_id, group=kept),
+        "today_url": _schedule_url(day=today, view=view, therapist_id=therapist_id, group=kept),
+        "day_view_url": _schedule_url(day=day, view="day", therapist_id=therapist_id, group=kept),
         "week_view_url": _schedule_url(day=day, view="week", therapist_id=therapist_id),
         "month_view_url": _schedule_url(day=day, view="month", therapist_id=therapist_id),
         "new_url": f"{reverse('sessions_app:appointment_new')}?{urlencode(_new_params(day, therapist_id))}",

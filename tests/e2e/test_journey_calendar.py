@@ -1,5 +1,5 @@
 """The calendar in a real Chromium: a therapist books by clicking a free hour of the week grid and
-moves a session by dragging it; the same two by keyboard only; staff see two therapists side by side.
+moves a session by dragging it; the same two by keyboard only; staff see two therapists side by side, and page through a large practice ten at a time.
 
 Dates are next week's (the grid shows what is coming: nothing here depends on the hour the suite runs).
 """
@@ -13,7 +13,7 @@ from django.utils import timezone
 from sessions_app import services
 from sessions_app.models import Appointment, Room, TimeOff, WorkingHours
 from tests.e2e.conftest import DESKTOP, sign_in
-from tests.factories import PASSWORD, ClientFactory, couple, sign_for_video
+from tests.factories import PASSWORD, ClientFactory, TherapistFactory, couple, sign_for_video
 
 SCHEDULE = reverse("sessions_app:schedule")
 
@@ -252,3 +252,25 @@ def test_the_week_and_the_month_at_a_glance(page, shoot, alice):
     counts = page.locator("table.cal-month .cal-count")
     assert counts.count() == 5 and "1 session" in counts.last.inner_text()  # the week's five working days
     shoot(page, "calendar-month")
+
+
+def test_staff_page_through_a_large_practice_ten_therapists_at_a_time(page, staff_user):
+    team = [TherapistFactory(display_name=f"Dr {n:02} Team") for n in range(1, 13)]
+    works_weekdays(*team)
+    monday = next_monday(team[0])
+    sign_in(page, staff_user.email, PASSWORD, staff_user.totp_secret)
+    page.goto(f"{SCHEDULE}?view=day&date={monday.isoformat()}")
+
+    assert page.locator(".cal-col").count() == 10
+    assert page.get_by_text("Therapists 1–10 of 12, by name").is_visible()
+    assert page.locator(".cal-col h2").first.inner_text().startswith("Dr 01 Team")
+    page.get_by_role("link", name="Next therapists").click()
+    assert page.locator(".cal-col").count() == 2
+    assert page.locator(".cal-col h2").nth(1).inner_text().startswith("Dr 12 Team")
+    assert page.get_by_text("Therapists 11–12 of 12, by name").is_visible()
+    # The next day keeps the same two therapists in view.
+    page.get_by_role("link", name="Next day").click()
+    assert (monday + timedelta(days=1)).isoformat() in page.url
+    assert page.locator(".cal-col").count() == 2
+    page.get_by_role("link", name="Previous therapists").click()
+    assert page.locator(".cal-col").count() == 10
