@@ -273,3 +273,23 @@ def whole_record(browser, unit) -> str:
 
     url = reverse("clients:detail", args=[unit.pk])
     return "".join(browser.get(url, {"tab": name}).content.decode() for name, _label in TABS)
+
+
+def video_sessions(therapist, unit, starts) -> list:
+    """One-hour video sessions of `unit` with `therapist` at each of `starts`, written in one statement
+    (no attendances, reminders or charges: for tests of what the calendar reads, not of booking)."""
+    from datetime import timedelta
+
+    from sessions_app.models import Appointment, Modality
+
+    return Appointment.objects.bulk_create(
+        Appointment(
+            therapist=therapist,
+            client=unit,
+            start=start,
+            end=start + timedelta(hours=1),
+            modality=Modality.VIDEO,
+            booked_by=therapist.user,
+        )
+        for start in starts
+    )

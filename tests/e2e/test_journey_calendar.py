@@ -1,5 +1,6 @@
 """The calendar in a real Chromium: a therapist books by clicking a free hour of the week grid and
-moves a session by dragging it; the same two by keyboard only; staff see two therapists side by side, and page through a large practice ten at a time.
+moves a session by dragging it; the same two by keyboard only; staff see two therapists side by side,
+and page through a large practice ten at a time.
 
 Dates are next week's (the grid shows what is coming: nothing here depends on the hour the suite runs).
 """

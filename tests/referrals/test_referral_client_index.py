@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import ReferralFactory, ReferrerFactory
+from tests.plans import analyze, plan_of
 
 
 def test_a_units_referrers_come_from_the_linked_referrals_index(client, alice, solo):
@@ -16,21 +17,13 @@ def test_a_units_referrers_come_from_the_linked_referrals_index(client, alice, s
         referrer = ReferrerFactory(name=f"Dr Other {i:02}", kind="physician")
         for _ in range(5):
             ReferralFactory(referrer=referrer)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # the statistics a working database has
+    analyze()
     client.force_login(alice.user)
     with CaptureQueriesContext(connection) as captured:
         page = client.get(reverse("documents:paper", args=[solo.pk])).content.decode()
     assert "Dr Other" not in page
     reads = [q["sql"] for q in captured.captured_queries if 'FROM "referrals_referrer" INNER JOIN' in q["sql"]]
     assert len(reads) == 1, [q["sql"] for q in captured.captured_queries]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_seqscan = off")  # tables this small would be read whole
-            cursor.execute("SET LOCAL enable_bitmapscan = off")
-            cursor.execute(f"EXPLAIN {reads[0]}")
-        else:
-            cursor.execute(f"EXPLAIN QUERY PLAN {reads[0]}")
-        plan = " ".join(str(row) for row in cursor.fetchall())
+    plan = plan_of(reads[0])
     assert "referral_client" in plan, plan
     assert "SCAN referrals_referrer" not in plan, plan

@@ -4,14 +4,13 @@ The room finder used to read every session of the range that had a room, of ever
 the start index: the practice's whole week, which grows with the number of therapists (the calendar
 week 0.05 -> 0.57 ms from S to L on SQLite). A practice without rooms reads nothing for them."""
 
-from datetime import timedelta
-
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sessions_app.models import Appointment, Modality, Room
-from tests.factories import ClientFactory, TherapistFactory
+from tests.factories import ClientFactory, TherapistFactory, video_sessions
+from tests.plans import analyze, plan_of
 from tests.sessions_app.test_calendar import at, book
 
 SCHEDULE = reverse("sessions_app:schedule")
@@ -35,39 +34,18 @@ def _room_indexes() -> set[str]:
 
 def test_free_hours_read_only_the_rooms_own_bookings(client, alice, solo, room, monday):
     others = [TherapistFactory() for _ in range(4)]
-    rows = []
     for therapist in others:  # the rest of the practice's week, by video: no room
-        unit = ClientFactory(primary_therapist=therapist)
-        for day in range(4, 9):
-            for hour in range(9, 17):
-                start = at(day, hour)
-                rows.append(
-                    Appointment(
-                        therapist=therapist,
-                        client=unit,
-                        start=start,
-                        end=start + timedelta(hours=1),
-                        modality=Modality.VIDEO,
-                        booked_by=therapist.user,
-                    )
-                )
-    Appointment.objects.bulk_create(rows)
+        video_sessions(
+            therapist, ClientFactory(primary_therapist=therapist), [at(d, h) for d in range(4, 9) for h in range(9, 17)]
+        )
     book(alice, solo, at(6, 10), modality=Modality.IN_PERSON, room=room)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # the statistics a working database has
+    analyze()
     client.force_login(alice.user)
     with CaptureQueriesContext(connection) as captured:
         assert client.get(SCHEDULE).status_code == 200
     reads = _room_reads(captured)
     assert len(reads) == 1, [q["sql"] for q in captured.captured_queries]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_seqscan = off")  # tables this small would be read whole
-            cursor.execute("SET LOCAL enable_bitmapscan = off")
-            cursor.execute(f"EXPLAIN {reads[0]}")
-        else:
-            cursor.execute(f"EXPLAIN QUERY PLAN {reads[0]}")
-        plan = " ".join(str(row) for row in cursor.fetchall())
+    plan = plan_of(reads[0])
     assert any(name in plan for name in _room_indexes()), plan
 
 

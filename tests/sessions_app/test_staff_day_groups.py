@@ -4,7 +4,7 @@ Fifty columns side by side cannot be read, and the page grew with the practice (
 from S to L: a column, its hours, time off and sessions per therapist)."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -12,8 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sessions_app.calendar_selectors import SIDE_BY_SIDE_COLUMNS
-from sessions_app.models import Appointment, Modality
-from tests.factories import ClientFactory, TherapistFactory
+from tests.factories import ClientFactory, TherapistFactory, video_sessions
 
 SCHEDULE = reverse("sessions_app:schedule")
 DAY = "2027-01-04"  # the conftest's Monday
@@ -22,21 +21,8 @@ DAY = "2027-01-04"  # the conftest's Monday
 def practice(count: int) -> list:
     """`count` therapists named so that their order by name is plain, each with a session at 10:00."""
     therapists = [TherapistFactory(display_name=f"Dr {n:02}") for n in range(1, count + 1)]
-    rows = []
     for therapist in therapists:
-        unit = ClientFactory(primary_therapist=therapist)
-        start = datetime(2027, 1, 4, 10, tzinfo=UTC)
-        rows.append(
-            Appointment(
-                therapist=therapist,
-                client=unit,
-                start=start,
-                end=start + timedelta(hours=1),
-                modality=Modality.VIDEO,
-                booked_by=therapist.user,
-            )
-        )
-    Appointment.objects.bulk_create(rows)
+        video_sessions(therapist, ClientFactory(primary_therapist=therapist), [datetime(2027, 1, 4, 10, tzinfo=UTC)])
     return therapists
 
 
