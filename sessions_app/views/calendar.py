@@ -114,9 +114,10 @@ def schedule(request: HttpRequest) -> HttpResponse:
         context.update(
             _grid_context(request, therapist=therapist, view=view, first=first, last=last, zone=zone, group=group)
         )
-        group = context["grid"].group  # past the last group, the last
+    # The day of everyone keeps the therapists shown (past the last group, the last) from day to day.
+    shown = context["grid"].group if context.get("side_by_side") else 1
     context.update(
-        _navigation(view=view, day=day, today=today, therapist_id=chosen.pk if chosen else None, group=group)
+        _navigation(view=view, day=day, today=today, therapist_id=chosen.pk if chosen else None, group=shown)
     )
     if context.get("side_by_side"):
         context.update(_group_navigation(context["grid"], day=day))
@@ -178,19 +179,18 @@ def _group_navigation(grid, *, day: date) -> dict:
 
 
 def _navigation(*, view: str, day: date, today: date, therapist_id: int | None, group: int = 1) -> dict:
-    """Links to the period before and after, today, and the other views. The day of everyone keeps
-    the therapists shown (`group`) from one day to the next."""
+    """Links to the period before and after, today, and the other views; the day's links keep the
+    therapists shown (`group`, staff's day of everyone)."""
     if view == "month":
         previous, following = _add_months(day, -1), _add_months(day, 1)
     else:
         step = timedelta(days=1 if view == "day" else 7)
         previous, following = day - step, day + step
-    kept = group if view == "day" and therapist_id is None else 1
     return {
-        "previous_url": _schedule_url(day=previous, view=view, therapist_id=therapist_id, group=kept),
-        "next_url": _schedule_url(day=following, view=view, therapist_id=therapist_id, group=kept),
-        "today_url": _schedule_url(day=today, view=view, therapist_id=therapist_id, group=kept),
-        "day_view_url": _schedule_url(day=day, view="day", therapist_id=therapist_id, group=kept),
+        "previous_url": _schedule_url(day=previous, view=view, therapist_id=therapist_id, group=group),
+        "next_url": _schedule_url(day=following, view=view, therapist_id=therapist_id, group=group),
+        "today_url": _schedule_url(day=today, view=view, therapist_id=therapist_id, group=group),
+        "day_view_url": _schedule_url(day=day, view="day", therapist_id=therapist_id, group=group),
         "week_view_url": _schedule_url(day=day, view="week", therapist_id=therapist_id),
         "month_view_url": _schedule_url(day=day, view="month", therapist_id=therapist_id),
         "new_url": f"{reverse('sessions_app:appointment_new')}?{urlencode(_new_params(day, therapist_id))}",
