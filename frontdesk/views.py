@@ -15,7 +15,7 @@ from measures.selectors import dashboard_measures
 from messaging.selectors import inbox_summary
 from practice.access import role_required
 from practice.models import User
-from referrals.selectors import referral_queue, referral_sources
+from referrals.selectors import newest_referrals, referral_sources
 from resources.selectors import workshop_list
 
 _HOME_BY_ROLE = {
@@ -57,12 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "risk_alerts": risk_alert_list(user=request.user),
         **selectors.dashboard(therapist=therapist),
         "referral_sources": referral_sources(),
-        "new_referrals": list(
-            referral_queue(user=request.user, status="new")
-            .select_related(None)
-            .select_related("referrer")
-            .only("reference", "urgency", "created_at", "referrer__kind")[:5]
-        ),  # what the panel shows: no encrypted column is read
+        "new_referrals": newest_referrals(user=request.user),
         "workshops": list(workshop_list()[:3]),
         **dashboard_measures(therapist=therapist, now=timezone.now()),
         "inbox": inbox_summary(user=request.user),  # a count and a time, never text

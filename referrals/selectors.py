@@ -145,6 +145,16 @@ def referral_queue(*, user: User, status: str = "open", urgency: str = "", refer
     )
 
 
+def newest_referrals(*, user: User, limit: int = 5) -> list[Referral]:
+    """The dashboard's panel: the newest referrals still "new" that `user` may see (the same rule as
+    the queue, `visible_referrals`), with only what the panel shows (reference, urgency, date, the
+    referrer's kind). No encrypted column is read and none of the queue's annotations is built.
+    One query."""
+    rows = visible_referrals(user).filter(status=Referral.Status.NEW)
+    fields = ("reference", "urgency", "created_at", "referrer__kind")
+    return list(rows.select_related("referrer").only(*fields).order_by("-created_at", "-pk")[:limit])
+
+
 def released_members(referral: Referral) -> tuple[list, list]:
     """(members who released information to the referrer, every member of the resulting unit).
 

@@ -132,3 +132,32 @@ def test_the_weekly_chart_splits_weeks_at_local_midnight_across_a_clock_change(a
     assert (weeks["2027-03-22"]["held"], weeks["2027-03-29"]["held"]) == (1, 1)
     assert (weeks["2027-04-05"]["no_show"], weeks["2027-04-05"]["late"], weeks["2027-04-05"]["held"]) == (1, 1, 0)
     assert sum(w["attended"] for w in weeks.values()) == 2
+
+
+def test_the_new_referrals_panel_shows_the_newest_five_new_ones_the_therapist_may_see(client, alice, charlie, monday):
+    """Newest first, five at most, only status "new", and never a referral that became another
+    therapist's client (`referrals.selectors.visible_referrals`, the triage queue's own rule)."""
+    from referrals.models import Referral
+    from tests.factories import ReferralFactory
+
+    def made(hours_ago, **kwargs):
+        referral = ReferralFactory(**kwargs)
+        # created_at is set on insert: back-dated afterwards, as an older referral's would be.
+        Referral.objects.filter(pk=referral.pk).update(
+            created_at=datetime(2027, 1, 3, 9, tzinfo=UTC) - timedelta(hours=hours_ago)
+        )
+        return referral
+
+    new = [made(i) for i in range(6)]  # new[0] the newest
+    contacted = made(-1, status="contacted")
+    others = made(-2, client=ClientFactory(primary_therapist=charlie))  # became charlie's client, still new
+    client.force_login(alice.user)
+    body = client.get(reverse("dashboard")).content.decode()
+    panel = body.split('id="new-referrals-heading"')[1].split("</section>")[0]
+    shown = [r.reference for r in new if r.reference in panel]
+    assert shown == [r.reference for r in new[:5]]  # the sixth, oldest, is not shown
+    assert [panel.index(ref) for ref in shown] == sorted(panel.index(ref) for ref in shown)  # newest first
+    assert contacted.reference not in panel and others.reference not in body
+    assert new[0].first_name not in body  # the panel shows the reference, never the person's name
+    client.force_login(charlie.user)
+    assert others.reference in client.get(reverse("dashboard")).content.decode()
