@@ -194,17 +194,47 @@ class Grid:
     window: grid.Window
     count: int
     bookable: bool  # False for staff's week of everyone: whose slot would it be?
-    # Staff's day of everyone shows the therapists SIDE_BY_SIDE_COLUMNS at a time, by name.
-    group: int = 1  # which of them, from 1
-    groups: int = 1
-    therapist_count: int = 0
-    first_shown: int = 0  # the first and last therapist shown, counted from 1
-    last_shown: int = 0
 
 
-# Columns of staff's day of everyone on one page: side by side, ten still leave each column the width
-# of a session's reference and time on a laptop; a larger practice pages through them by name.
+# Therapists on one page of staff's calendar of everyone (the day, the week and the month): side by
+# side, ten still leave each of the day's columns the width of a session's reference and time on a
+# laptop; a larger practice pages through them by name, and each page costs what a practice of ten does.
 SIDE_BY_SIDE_COLUMNS = 10
+
+
+@dataclass(frozen=True)
+class TherapistGroup:
+    """Which of the active therapists staff's calendar of everyone shows: SIDE_BY_SIDE_COLUMNS of
+    them, by name. `group` counts from 1; `first_shown` and `last_shown` count the therapists from 1."""
+
+    therapists: list[Therapist]
+    group: int
+    groups: int
+    therapist_count: int
+    first_shown: int
+    last_shown: int
+
+    @property
+    def ids(self) -> list[int]:
+        return [t.pk for t in self.therapists]
+
+
+def therapist_group(group: int) -> TherapistGroup:
+    """The `group`th SIDE_BY_SIDE_COLUMNS of the active therapists by name (below the first, the
+    first; past the last, the last). One query."""
+    everyone = list(Therapist.objects.filter(user__is_active=True).order_by("display_name", "pk"))
+    groups = max(1, -(-len(everyone) // SIDE_BY_SIDE_COLUMNS))
+    group = min(max(group, 1), groups)
+    first = (group - 1) * SIDE_BY_SIDE_COLUMNS
+    shown = everyone[first : first + SIDE_BY_SIDE_COLUMNS]
+    return TherapistGroup(
+        therapists=shown,
+        group=group,
+        groups=groups,
+        therapist_count=len(everyone),
+        first_shown=first + 1 if shown else 0,
+        last_shown=first + len(shown),
+    )
 
 
 @dataclass
@@ -231,35 +261,23 @@ def schedule_grid(
     now: datetime,
     staff: bool = False,
     side_by_side: bool = False,
-    group: int = 1,
+    everyone: TherapistGroup | None = None,
 ) -> Grid:
     """The hour grid from `first_day` to `last_day` (local days in the viewer's `zone`): one column a
     day, or, for staff's day of everyone (`side_by_side`), one column a therapist. Sessions of every
     status with their members and confirmations, whether each has its note, working hours and time
-    off, and for every free hour a booking link with a free room. At most 8 queries whatever the size.
+    off, and for every free hour a booking link with a free room. At most 7 queries whatever the size.
 
-    The day of everyone shows `group` (from 1; past the last, the last) of the active therapists,
-    SIDE_BY_SIDE_COLUMNS of them, and reads only their sessions, hours and time off: a practice of 50
-    costs what one of 10 does."""
+    Staff's day and week of everyone (`therapist` None) show the therapists of `everyone`
+    (`therapist_group`) and read only their sessions (and, side by side, their hours and time off): a
+    practice of 50 costs what one of 10 does."""
     range_start, range_end = _midnight(first_day, zone), _midnight(last_day + timedelta(days=1), zone)
     therapists = [therapist] if therapist is not None else []
-    paging = {}
     if side_by_side:
-        everyone = list(Therapist.objects.filter(user__is_active=True).order_by("display_name", "pk"))
-        groups = max(1, -(-len(everyone) // SIDE_BY_SIDE_COLUMNS))
-        group = min(max(group, 1), groups)
-        first = (group - 1) * SIDE_BY_SIDE_COLUMNS
-        therapists = everyone[first : first + SIDE_BY_SIDE_COLUMNS]
-        paging = {
-            "group": group,
-            "groups": groups,
-            "therapist_count": len(everyone),
-            "first_shown": first + 1 if therapists else 0,
-            "last_shown": first + len(therapists),
-        }
+        therapists = everyone.therapists if everyone is not None else []
     appointments = selectors.calendar_appointments(
         therapist=therapist,
-        therapist_ids=[t.pk for t in therapists] if side_by_side else None,
+        therapist_ids=everyone.ids if therapist is None and everyone is not None else None,
         start=range_start,
         end=range_end,
         with_notes=True,
@@ -301,7 +319,7 @@ def schedule_grid(
             who = column.therapist.display_name if side_by_side else ""
             for slot in column.slots:
                 slot.html = _slot_html(slot, words, day_label=day_label, who=who)
-    return Grid(columns=columns, window=window, count=len(appointments), bookable=bookable, **paging)
+    return Grid(columns=columns, window=window, count=len(appointments), bookable=bookable)
 
 
 def _days(first: date, last: date):
@@ -410,11 +428,17 @@ class MonthDay:
 
 
 def month_weeks(
-    *, therapist: Therapist | None, month: date, zone: zoneinfo.ZoneInfo, today: date
+    *,
+    therapist: Therapist | None,
+    month: date,
+    zone: zoneinfo.ZoneInfo,
+    today: date,
+    everyone: TherapistGroup | None = None,
 ) -> list[list[MonthDay]]:
     """The weeks (Monday first) that hold `month`, each day with how many sessions it has (booked,
     attended or no-show: not the cancelled) and, for one therapist, whether they have time off. Two
-    queries: the sessions' start times only, and the time off."""
+    queries: the sessions' start times only, and the time off. Staff's month of everyone (`therapist`
+    None) counts the sessions of the therapists of `everyone` (`therapist_group`)."""
     first = month.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     grid_first, grid_last = first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
@@ -424,8 +448,13 @@ def month_weeks(
     if therapist is not None:
         held = held.filter(therapist=therapist)
         away = TimeOff.objects.filter(therapist=therapist, start__lt=range_end, end__gt=range_start)
+    elif everyone is not None:
+        held = held.filter(therapist_id__in=everyone.ids)
     counts: dict[date, int] = {}
-    for start in held.values_list("start", flat=True):
+    # Unordered: counted, not listed. The model's order by start made the planner walk the start
+    # index over every therapist's sessions of the month rather than each shown one's (therapist,
+    # start) range (SQLite at L: 3.3 ms -> 0.8 for ten therapists' month).
+    for start in held.order_by().values_list("start", flat=True):
         local_day = start.astimezone(zone).date()
         counts[local_day] = counts.get(local_day, 0) + 1
     stretches = list(away.values_list("start", "end")) if therapist is not None else []

@@ -27,6 +27,7 @@ def pages(therapist, unit):
         "calendar week": (therapist.user, reverse("sessions_app:schedule")),
         "calendar month": (therapist.user, f"{reverse('sessions_app:schedule')}?view=month"),
         "calendar day, staff, side by side": (staff, f"{reverse('sessions_app:schedule')}?view=day"),
+        "calendar week, staff, everyone": (staff, f"{reverse('sessions_app:schedule')}?view=week"),
         "calendar month, staff": (staff, f"{reverse('sessions_app:schedule')}?view=month"),
         "portal home": (User.objects.by_address(f"client@{scale.DOMAIN}").get(), reverse("portal:home")),
         "referral triage": (User.objects.get(email=f"staff@{scale.DOMAIN}"), reverse("referrals:triage")),

@@ -85,7 +85,8 @@ def _schedule_url(*, day: date, view: str = "day", therapist_id: int | None = No
 @role_required(THERAPIST, STAFF)
 def schedule(request: HttpRequest) -> HttpResponse:
     """The hour grid (day or week) or the month. Staff see one therapist, or everyone: the day view of
-    everyone puts the therapists side by side."""
+    everyone puts the therapists side by side. Everyone is ten therapists at a time, by name
+    (`calendar_selectors.therapist_group`), in the day, the week and the month alike."""
     staff = request.user.is_practice_staff
     form = ScheduleForm(request.GET, staff=staff)
     chosen = form.value("therapist") if staff else None
@@ -95,7 +96,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
     # everyone, all of a practice's sessions on one grid, is a click away); a therapist opens on the week.
     default_view = "day" if staff and chosen is None else "week"
     view, day = form.value("view", default_view), form.value("date", today)
-    group = form.value("group", 1) if staff and chosen is None else 1
+    # Staff's calendar of everyone: which ten therapists, kept from one day, week or month to the next.
+    everyone = calendar_selectors.therapist_group(form.value("group", 1)) if staff and chosen is None else None
     first, last = _range(view, day)
     context = {
         "form": form,
@@ -106,27 +108,30 @@ def schedule(request: HttpRequest) -> HttpResponse:
         "first": first,
         "last": last,
         "legend": LEGEND,
+        "everyone": everyone,
     }
     if view == "month":
-        weeks = calendar_selectors.month_weeks(therapist=therapist, month=day, zone=zone, today=today)
+        weeks = calendar_selectors.month_weeks(
+            therapist=therapist, month=day, zone=zone, today=today, everyone=everyone
+        )
         context.update(weeks=weeks, count=sum(d.count for w in weeks for d in w if d.in_month))
     else:
         context.update(
-            _grid_context(request, therapist=therapist, view=view, first=first, last=last, zone=zone, group=group)
+            _grid_context(request, therapist=therapist, view=view, first=first, last=last, zone=zone, everyone=everyone)
         )
-    # The day of everyone keeps the therapists shown (past the last group, the last) from day to day.
-    shown = context["grid"].group if context.get("side_by_side") else 1
+    # The group shown (past the last, the last), kept by every link of the page.
+    shown = everyone.group if everyone is not None else 1
     context.update(
         _navigation(view=view, day=day, today=today, therapist_id=chosen.pk if chosen else None, group=shown)
     )
-    if context.get("side_by_side"):
-        context.update(_group_navigation(context["grid"], day=day))
+    if everyone is not None:
+        context.update(_group_navigation(everyone, view=view, day=day))
     if not staff:
         context["feed_url"] = _feed_url(request, therapist)
     return render(request, "sessions_app/schedule.html", context)
 
 
-def _grid_context(request: HttpRequest, *, therapist, view: str, first: date, last: date, zone, group: int) -> dict:
+def _grid_context(request: HttpRequest, *, therapist, view: str, first: date, last: date, zone, everyone) -> dict:
     staff = request.user.is_practice_staff
     side_by_side = staff and therapist is None and view == "day"
     grid = calendar_selectors.schedule_grid(
@@ -137,7 +142,7 @@ def _grid_context(request: HttpRequest, *, therapist, view: str, first: date, la
         now=timezone.now(),
         staff=staff,
         side_by_side=side_by_side,
-        group=group,
+        everyone=everyone,
     )
     # `next_url_here`: where a session dragged on this page comes back to once moved.
     return {"grid": grid, "count": grid.count, "side_by_side": side_by_side, "next_url_here": request.get_full_path()}
@@ -170,11 +175,13 @@ def _add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _group_navigation(grid, *, day: date) -> dict:
-    """Staff's day of everyone: the links to the therapists before and after those shown."""
+def _group_navigation(everyone, *, view: str, day: date) -> dict:
+    """Staff's calendar of everyone: the links to the therapists before and after those shown, in the
+    same view and period."""
+    group, groups = everyone.group, everyone.groups
     return {
-        "previous_group_url": _schedule_url(day=day, group=grid.group - 1) if grid.group > 1 else "",
-        "next_group_url": _schedule_url(day=day, group=grid.group + 1) if grid.group < grid.groups else "",
+        "previous_group_url": _schedule_url(day=day, view=view, group=group - 1) if group > 1 else "",
+        "next_group_url": _schedule_url(day=day, view=view, group=group + 1) if group < groups else "",
     }
 
 
@@ -191,8 +198,8 @@ def _navigation(*, view: str, day: date, today: date, therapist_id: int | None, 
         "next_url": _schedule_url(day=following, view=view, therapist_id=therapist_id, group=group),
         "today_url": _schedule_url(day=today, view=view, therapist_id=therapist_id, group=group),
         "day_view_url": _schedule_url(day=day, view="day", therapist_id=therapist_id, group=group),
-        "week_view_url": _schedule_url(day=day, view="week", therapist_id=therapist_id),
-        "month_view_url": _schedule_url(day=day, view="month", therapist_id=therapist_id),
+        "week_view_url": _schedule_url(day=day, view="week", therapist_id=therapist_id, group=group),
+        "month_view_url": _schedule_url(day=day, view="month", therapist_id=therapist_id, group=group),
         "new_url": f"{reverse('sessions_app:appointment_new')}?{urlencode(_new_params(day, therapist_id))}",
     }
 
