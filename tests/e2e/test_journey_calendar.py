@@ -275,3 +275,31 @@ def test_staff_page_through_a_large_practice_ten_therapists_at_a_time(page, staf
     assert page.locator(".cal-col").count() == 2
     page.get_by_role("link", name="Previous therapists").click()
     assert page.locator(".cal-col").count() == 10
+
+
+def test_staff_keep_the_same_ten_therapists_through_the_week_and_the_month(page, staff_user):
+    from tests.factories import video_sessions
+
+    team = [TherapistFactory(display_name=f"Dr {n:02} Team") for n in range(1, 13)]
+    monday = next_monday(team[0])
+    first_unit = ClientFactory(primary_therapist=team[0])
+    last_unit = ClientFactory(primary_therapist=team[11])
+    video_sessions(team[0], first_unit, [at(team[0], monday, 10)])
+    video_sessions(team[11], last_unit, [at(team[11], monday, 11)])
+    sign_in(page, staff_user.email, PASSWORD, staff_user.totp_secret)
+    page.goto(week_url(monday))
+
+    assert page.get_by_text("Therapists 1–10 of 12, by name").is_visible()
+    assert page.get_by_text(first_unit.reference).count() > 0
+    assert page.get_by_text(last_unit.reference).count() == 0
+    page.get_by_role("link", name="Next therapists").click()
+    assert page.get_by_text("Therapists 11–12 of 12, by name").is_visible()
+    assert page.get_by_text(last_unit.reference).count() > 0
+    assert page.get_by_text(first_unit.reference).count() == 0
+    # The month counts the same two therapists' sessions, and a day opens on them.
+    page.get_by_role("link", name="Month", exact=True).click()
+    assert "view=month" in page.url and page.get_by_text("Therapists 11–12 of 12, by name").is_visible()
+    page.locator(".cal-month-day", has_text="session").first.click()
+    assert "view=day" in page.url
+    assert page.locator(".cal-col").count() == 2
+    assert page.locator(".cal-col h2").first.inner_text().startswith("Dr 11 Team")
