@@ -186,8 +186,8 @@ def _group_navigation(everyone, *, view: str, day: date) -> dict:
 
 
 def _navigation(*, view: str, day: date, today: date, therapist_id: int | None, group: int = 1) -> dict:
-    """Links to the period before and after, today, and the other views; the day's links keep the
-    therapists shown (`group`, staff's day of everyone)."""
+    """Links to the period before and after, today, and the other views; in staff's calendar of
+    everyone every one of them keeps the therapists shown (`group`)."""
     if view == "month":
         previous, following = _add_months(day, -1), _add_months(day, 1)
     else:

@@ -131,7 +131,6 @@ def test_the_month_of_everyone_counts_the_therapists_shown(client, staff_user, m
     client.force_login(staff_user)
     body = client.get(f"{SCHEDULE}?view=month&date={DAY}").content.decode()
     assert "Therapists 1–10 of 23, by name" in body and "· 10 sessions" in body
-    last = client.get(link(body, "Next therapists")).content.decode()
     assert "view=month" in link(body, "Next therapists")
     last = client.get(f"{SCHEDULE}?view=month&date={DAY}&group=3").content.decode()
     assert "Therapists 21–23 of 23, by name" in last and "· 3 sessions" in last
