@@ -56,6 +56,7 @@ BUDGETS = {
     "availability, one therapist, week": ("one-query call", 4, 5.0),
     "availability, all therapists, week": ("one-query call", 4, 5.0),
     "booking (rolled back)": ("one-query call", 10, None),
+    "referral form": ("one-query view", None, None),
     "referral submission": ("one-query view", None, 4.0),
 }
 FLOORS = ["plain view", "one-query view", "signed-in view", "signed-in page", "one-query call"]
@@ -242,6 +243,7 @@ def build_cases():
         "availability, one therapist, week": availability_one,
         "availability, all therapists, week": availability_all,
         "booking (rolled back)": book,
+        "referral form": get(anonymous, "/refer/"),
         "referral submission": refer,
     }
     before = Appointment.objects.count()

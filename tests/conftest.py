@@ -1,7 +1,7 @@
 import os
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from practice.models import User
 from tests.factories import ClientFactory, TherapistFactory, UserFactory, couple, give_totp
@@ -9,10 +9,13 @@ from tests.factories import ClientFactory, TherapistFactory, UserFactory, couple
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # Rate limits and used TOTP codes live in the cache: each test starts clean.
+    # Rate limits and used TOTP codes live in the cache, drawn page parts in "fragments": each test
+    # starts clean.
     cache.clear()
+    caches["fragments"].clear()
     yield
     cache.clear()
+    caches["fragments"].clear()
 
 
 @pytest.fixture

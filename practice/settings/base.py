@@ -157,6 +157,16 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# Drawn page parts that are the same for every visitor, kept by each process under a key made of what
+# they are drawn from (the referral form's blank fields: referrals.views.public.blank_form_key). Never
+# anything about a person; a restart (a deploy) empties it, so a changed template shows at once.
+FRAGMENTS_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "TIMEOUT": 3600,
+    "OPTIONS": {"MAX_ENTRIES": 50},
+}
+CACHES["fragments"] = FRAGMENTS_CACHE
 
 # --- Users and sign-in ----------------------------------------------------------------------------
 

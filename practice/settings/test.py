@@ -11,7 +11,7 @@ import tempfile
 os.environ.setdefault("PRACTICE_VAR_DIR", os.path.join(tempfile.gettempdir(), "practice-test-var"))
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, FRAGMENTS_CACHE, env
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
@@ -26,7 +26,7 @@ if env.str("TEST_EMAIL_FILE_PATH", default=""):
     EMAIL_BACKEND = "tests.testapp.email.SlowFileBackend"
     EMAIL_FILE_PATH = env.str("TEST_EMAIL_FILE_PATH")
 TEST_EMAIL_DELAY_SECONDS = env.float("TEST_EMAIL_DELAY_SECONDS", default=0.0)
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "fragments": FRAGMENTS_CACHE}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
