@@ -137,13 +137,15 @@ def payers(client: Client) -> tuple[str, Member | None]:
 
 
 def is_billing_party(member: Member) -> bool:
-    """Whether this member receives the unit's statements (sees its ledger in the portal)."""
-    kind, payer = payers(member.client)
-    if kind == BillingParty.Kind.MEMBER:
-        return payer is not None and payer.pk == member.pk
-    if kind == BillingParty.Kind.SPLIT:
-        return BillingParty.objects.filter(client_id=member.client_id).exists()  # chosen, not the default
-    return False
+    """Whether this member receives the unit's statements (sees its ledger in the portal): the member
+    chosen, or each member of a split chosen by the practice; with nothing chosen, an individual's only
+    member (a couple's default is the unit, which no one portal shows). Two queries at most, and the
+    party's member is not read: its id is enough."""
+    chosen = BillingParty.objects.filter(client_id=member.client_id).values_list("kind", "member_id").first()
+    if chosen is not None:
+        kind, member_id = chosen
+        return member_id == member.pk if kind == BillingParty.Kind.MEMBER else kind == BillingParty.Kind.SPLIT
+    return not Member.objects.filter(client_id=member.client_id).exclude(pk=member.pk).exists()
 
 
 # --- sums -----------------------------------------------------------------------------------------

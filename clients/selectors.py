@@ -310,13 +310,13 @@ def clinical_lead_id() -> int | None:
 
 def risk_alert_list(*, user: User) -> list[RiskAlert]:
     """Open alerts a therapist must see: those of the units they treat, and every open alert for the
-    practice's clinical lead. Oldest first (the longest waiting at the top). Two queries."""
+    practice's clinical lead. Oldest first (the longest waiting at the top). One query: whether the
+    therapist is the lead is a condition of it (evaluated once), not a read of its own."""
     if not user.is_therapist:
         return []
     therapist = user.therapist
-    alerts = RiskAlert.objects.filter(acknowledged_at__isnull=True)
-    if clinical_lead_id() != therapist.pk:
-        alerts = alerts.filter(client__in=treated_ids(therapist))
+    is_lead = Exists(PracticeSettings.objects.filter(pk=1, clinical_lead=therapist))
+    alerts = RiskAlert.objects.filter(Q(client__in=treated_ids(therapist)) | is_lead, acknowledged_at__isnull=True)
     return list(
         alerts.select_related("client", "member")
         .only("id", "client_id", "member_id", "source", "raised_at", "client__reference", *ALERT_MEMBER_FIELDS)

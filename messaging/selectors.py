@@ -53,12 +53,16 @@ def unread_count(*, user: User) -> int:
 
 
 def inbox_summary(*, user: User) -> dict:
-    """The dashboard's line: how many unread messages and when the last one came. Never text. 2 queries."""
+    """The dashboard's line: how many unread messages and when the last one came. Never text. One
+    query: the readable threads joined to their messages, the newest thread's time and the count of
+    the messages `unread_count` counts (its rule, as a filter on the join)."""
     threads = _readable_threads(user)
     if user.is_therapist:
         threads = threads.exclude(kind=Thread.Kind.ADMIN)
-    last = threads.aggregate(at=Max("last_message_at"))["at"]
-    return {"unread": unread_count(user=user), "last_message_at": last}
+    read = Receipt.objects.filter(message=OuterRef("messages__pk"), user=user)
+    unread = Q(messages__withdrawn_at=None) & ~Q(messages__sender=user) & ~Exists(read)
+    summary = threads.aggregate(at=Max("last_message_at"), unread=Count("messages", filter=unread))
+    return {"unread": summary["unread"], "last_message_at": summary["at"]}
 
 
 def inbox(*, user: User, limit: int = 100) -> list[Thread]:

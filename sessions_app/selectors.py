@@ -368,10 +368,31 @@ def client_appointments(*, client) -> list[Appointment]:
     return list(Appointment.objects.filter(client=client).select_related("room").order_by("-start"))
 
 
+PORTAL_LISTED_FIELDS = (
+    "id",
+    "client_id",
+    "room_id",
+    "therapist_id",
+    "start",
+    "end",
+    "status",
+    "modality",
+    "room__name",
+    "room__location",
+    "therapist__display_name",
+)
+
+
 def member_appointments(*, member, now: datetime | None = None) -> dict:
     """A portal member's own sessions: upcoming (live) and past, by attendance."""
     now = now or timezone.now()
-    mine = Appointment.objects.filter(attendances__member=member).select_related("room", "therapist", "client")
+    # What the portal's lists show (sessions_app/_portal_session.html): not the unit, whose encrypted
+    # columns were read and decrypted for each of up to 21 sessions and never shown.
+    mine = (
+        Appointment.objects.filter(attendances__member=member)
+        .select_related("room", "therapist")
+        .only(*PORTAL_LISTED_FIELDS)
+    )
     return {
         "upcoming": list(mine.filter(end__gt=now, status=Appointment.Status.BOOKED).order_by("start")),
         "past": list(mine.filter(Q(end__lte=now) | ~Q(status=Appointment.Status.BOOKED)).order_by("-start")[:20]),

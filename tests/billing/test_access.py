@@ -89,6 +89,17 @@ def test_when_both_share_both_partners_see_it_and_a_third_party_payer_leaves_it_
     assert client.get(reverse("portal:billing")).status_code == 404
 
 
+def test_with_nobody_chosen_an_individual_pays_and_a_couples_charges_reach_neither_portal(client, alice):
+    individual = ClientFactory(primary_therapist=alice).members.get()
+    client.force_login(portal_user_for(individual))
+    assert client.get(reverse("portal:billing")).status_code == 200
+    assert "Charges and payments" in client.get(reverse("portal:home")).content.decode()
+    for member in couple(alice).members.all():
+        client.force_login(portal_user_for(member))
+        assert client.get(reverse("portal:billing")).status_code == 404
+        assert "Charges and payments" not in client.get(reverse("portal:home")).content.decode()
+
+
 def test_a_stranger_gets_404_in_the_portal(client, alice):
     client.force_login(portal_user_for(couple(alice).members.get(position=2)))
     assert client.get(reverse("portal:billing")).status_code == 404

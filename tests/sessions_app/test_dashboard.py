@@ -62,6 +62,10 @@ def test_the_dashboard_query_count_is_fixed(client, alice, monday, django_assert
     session(alice, ClientFactory(primary_therapist=alice), at(4, 9))
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("dashboard"))
+    # The session, the signed-in person and one statement for each panel's read: no panel reads
+    # twice (the inbox line is one statement, whether Alice is the clinical lead is part of the alerts').
+    # With one session today: 16 (its members are read for today's list).
+    assert len(few.captured_queries) == 16, [q["sql"][:60] for q in few.captured_queries]
     for day in range(4, 9):
         for hour in (10, 12, 14):
             session(alice, couple(alice), at(day, hour))
