@@ -21,10 +21,22 @@ class ToSign:
 
 
 def applicable_versions(client: Client) -> list[DocumentVersion]:
-    """The current version of every active document for this unit, in the practice's order."""
-    templates = [t for t in DocumentTemplate.objects.filter(active=True) if t.applies_to(client)]
-    versions = current_versions(templates)
-    return [versions[t.pk] for t in templates if t.pk in versions]
+    """The current version of every active document for this unit, in the practice's order. One
+    query: the active documents' versions with their document, newest first within each, the first
+    of each kept (`documents.gates.current_versions`' rule). The texts are not read: these lists show
+    titles and numbers, and the pages that show a text read it themselves."""
+    order = [f"template__{name}" for name in DocumentTemplate._meta.ordering]
+    versions = (
+        DocumentVersion.objects.filter(template__active=True)
+        .select_related("template")
+        .defer("body")
+        .order_by(*order, "template_id", "-number")
+    )
+    newest: dict[int, DocumentVersion] = {}
+    for version in versions:
+        if version.template_id not in newest and version.template.applies_to(client):
+            newest[version.template_id] = version
+    return list(newest.values())
 
 
 def _signed_by_unit(version: DocumentVersion, signatures: list[Signature], member: Member) -> list[Signature]:
@@ -37,7 +49,7 @@ def _signed_by_unit(version: DocumentVersion, signatures: list[Signature], membe
 
 def documents_to_sign(*, member: Member) -> list[ToSign]:
     client = member.client
-    signatures = list(Signature.objects.filter(client=client).select_related("version"))
+    signatures = list(Signature.objects.filter(client=client).select_related("version").defer("version__body"))
     older = {s.version.template_id for s in signatures if s.member_id == member.pk and s.is_live}
     waiting = []
     for version in applicable_versions(client):

@@ -14,6 +14,7 @@ from datetime import datetime
 from django.db.models import Max, OuterRef, Q, Subquery
 
 from clients.models import Client, Member, treated_ids
+from clients.selectors import DISPLAY_NAME_FIELDS
 from measures import definitions
 from measures.models import MeasureAssignment, MeasureRequest, MeasureResponse
 from practice.middleware import current_request_context
@@ -206,6 +207,34 @@ def client_panel(*, client: Client) -> dict:
     return {"measures_latest": latest, "measures_open": open_count}
 
 
+# What the dashboard's measures panel shows (templates/measures/_dashboard.html): the unit's
+# reference, the member's display name, the instrument and the time. Reading whole rows decrypted
+# every member's contact columns and every response's answers and score (100 responses) to show none.
+_MEMBER_SHOWN = [f"member__{name}" for name in DISPLAY_NAME_FIELDS]
+_DUE_SHOWN = (
+    "id",
+    "assignment_id",
+    "member_id",
+    "due_at",
+    "assignment__id",
+    "assignment__client_id",
+    "assignment__instrument",
+    "assignment__client__id",
+    "assignment__client__reference",
+    *_MEMBER_SHOWN,
+)
+_COMPLETED_SHOWN = (
+    "id",
+    "client_id",
+    "member_id",
+    "instrument",
+    "submitted_at",
+    "client__id",
+    "client__reference",
+    *_MEMBER_SHOWN,
+)
+
+
 def dashboard_measures(*, therapist, now: datetime) -> dict:
     """Measures due (open requests) and completed since each unit's last session, for the units
     `therapist` treats. Two queries."""
@@ -217,6 +246,7 @@ def dashboard_measures(*, therapist, now: datetime) -> dict:
             assignment__client__in=units, status=MeasureRequest.Status.OPEN, due_at__lte=now + _lead()
         )
         .select_related("assignment__client", "member")
+        .only(*_DUE_SHOWN)
         .order_by("due_at")[:20]
     )
     # Each response's unit's last attended session, read per response from the unit's own sessions (an
@@ -231,6 +261,7 @@ def dashboard_measures(*, therapist, now: datetime) -> dict:
         MeasureResponse.objects.filter(client__in=units)
         .annotate(last_session=Subquery(last_attended))
         .select_related("client", "member")
+        .only(*_COMPLETED_SHOWN)  # not the answers or the score: the panel shows neither
         .order_by("-submitted_at")
     )
     never = datetime.min.replace(tzinfo=now.tzinfo)

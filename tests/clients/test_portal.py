@@ -150,7 +150,7 @@ def test_home_takes_a_fixed_number_of_queries(web_a, alice, unit, partner_a, dja
         assert web_a.get(PORTAL).status_code == 200
     # The session, the person, the member, then one statement for each card; who pays is two at most
     # (the party chosen, else whether the member is the unit's only one).
-    assert len(one_goal.captured_queries) == 19, [q["sql"][:70] for q in one_goal.captured_queries]
+    assert len(one_goal.captured_queries) == 18, [q["sql"][:70] for q in one_goal.captured_queries]
     for i in range(5):
         services.goal_create(client=unit, by=alice.user, text=f"goal {i}", shared_with_client=True)
     with django_assert_num_queries(len(one_goal.captured_queries)):

@@ -83,6 +83,30 @@ def test_the_dashboard_lists_measures_due_and_completed_since_the_last_session(c
     assert "PHQ-9" in completed and "GAD-7" not in completed  # answered before the last session
 
 
+def test_the_dashboard_panel_reads_no_answers_scores_or_contact_details(client, alice, pair, partners):
+    """It shows a reference, a display name, an instrument and a time: the answers, the score and the
+    member's other (encrypted) columns are not read, so not decrypted, for each of up to 120 rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.assignment_create(client=pair, by=alice.user, instrument="csi4", schedule="once", member=partners[1])
+    services.response_administer(
+        member=partners[0], instrument="phq9", by=alice.user, answers=dict.fromkeys("123456789", 0)
+    )
+    client.force_login(alice.user)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("dashboard")).content.decode()
+    section = page[page.index('id="measures-dash-heading"') :]
+    assert "CSI-4" in section and "PHQ-9" in section and partners[0].display_name in section
+    panel = [q["sql"] for q in queries.captured_queries if 'FROM "measures_measure' in q["sql"]]
+    assert len(panel) == 2
+    for sql in panel:
+        selected = sql[: sql.index(" FROM ")]
+        assert '"answers"' not in selected and '"score"' not in selected
+        for column in ("last_name", "email", "phone", "date_of_birth", "address"):
+            assert f'"clients_member"."{column}"' not in selected
+
+
 def test_a_draft_for_the_partners_questionnaire_is_refused(client, alice, pair, partners):
     services.assignment_create(client=pair, by=alice.user, instrument="csi4", schedule="once")
     theirs = MeasureRequest.objects.get(member=partners[1])
