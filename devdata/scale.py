@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 SEED = 20261127
@@ -132,6 +133,7 @@ def seed(size: str = "S", *, force: bool = False, now: datetime | None = None, l
         log("appointments done")
         link_portal_user(people)
         made |= add_referrals(spec.referrals, rng=rng, therapists=people.therapists)
+        made |= add_clinical_work(people.therapists, rng=rng, now=now)
         made |= add_outbox(spec.outbox, due=spec.due, rng=rng, now=now)
     refresh_statistics()
     return made
@@ -448,6 +450,149 @@ def add_referrals(count: int, *, rng: random.Random, therapists: list) -> dict[s
 
     rebuild(after_bulk_load=True)
     return {"referrers": len(referrers), "referrals": len(referrals)}
+
+
+# One active unit in WORK_EVERY has clinical work under way: a questionnaire assigned (one request
+# open, three answers), two pieces of homework (one overdue), a private thread of three messages from
+# its therapist; one in ALERT_EVERY of those also has an open risk alert. The dashboard's, client page's
+# and portal's panels read these tables: empty, they cost nothing to read and the bench hid their cost.
+WORK_EVERY = 5
+ALERT_EVERY = 20
+RESOURCES = ("Sensate focus: stage one", "Reading: Come as You Are, chapter 2", "Pelvic floor relaxation")
+
+
+def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) -> dict[str, int]:
+    """Measures, homework, messages and open risk alerts for one active unit in WORK_EVERY (bulk, so
+    no signal or audit row; the answers, notes and message bodies go through their encrypted fields)."""
+    import json
+
+    from clients.models import Client, Member, RiskAlert
+    from measures import definitions
+    from measures.models import MeasureAssignment, MeasureRequest, MeasureResponse
+    from messaging.models import Message, Thread
+    from resources.models import Assignment, Resource
+
+    by_pk = {t.pk: t for t in therapists}
+    first_members = {
+        m.client_id: m
+        for m in Member.objects.filter(client__status=Client.Status.ACTIVE, position=1).only("id", "client_id")
+    }
+    units = list(
+        Client.objects.filter(status=Client.Status.ACTIVE, primary_therapist__in=therapists)
+        .exclude(Exists(MeasureAssignment.objects.filter(client=OuterRef("pk"))))  # a second load: new units only
+        .order_by("pk")
+        .values_list("pk", "primary_therapist_id")
+    )[::WORK_EVERY]
+    units = [(pk, by_pk[therapist_id]) for pk, therapist_id in units if pk in first_members]
+    resources = [Resource.objects.get_or_create(title=title, defaults={"summary": title})[0] for title in RESOURCES]
+    slug = "phq9" if "phq9" in definitions.shipped() else sorted(definitions.shipped())[0]
+    definition = definitions.get_definition(slug)
+    given = {item["id"]: definitions.options_of(definition, item)[1]["value"] for item in definition["items"]}
+    answers, score = json.dumps(given), json.dumps(definitions.score(definition, given).as_dict())
+
+    measure_assignments = MeasureAssignment.objects.bulk_create(
+        [
+            MeasureAssignment(
+                client_id=pk,
+                member=first_members[pk],
+                instrument=slug,
+                schedule=MeasureAssignment.Schedule.EVERY_N_WEEKS,
+                every=2,
+                starts_at=now - timedelta(weeks=6),
+                assigned_by=therapist,
+            )
+            for pk, therapist in units
+        ],
+        batch_size=BATCH,
+    )
+    requests = MeasureRequest.objects.bulk_create(
+        [
+            MeasureRequest(
+                assignment=assignment,
+                member_id=assignment.member_id,
+                due_key="w6",
+                due_at=now - timedelta(days=rng.randrange(0, 4)),
+            )
+            for assignment in measure_assignments
+        ],
+        batch_size=BATCH,
+    )
+    responses = MeasureResponse.objects.bulk_create(
+        [
+            MeasureResponse(
+                client_id=pk,
+                member=first_members[pk],
+                instrument=slug,
+                answers=answers,
+                score=score,
+                submitted_at=now - timedelta(days=days, hours=rng.randrange(0, 24)),
+                entered_by_id=therapist.user_id,
+            )
+            for pk, therapist in units
+            for days in (28, 14, 1)
+        ],
+        batch_size=BATCH,
+    )
+    homework = Assignment.objects.bulk_create(
+        [
+            Assignment(
+                resource=resources[(i + k) % len(resources)],
+                client_id=pk,
+                due_on=(now - timedelta(days=3 if k == 0 else -7)).date(),
+                note="Practise twice this week; notice what comes up.",
+                created_by=therapist,
+            )
+            for i, (pk, therapist) in enumerate(units)
+            for k in (0, 1)
+        ],
+        batch_size=BATCH,
+    )
+    threads = Thread.objects.bulk_create(
+        [
+            Thread(
+                client_id=pk,
+                kind=Thread.Kind.PRIVATE,
+                member=first_members[pk],
+                created_at=now - timedelta(days=20),
+                last_message_at=now - timedelta(days=2),
+            )
+            for pk, _therapist in units
+        ],
+        batch_size=BATCH,
+    )
+    messages = Message.objects.bulk_create(
+        [
+            Message(
+                thread=thread,
+                sender_id=therapist.user_id,
+                body="A reminder of this week's exercise: go gently, and stop if anything hurts.",
+                sent_at=now - timedelta(days=days),
+            )
+            for thread, (_pk, therapist) in zip(threads, units, strict=True)
+            for days in (20, 9, 2)
+        ],
+        batch_size=BATCH,
+    )
+    alerts = RiskAlert.objects.bulk_create(
+        [
+            RiskAlert(
+                client_id=pk,
+                member=first_members[pk],
+                source=RiskAlert.Source.MEASURE,
+                source_id=str(response.pk),
+                raised_at=response.submitted_at,
+            )
+            for (pk, _therapist), response in zip(units[::ALERT_EVERY], responses[2 :: 3 * ALERT_EVERY], strict=False)
+        ],
+        batch_size=BATCH,
+    )
+    return {
+        "measure requests": len(requests),
+        "measure responses": len(responses),
+        "homework": len(homework),
+        "messages": len(messages),
+        "risk alerts": len(alerts),
+    }
 
 
 def add_outbox(count: int, *, due: int, rng: random.Random, now: datetime) -> dict[str, int]:

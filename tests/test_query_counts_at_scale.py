@@ -1,6 +1,7 @@
 """Every list and dashboard page makes as many queries at size S as with twice S's data.
 
-Seed S (10 therapists, 500 units, 10,000 past sessions), count each page's queries (after one
+Seed S (10 therapists, 500 units, 10,000 past sessions, measures, homework, messages and open risk
+alerts for one active unit in five), count each page's queries (after one
 warm-up request), add as much again through the scale module, and assert the same counts. Speed is
 measured in `make bench`, never here.
 """
@@ -56,6 +57,7 @@ def test_page_query_counts_do_not_grow_with_the_data(client, django_assert_num_q
     scale.add_units(therapists, size.units, rng=rng)
     scale.add_appointments(therapists, past=size.past, future=size.future, rng=rng, now=timezone.now())
     scale.add_referrals(size.referrals, rng=rng, therapists=therapists)
+    scale.add_clinical_work(therapists, rng=rng, now=timezone.now())
     scale.add_outbox(size.outbox, due=size.due, rng=rng, now=timezone.now())
     assert Client.objects.count() == 2 * size.units
 

@@ -30,6 +30,29 @@ def test_xs_has_the_counts_of_its_size(xs):
     assert MemberSearchToken.objects.filter(member=Member.objects.first()).exists()
 
 
+def test_one_active_unit_in_five_has_work_under_way_that_its_therapist_sees(xs, client):
+    """Measures, homework, a private thread and (one in twenty) an open alert: the dashboard's panels
+    are measured on rows, not on empty tables."""
+    from django.urls import reverse
+
+    from clients.models import RiskAlert
+    from devdata.scale import ALERT_EVERY, WORK_EVERY
+    from measures.models import MeasureRequest, MeasureResponse
+    from messaging.models import Message
+    from resources.models import Assignment
+
+    active = Client.objects.filter(status="active").count()
+    worked = MeasureRequest.objects.values("assignment__client").distinct().count()
+    assert worked == -(-active // WORK_EVERY) and worked > 0
+    assert MeasureResponse.objects.count() == 3 * worked and Message.objects.count() == 3 * worked
+    assert Assignment.objects.count() == 2 * worked
+    assert RiskAlert.objects.filter(acknowledged_at=None).count() == -(-worked // ALERT_EVERY)
+    therapist = Therapist.objects.filter(primary_clients__risk_alerts__isnull=False).first()
+    client.force_login(therapist.user)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "risk alert" in page and "PHQ-9" in page and "Overdue" in page
+
+
 def test_no_two_live_sessions_of_a_therapist_overlap(xs):
     for therapist in Therapist.objects.all():
         live = Appointment.objects.live().filter(therapist=therapist).order_by("start").values_list("start", "end")
