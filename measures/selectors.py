@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import F, Max, OuterRef, Q, Subquery
 
 from clients.models import Client, Member, treated_ids
 from clients.selectors import DISPLAY_NAME_FIELDS
@@ -257,18 +257,21 @@ def dashboard_measures(*, therapist, now: datetime) -> dict:
         .order_by("-start")
         .values("start")[:1]
     )
-    recent = (
-        MeasureResponse.objects.filter(client__in=units)
+    # Of the caseload's newest 100 answers, those given since their unit's last session, the newest 20:
+    # chosen in the statement, so only the rows shown are read (reading the 100 and choosing here made
+    # and decrypted 100 rows to show 20).
+    newest = MeasureResponse.objects.filter(client__in=units).order_by("-submitted_at").values("pk")[:100]
+    completed = list(
+        MeasureResponse.objects.filter(pk__in=newest)
         .annotate(last_session=Subquery(last_attended))
+        .filter(Q(last_session__isnull=True) | Q(submitted_at__gt=F("last_session")))
         .select_related("client", "member")
         .only(*_COMPLETED_SHOWN)  # not the answers or the score: the panel shows neither
-        .order_by("-submitted_at")
+        .order_by("-submitted_at")[:20]
     )
-    never = datetime.min.replace(tzinfo=now.tzinfo)
-    completed = [r for r in recent[:100] if r.submitted_at > (r.last_session or never)]
     return {
         "measures_due": [{"request": r, "name": _name(r.assignment.instrument)} for r in due],
-        "measures_completed": [{"response": r, "name": _name(r.instrument)} for r in completed[:20]],
+        "measures_completed": [{"response": r, "name": _name(r.instrument)} for r in completed],
     }
 
 
