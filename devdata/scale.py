@@ -477,13 +477,21 @@ def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) ->
         m.client_id: m
         for m in Member.objects.filter(client__status=Client.Status.ACTIVE, position=1).only("id", "client_id")
     }
-    units = list(
+    caseloads = defaultdict(list)
+    for pk, therapist_id in (
         Client.objects.filter(status=Client.Status.ACTIVE, primary_therapist__in=therapists)
         .exclude(Exists(MeasureAssignment.objects.filter(client=OuterRef("pk"))))  # a second load: new units only
         .order_by("pk")
         .values_list("pk", "primary_therapist_id")
-    )[::WORK_EVERY]
-    units = [(pk, by_pk[therapist_id]) for pk, therapist_id in units if pk in first_members]
+    ):
+        if pk in first_members:
+            caseloads[therapist_id].append(pk)
+    # One in WORK_EVERY of each therapist's caseload (units are dealt to therapists in turn, so one in
+    # WORK_EVERY of all units would be every unit of one therapist in WORK_EVERY), and an alert for one
+    # in ALERT_EVERY of those.
+    chosen = {therapist_id: pks[::WORK_EVERY] for therapist_id, pks in caseloads.items()}
+    units = [(pk, by_pk[therapist_id]) for therapist_id, pks in sorted(chosen.items()) for pk in pks]
+    alerted = {pk for pks in chosen.values() for pk in pks[::ALERT_EVERY]}
     resources = [Resource.objects.get_or_create(title=title, defaults={"summary": title})[0] for title in RESOURCES]
     slug = "phq9" if "phq9" in definitions.shipped() else sorted(definitions.shipped())[0]
     definition = definitions.get_definition(slug)
@@ -573,16 +581,18 @@ def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) ->
         ],
         batch_size=BATCH,
     )
+    newest_answer = {response.client_id: response for response in responses}  # each unit's last made
     alerts = RiskAlert.objects.bulk_create(
         [
             RiskAlert(
                 client_id=pk,
                 member=first_members[pk],
                 source=RiskAlert.Source.MEASURE,
-                source_id=str(response.pk),
-                raised_at=response.submitted_at,
+                source_id=str(newest_answer[pk].pk),
+                raised_at=newest_answer[pk].submitted_at,
             )
-            for (pk, _therapist), response in zip(units[::ALERT_EVERY], responses[2 :: 3 * ALERT_EVERY], strict=False)
+            for pk, _therapist in units
+            if pk in alerted
         ],
         batch_size=BATCH,
     )
