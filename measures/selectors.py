@@ -9,9 +9,10 @@ one chart), and a table with the same numbers as its text alternative.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 
-from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db.models import DateTimeField, F, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from clients.models import Client, Member, treated_ids
 from clients.selectors import DISPLAY_NAME_FIELDS
@@ -235,6 +236,9 @@ _COMPLETED_SHOWN = (
 )
 
 
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def dashboard_measures(*, therapist, now: datetime) -> dict:
     """Measures due (open requests) and completed since each unit's last session, for the units
     `therapist` treats. Two queries."""
@@ -263,8 +267,10 @@ def dashboard_measures(*, therapist, now: datetime) -> dict:
     newest = MeasureResponse.objects.filter(client__in=units).order_by("-submitted_at").values("pk")[:100]
     completed = list(
         MeasureResponse.objects.filter(pk__in=newest)
-        .annotate(last_session=Subquery(last_attended))
-        .filter(Q(last_session__isnull=True) | Q(submitted_at__gt=F("last_session")))
+        # A unit never seen yet counts from the start of time: one probe of its sessions a row (an OR of
+        # "none" and "after it" probed twice).
+        .alias(last_session=Coalesce(Subquery(last_attended), Value(_NEVER, output_field=DateTimeField())))
+        .filter(submitted_at__gt=F("last_session"))
         .select_related("client", "member")
         .only(*_COMPLETED_SHOWN)  # not the answers or the score: the panel shows neither
         .order_by("-submitted_at")[:20]
