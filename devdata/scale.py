@@ -461,6 +461,10 @@ ALERT_EVERY = 20
 RESOURCES = ("Sensate focus: stage one", "Reading: Come as You Are, chapter 2", "Pelvic floor relaxation")
 
 
+def _bulk(model, rows) -> list:
+    return model.objects.bulk_create(list(rows), batch_size=BATCH)
+
+
 def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) -> dict[str, int]:
     """Measures, homework, messages and open risk alerts for one active unit in WORK_EVERY (bulk, so
     no signal or audit row; the answers, notes and message bodies go through their encrypted fields)."""
@@ -498,8 +502,9 @@ def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) ->
     given = {item["id"]: definitions.options_of(definition, item)[1]["value"] for item in definition["items"]}
     answers, score = json.dumps(given), json.dumps(definitions.score(definition, given).as_dict())
 
-    measure_assignments = MeasureAssignment.objects.bulk_create(
-        [
+    measure_assignments = _bulk(
+        MeasureAssignment,
+        (
             MeasureAssignment(
                 client_id=pk,
                 member=first_members[pk],
@@ -510,11 +515,11 @@ def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) ->
                 assigned_by=therapist,
             )
             for pk, therapist in units
-        ],
-        batch_size=BATCH,
+        ),
     )
-    requests = MeasureRequest.objects.bulk_create(
-        [
+    requests = _bulk(
+        MeasureRequest,
+        (
             MeasureRequest(
                 assignment=assignment,
                 member_id=assignment.member_id,
@@ -522,11 +527,11 @@ def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) ->
                 due_at=now - timedelta(days=rng.randrange(0, 4)),
             )
             for assignment in measure_assignments
-        ],
-        batch_size=BATCH,
+        ),
     )
-    responses = MeasureResponse.objects.bulk_create(
-        [
+    responses = _bulk(
+        MeasureResponse,
+        (
             MeasureResponse(
                 client_id=pk,
                 member=first_members[pk],
@@ -538,11 +543,11 @@ def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) ->
             )
             for pk, therapist in units
             for days in (28, 14, 1)
-        ],
-        batch_size=BATCH,
+        ),
     )
-    homework = Assignment.objects.bulk_create(
-        [
+    homework = _bulk(
+        Assignment,
+        (
             Assignment(
                 resource=resources[(i + k) % len(resources)],
                 client_id=pk,
@@ -552,11 +557,11 @@ def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) ->
             )
             for i, (pk, therapist) in enumerate(units)
             for k in (0, 1)
-        ],
-        batch_size=BATCH,
+        ),
     )
-    threads = Thread.objects.bulk_create(
-        [
+    threads = _bulk(
+        Thread,
+        (
             Thread(
                 client_id=pk,
                 kind=Thread.Kind.PRIVATE,
@@ -565,11 +570,11 @@ def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) ->
                 last_message_at=now - timedelta(days=2),
             )
             for pk, _therapist in units
-        ],
-        batch_size=BATCH,
+        ),
     )
-    messages = Message.objects.bulk_create(
-        [
+    messages = _bulk(
+        Message,
+        (
             Message(
                 thread=thread,
                 sender_id=therapist.user_id,
@@ -578,12 +583,12 @@ def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) ->
             )
             for thread, (_pk, therapist) in zip(threads, units, strict=True)
             for days in (20, 9, 2)
-        ],
-        batch_size=BATCH,
+        ),
     )
     newest_answer = {response.client_id: response for response in responses}  # each unit's last made
-    alerts = RiskAlert.objects.bulk_create(
-        [
+    alerts = _bulk(
+        RiskAlert,
+        (
             RiskAlert(
                 client_id=pk,
                 member=first_members[pk],
@@ -593,8 +598,7 @@ def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) ->
             )
             for pk, _therapist in units
             if pk in alerted
-        ],
-        batch_size=BATCH,
+        ),
     )
     return {
         "measure requests": len(requests),
