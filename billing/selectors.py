@@ -130,7 +130,12 @@ def payers(client: Client) -> tuple[str, Member | None]:
     party = billing_party(client)
     if party is not None:
         return party.kind, party.member if party.kind == BillingParty.Kind.MEMBER else None
-    members = list(client.members.all()[:2])
+    return _default_payer(list(client.members.all()[:2]))
+
+
+def _default_payer(members: list) -> tuple[str, object]:
+    """With nothing chosen (`members`: up to two of the unit's members, or their ids): an individual's
+    only member pays; a couple's charges are billed to the unit."""
     if len(members) == 1:
         return BillingParty.Kind.MEMBER, members[0]
     return BillingParty.Kind.SPLIT, None
@@ -145,7 +150,9 @@ def is_billing_party(member: Member) -> bool:
     if chosen is not None:
         kind, member_id = chosen
         return member_id == member.pk if kind == BillingParty.Kind.MEMBER else kind == BillingParty.Kind.SPLIT
-    return not Member.objects.filter(client_id=member.client_id).exclude(pk=member.pk).exists()
+    ids = Member.objects.filter(client_id=member.client_id).order_by("position").values_list("pk", flat=True)
+    kind, payer_id = _default_payer(list(ids[:2]))
+    return kind == BillingParty.Kind.MEMBER and payer_id == member.pk
 
 
 # --- sums -----------------------------------------------------------------------------------------

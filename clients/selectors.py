@@ -303,9 +303,14 @@ ALERT_MEMBER_FIELDS = [
 ]
 
 
+def _settings_row():
+    """The practice's one settings row, as a query (reading it never creates it)."""
+    return PracticeSettings.objects.filter(pk=1)
+
+
 def clinical_lead_id() -> int | None:
     """The practice's clinical lead (a setting), read without creating the settings row on a read."""
-    return PracticeSettings.objects.filter(pk=1).values_list("clinical_lead_id", flat=True).first()
+    return _settings_row().values_list("clinical_lead_id", flat=True).first()
 
 
 def risk_alert_list(*, user: User) -> list[RiskAlert]:
@@ -315,7 +320,7 @@ def risk_alert_list(*, user: User) -> list[RiskAlert]:
     if not user.is_therapist:
         return []
     therapist = user.therapist
-    is_lead = Exists(PracticeSettings.objects.filter(pk=1, clinical_lead=therapist))
+    is_lead = Exists(_settings_row().filter(clinical_lead=therapist))
     alerts = RiskAlert.objects.filter(Q(client__in=treated_ids(therapist)) | is_lead, acknowledged_at__isnull=True)
     return list(
         alerts.select_related("client", "member")

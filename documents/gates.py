@@ -50,8 +50,15 @@ class Missing:
 def current_versions(templates: Iterable[DocumentTemplate]) -> dict[int, DocumentVersion]:
     """The newest published version of each template (templates with none are left out). One query."""
     ids = [t.pk for t in templates]
+    return newest_per_template(
+        DocumentVersion.objects.filter(template_id__in=ids).select_related("template").order_by("-number")
+    )
+
+
+def newest_per_template(versions: Iterable[DocumentVersion]) -> dict[int, DocumentVersion]:
+    """The first of `versions` (each template's newest first) for each template, in their order."""
     newest: dict[int, DocumentVersion] = {}
-    for version in DocumentVersion.objects.filter(template_id__in=ids).select_related("template").order_by("-number"):
+    for version in versions:
         newest.setdefault(version.template_id, version)
     return newest
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from clients.models import Client, Member
 from clients.selectors import DISPLAY_NAME_FIELDS
 from documents.access import portal_shared_files
-from documents.gates import current_versions
+from documents.gates import current_versions, newest_per_template
 from documents.models import DocumentTemplate, DocumentVersion, SharedFile, Signature
 from documents.releases import referrers_for
 
@@ -23,8 +23,8 @@ class ToSign:
 def applicable_versions(client: Client) -> list[DocumentVersion]:
     """The current version of every active document for this unit, in the practice's order. One
     query: the active documents' versions with their document, newest first within each, the first
-    of each kept (`documents.gates.current_versions`' rule). The texts are not read: these lists show
-    titles and numbers, and the pages that show a text read it themselves."""
+    of each kept (`current_versions`' rule). The texts are not read: these lists show titles and
+    numbers, and the pages that show a text read it themselves."""
     order = [f"template__{name}" for name in DocumentTemplate._meta.ordering]
     versions = (
         DocumentVersion.objects.filter(template__active=True)
@@ -32,11 +32,7 @@ def applicable_versions(client: Client) -> list[DocumentVersion]:
         .defer("body")
         .order_by(*order, "template_id", "-number")
     )
-    newest: dict[int, DocumentVersion] = {}
-    for version in versions:
-        if version.template_id not in newest and version.template.applies_to(client):
-            newest[version.template_id] = version
-    return list(newest.values())
+    return [v for v in newest_per_template(versions).values() if v.template.applies_to(client)]
 
 
 def _signed_by_unit(version: DocumentVersion, signatures: list[Signature], member: Member) -> list[Signature]:

@@ -25,10 +25,16 @@ def _readable_threads(user: User):
     return Thread.objects.none()
 
 
+def _unread(user: User, via: str = "") -> Q:
+    """The rule for a message waiting for `user`: someone else sent it, it is not withdrawn, and `user`
+    has no receipt for it. `via` is the path from the query's model to the message ("" on Message)."""
+    read = Receipt.objects.filter(message=OuterRef(f"{via}pk"), user=user)
+    return Q(**{f"{via}withdrawn_at": None}) & ~Q(**{f"{via}sender": user}) & ~Exists(read)
+
+
 def _unread_messages(user: User):
     """Messages someone else sent that `user` has not read (withdrawn ones are not waiting)."""
-    read = Receipt.objects.filter(message=OuterRef("pk"), user=user)
-    return Message.objects.filter(withdrawn_at=None).exclude(sender=user).exclude(Exists(read))
+    return Message.objects.filter(_unread(user))
 
 
 def _with_unread(threads, user: User):
@@ -55,12 +61,11 @@ def unread_count(*, user: User) -> int:
 def inbox_summary(*, user: User) -> dict:
     """The dashboard's line: how many unread messages and when the last one came. Never text. One
     query: the readable threads joined to their messages, the newest thread's time and the count of
-    the messages `unread_count` counts (its rule, as a filter on the join)."""
+    the messages `unread_count` counts (the same rule, `_unread`, as a filter on the join)."""
     threads = _readable_threads(user)
     if user.is_therapist:
         threads = threads.exclude(kind=Thread.Kind.ADMIN)
-    read = Receipt.objects.filter(message=OuterRef("messages__pk"), user=user)
-    unread = Q(messages__withdrawn_at=None) & ~Q(messages__sender=user) & ~Exists(read)
+    unread = _unread(user, via="messages__")
     summary = threads.aggregate(at=Max("last_message_at"), unread=Count("messages", filter=unread))
     return {"unread": summary["unread"], "last_message_at": summary["at"]}
 
