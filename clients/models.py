@@ -63,6 +63,65 @@ def treated_ids(therapist) -> models.QuerySet:
     return primary.order_by().values("pk").union(co_treated.order_by().values("client_id"), all=True)
 
 
+def co_treated_ids(therapist) -> list[int]:
+    """The ids of the units `therapist` co-treats (a handful at most; most therapists none). One query."""
+    return list(Client.co_therapists.through.objects.filter(therapist=therapist).values_list("client_id", flat=True))
+
+
+class CaseloadCopy(models.Model):
+    """A row the therapist's dashboard lists by caseload, carrying a copy of its unit's primary therapist.
+
+    The dashboard's panels (measures due and answered, overdue homework, the inbox line) read their rows
+    from an index that starts with the therapist, so a panel reads the rows it shows whatever the size of
+    the caseload. Scoped through the caseload instead, each panel probed its table once per unit treated:
+    50 probes at size S and 1,000 at L, the dashboard 1.33x from S to L on PostgreSQL.
+
+    The copy is set when the row is made (from the unit, or `primary_therapist_source`) and moved with the
+    unit by `clients.services.client_therapists_set`, the one place a unit changes primary therapist;
+    `tests/clients/test_caseload_copy.py` holds every row to its unit. A unit's co-therapists read their
+    co-treated units' rows by unit (`caseload_rows`): a second, small read.
+    """
+
+    # The path from the row to its unit, for the move and the co-treated read.
+    CLIENT_PATH = "client"
+
+    primary_therapist = models.ForeignKey(
+        "practice.Therapist", models.PROTECT, related_name="+", db_index=False, editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.primary_therapist_id is None:
+            self.primary_therapist_id = self.primary_therapist_source()
+        super().save(*args, **kwargs)
+
+    def primary_therapist_source(self) -> int:
+        return self.client.primary_therapist_id
+
+
+def caseload_copies() -> list[type[CaseloadCopy]]:
+    """Every model that keeps a copy of its unit's primary therapist."""
+    from django.apps import apps
+
+    return [model for model in apps.get_models() if issubclass(model, CaseloadCopy)]
+
+
+def caseload_rows(rows, *, model: type[CaseloadCopy], therapist, co_treated: list[int], limit: int, key, newest=False):
+    """The first `limit` rows for the units `therapist` treats, in the order `rows` gives them.
+
+    `rows(condition)` is the panel's query, ordered, with `condition` added. The units led are read
+    through the copy (one ordered read of the therapist's index); the units co-treated, if any, by their
+    ids in a second read; the two are merged by `key` (descending if `newest`). Each read takes `limit`
+    rows at most, so the merge is exact."""
+    found = list(rows(Q(primary_therapist=therapist))[:limit])
+    if co_treated:
+        found += list(rows(Q(**{f"{model.CLIENT_PATH}__in": co_treated}))[:limit])
+        found.sort(key=key, reverse=newest)
+    return found[:limit]
+
+
 def treated_references(therapist, status: str = "") -> models.QuerySet:
     """(id, reference) of the units `therapist` treats, by reference: the same rule as `treated_ids`,
     as a list of its own. The units led come from the caseload index alone (`Client.Meta.indexes`), the

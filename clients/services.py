@@ -25,6 +25,7 @@ from clients.models import (
     Note,
     NoteTemplate,
     RiskAlert,
+    caseload_copies,
 )
 from outbox.services import notification_enqueue
 from practice.audit import audit_record
@@ -129,6 +130,9 @@ def client_therapists_set(*, client: Client, primary: Therapist, co_therapists, 
     if client.primary_therapist_id != primary.pk:
         client.primary_therapist = primary
         client.save(update_fields=["primary_therapist", "updated_at"])
+        # The rows the dashboard lists by caseload move with the unit (their copy of its therapist).
+        for model in caseload_copies():
+            model.objects.filter(**{model.CLIENT_PATH: client}).update(primary_therapist=primary)
     client.co_therapists.set(co)
     after = {primary.pk, *(t.pk for t in co)}
     audit_record(actor=by, action=AuditAction.UPDATE, target=client)

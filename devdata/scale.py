@@ -513,6 +513,7 @@ def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) ->
                 every=2,
                 starts_at=now - timedelta(weeks=6),
                 assigned_by=therapist,
+                primary_therapist=therapist,
             )
             for pk, therapist in units
         ),
@@ -525,6 +526,7 @@ def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) ->
                 member_id=assignment.member_id,
                 due_key="w6",
                 due_at=now - timedelta(days=rng.randrange(0, 4)),
+                primary_therapist_id=assignment.primary_therapist_id,
             )
             for assignment in measure_assignments
         ),
@@ -540,6 +542,7 @@ def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) ->
                 score=score,
                 submitted_at=now - timedelta(days=days, hours=rng.randrange(0, 24)),
                 entered_by_id=therapist.user_id,
+                primary_therapist=therapist,
             )
             for pk, therapist in units
             for days in (28, 14, 1)
@@ -554,6 +557,7 @@ def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) ->
                 due_on=(now - timedelta(days=3 if k == 0 else -7)).date(),
                 note="Practise twice this week; notice what comes up.",
                 created_by=therapist,
+                primary_therapist=therapist,
             )
             for i, (pk, therapist) in enumerate(units)
             for k in (0, 1)
@@ -568,8 +572,9 @@ def add_clinical_work(therapists: list, *, rng: random.Random, now: datetime) ->
                 member=first_members[pk],
                 created_at=now - timedelta(days=20),
                 last_message_at=now - timedelta(days=2),
+                primary_therapist=therapist,
             )
-            for pk, _therapist in units
+            for pk, therapist in units
         ),
     )
     messages = _bulk(

@@ -28,7 +28,7 @@ LISTED_FIELDS = (
 )
 
 
-def dashboard(*, therapist: Therapist, now: datetime | None = None) -> dict:
+def dashboard(*, therapist: Therapist, now: datetime | None = None, co_treated: list[int] | None = None) -> dict:
     """Today's sessions in order, the week ahead, and whether each past session still needs a note."""
     now = now or timezone.now()
     zone = therapist.zone
@@ -67,7 +67,7 @@ def dashboard(*, therapist: Therapist, now: datetime | None = None) -> dict:
         "week_ahead": [a for a in appointments if a.start >= tomorrow and a.is_live],
         "zone": zone,
         "unsigned_notes": unsigned,
-        "overdue_homework": overdue_for_therapist(therapist=therapist, today=today),
+        "overdue_homework": overdue_for_therapist(therapist=therapist, today=today, co_treated=co_treated),
         "weeks": (weeks := _weekly_sessions(therapist, day_start)),
         "attendance": _rates(weeks),
         "notes_due": notes_due(therapist=therapist, now=now),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from clients.models import co_treated_ids
 from clients.selectors import risk_alert_list
 from frontdesk import selectors
 from measures.selectors import dashboard_measures
@@ -52,15 +53,18 @@ def home(request: HttpRequest) -> HttpResponse:
 @role_required(User.Role.THERAPIST)
 def dashboard(request: HttpRequest) -> HttpResponse:
     therapist = request.user.therapist
+    # The units co-treated, read once: the panels read the units led through their own indexes
+    # (clients.models.CaseloadCopy) and these by id.
+    co_treated = co_treated_ids(therapist)
     context = {
         "therapist": therapist,
         "risk_alerts": risk_alert_list(user=request.user),
-        **selectors.dashboard(therapist=therapist),
+        **selectors.dashboard(therapist=therapist, co_treated=co_treated),
         "referral_sources": referral_sources(),
         "new_referrals": newest_referrals(user=request.user),
         "workshops": list(workshop_list()[:3]),
-        **dashboard_measures(therapist=therapist, now=timezone.now()),
-        "inbox": inbox_summary(user=request.user),  # a count and a time, never text
+        **dashboard_measures(therapist=therapist, now=timezone.now(), co_treated=co_treated),
+        "inbox": inbox_summary(user=request.user, co_treated=co_treated),  # a count and a time, never text
         "today_date": timezone.localdate(),  # in the viewer's zone (ViewerTimezoneMiddleware)
     }
     return render(request, "frontdesk/dashboard.html", context)

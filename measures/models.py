@@ -8,9 +8,11 @@ import json
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import CaseloadCopy
 from practice.fields import EncryptedTextField
 from practice.models import TimeStampedModel
 
@@ -34,7 +36,7 @@ class InstrumentDefinition(TimeStampedModel):
         return self.slug
 
 
-class MeasureAssignment(TimeStampedModel):
+class MeasureAssignment(CaseloadCopy, TimeStampedModel):
     """An instrument given to one member, or (member None) to every member of the unit, on a schedule."""
 
     class Schedule(models.TextChoices):
@@ -66,7 +68,7 @@ class MeasureAssignment(TimeStampedModel):
         return self.ended_at is None
 
 
-class MeasureRequest(TimeStampedModel):
+class MeasureRequest(CaseloadCopy, TimeStampedModel):
     """One due point of an assignment for one member: what the portal shows and the outbox announces.
 
     `due_key` names the due point ("once", "session:<appointment id>", "sessions:<k>", "weeks:<k>"),
@@ -88,11 +90,22 @@ class MeasureRequest(TimeStampedModel):
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
 
+    CLIENT_PATH = "assignment__client"
+
     class Meta:
         ordering = ["due_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["assignment", "member", "due_key"], name="measure_request_once_per_point")
         ]
+        indexes = [
+            # The dashboard's "measures due": a therapist's open requests by due time (CaseloadCopy).
+            models.Index(
+                fields=["primary_therapist", "due_at"], condition=Q(status="open"), name="measure_request_due_caseload"
+            )
+        ]
+
+    def primary_therapist_source(self) -> int:
+        return self.assignment.primary_therapist_id
 
     def __str__(self) -> str:
         return f"Measure request {self.pk}"
@@ -102,7 +115,7 @@ class MeasureRequest(TimeStampedModel):
         return self.assignment.client_id
 
 
-class MeasureResponse(TimeStampedModel):
+class MeasureResponse(CaseloadCopy, TimeStampedModel):
     """One member's submitted answers to one instrument, and their score. Confidential: answers, score."""
 
     class Via(models.TextChoices):
@@ -121,9 +134,18 @@ class MeasureResponse(TimeStampedModel):
 
     class Meta:
         ordering = ["submitted_at", "pk"]
+        indexes = [
+            # The dashboard's "measures completed": a therapist's newest answers (CaseloadCopy).
+            models.Index(fields=["primary_therapist", "-submitted_at"], name="measure_response_caseload")
+        ]
 
     def __str__(self) -> str:
         return f"Measure response {self.pk}"
+
+    def primary_therapist_source(self) -> int:
+        if self.request_id is not None:
+            return self.request.primary_therapist_id
+        return self.client.primary_therapist_id
 
     @property
     def answer_values(self) -> dict:

@@ -87,7 +87,10 @@ def due_points(assignment: MeasureAssignment, member, now: datetime) -> list[tup
 def request_open(*, assignment: MeasureAssignment, member, key: str, due_at: datetime, session) -> MeasureRequest:
     """Open the due point `key` (once), or point it at the session it now falls on."""
     request, created = MeasureRequest.objects.select_for_update().get_or_create(
-        assignment=assignment, member=member, due_key=key, defaults={"due_at": due_at, "appointment": session}
+        assignment=assignment,
+        member=member,
+        due_key=key,
+        defaults={"due_at": due_at, "appointment": session, "primary_therapist_id": assignment.primary_therapist_id},
     )
     if not created and request.status != MeasureRequest.Status.COMPLETED:
         moved = request.appointment_id != (session.pk if session else None) or request.due_at != due_at

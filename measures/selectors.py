@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from django.db.models import DateTimeField, F, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from clients.models import Client, Member, treated_ids
+from clients.models import Client, Member, caseload_rows, co_treated_ids
 from clients.selectors import DISPLAY_NAME_FIELDS
 from measures import definitions
 from measures.models import MeasureAssignment, MeasureRequest, MeasureResponse
@@ -239,19 +239,24 @@ _COMPLETED_SHOWN = (
 _NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def dashboard_measures(*, therapist, now: datetime) -> dict:
+def dashboard_measures(*, therapist, now: datetime, co_treated: list[int] | None = None) -> dict:
     """Measures due (open requests) and completed since each unit's last session, for the units
-    `therapist` treats. Two queries."""
+    `therapist` treats. Two queries through the therapist's indexes (CaseloadCopy), two more for
+    co-treated units."""
     from sessions_app.models import Appointment
 
-    units = treated_ids(therapist)  # the ids alone: no second read of each unit by its key
-    due = list(
-        MeasureRequest.objects.filter(
-            assignment__client__in=units, status=MeasureRequest.Status.OPEN, due_at__lte=now + _lead()
+    co_treated = co_treated_ids(therapist) if co_treated is None else co_treated
+
+    def due_rows(condition: Q):
+        return (
+            MeasureRequest.objects.filter(condition, status=MeasureRequest.Status.OPEN, due_at__lte=now + _lead())
+            .select_related("assignment__client", "member")
+            .only(*_DUE_SHOWN)
+            .order_by("due_at")
         )
-        .select_related("assignment__client", "member")
-        .only(*_DUE_SHOWN)
-        .order_by("due_at")[:20]
+
+    due = caseload_rows(
+        due_rows, model=MeasureRequest, therapist=therapist, co_treated=co_treated, limit=20, key=lambda r: r.due_at
     )
     # Each response's unit's last attended session, read per response from the unit's own sessions (an
     # index probe): the aggregate over every attended session of every unit the therapist treats read
@@ -261,19 +266,31 @@ def dashboard_measures(*, therapist, now: datetime) -> dict:
         .order_by("-start")
         .values("start")[:1]
     )
+
     # Of the caseload's newest 100 answers, those given since their unit's last session, the newest 20:
     # chosen in the statement, so only the rows shown are read (reading the 100 and choosing here made
     # and decrypted 100 rows to show 20).
-    newest = MeasureResponse.objects.filter(client__in=units).order_by("-submitted_at").values("pk")[:100]
-    completed = list(
-        MeasureResponse.objects.filter(pk__in=newest)
-        # A unit never seen yet counts from the start of time: one probe of its sessions a row (an OR of
-        # "none" and "after it" probed twice).
-        .alias(last_session=Coalesce(Subquery(last_attended), Value(_NEVER, output_field=DateTimeField())))
-        .filter(submitted_at__gt=F("last_session"))
-        .select_related("client", "member")
-        .only(*_COMPLETED_SHOWN)  # not the answers or the score: the panel shows neither
-        .order_by("-submitted_at")[:20]
+    def completed_rows(condition: Q):
+        newest = MeasureResponse.objects.filter(condition).order_by("-submitted_at").values("pk")[:100]
+        return (
+            MeasureResponse.objects.filter(pk__in=newest)
+            # A unit never seen yet counts from the start of time: one probe of its sessions a row (an OR
+            # of "none" and "after it" probed twice).
+            .alias(last_session=Coalesce(Subquery(last_attended), Value(_NEVER, output_field=DateTimeField())))
+            .filter(submitted_at__gt=F("last_session"))
+            .select_related("client", "member")
+            .only(*_COMPLETED_SHOWN)  # not the answers or the score: the panel shows neither
+            .order_by("-submitted_at")
+        )
+
+    completed = caseload_rows(
+        completed_rows,
+        model=MeasureResponse,
+        therapist=therapist,
+        co_treated=co_treated,
+        limit=20,
+        key=lambda r: r.submitted_at,
+        newest=True,
     )
     return {
         "measures_due": [{"request": r, "name": _name(r.assignment.instrument)} for r in due],

@@ -46,6 +46,7 @@ def assignment_create(
         if schedule in (MeasureAssignment.Schedule.EVERY_N_SESSIONS, MeasureAssignment.Schedule.EVERY_N_WEEKS)
         else 1,
         assigned_by=by.therapist,
+        primary_therapist_id=client.primary_therapist_id,  # the dashboard's copy (CaseloadCopy)
         starts_at=timezone.now(),
     )
     assignment.full_clean()

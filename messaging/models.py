@@ -19,10 +19,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import CaseloadCopy
 from practice.fields import EncryptedCharField, EncryptedTextField
 
 
-class Thread(models.Model):
+class Thread(CaseloadCopy):
     class Kind(models.TextChoices):
         PRIVATE = "private", _("Private")
         JOINT = "joint", _("Joint")
@@ -44,6 +45,10 @@ class Thread(models.Model):
                 condition=Q(kind="joint", member__isnull=True) | (~Q(kind="joint") & Q(member__isnull=False)),
                 name="thread_member_matches_kind",
             ),
+        ]
+        indexes = [
+            # The dashboard's inbox line: a therapist's threads (CaseloadCopy).
+            models.Index(fields=["primary_therapist", "last_message_at"], name="thread_caseload")
         ]
 
     def __str__(self) -> str:

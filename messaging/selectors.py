@@ -8,8 +8,14 @@ from messaging.models import Attachment, Message, Receipt, Thread
 from practice.models import User
 
 
-def _readable_threads(user: User):
-    """Every thread `user` may read (the same rules as messaging.access.can_read, as one filter)."""
+def _readable_threads(user: User, co_treated: list[int] | None = None):
+    """Every thread `user` may read (the same rules as messaging.access.can_read, as one filter).
+
+    For a therapist, given the units they co-treat (`co_treated`), the threads are read through the
+    copy of each unit's therapist (CaseloadCopy) and its index, not probed unit by unit."""
+    if user.is_therapist and co_treated is not None:
+        led = Q(primary_therapist=user.therapist)
+        return Thread.objects.filter(led | Q(client_id__in=co_treated) if co_treated else led)
     if user.is_therapist:
         # The ids alone: through `Client.objects.treated_by`, each unit was read again by its key.
         return Thread.objects.filter(client__in=treated_ids(user.therapist))
@@ -58,11 +64,12 @@ def unread_count(*, user: User) -> int:
     return _unread_messages(user).filter(thread__in=threads.values("pk")).count()
 
 
-def inbox_summary(*, user: User) -> dict:
+def inbox_summary(*, user: User, co_treated: list[int] | None = None) -> dict:
     """The dashboard's line: how many unread messages and when the last one came. Never text. One
     query: the readable threads joined to their messages, the newest thread's time and the count of
-    the messages `unread_count` counts (the same rule, `_unread`, as a filter on the join)."""
-    threads = _readable_threads(user)
+    the messages `unread_count` counts (the same rule, `_unread`, as a filter on the join). The
+    dashboard gives a therapist's co-treated units (`co_treated`), read once for all its panels."""
+    threads = _readable_threads(user, co_treated)
     if user.is_therapist:
         threads = threads.exclude(kind=Thread.Kind.ADMIN)
     unread = _unread(user, via="messages__")

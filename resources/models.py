@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import CaseloadCopy
 from practice.fields import EncryptedTextField
 from practice.models import TimeStampedModel
 
@@ -184,7 +185,7 @@ class Registration(TimeStampedModel):
         return self.status in self.LIVE
 
 
-class Assignment(TimeStampedModel):
+class Assignment(CaseloadCopy, TimeStampedModel):
     """A resource given to a unit (`member` None: everyone in it) or to one member of it.
 
     Confidential (encrypted): note (from the therapist to the client).
@@ -216,7 +217,15 @@ class Assignment(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["client", "status"])]
+        indexes = [
+            models.Index(fields=["client", "status"]),
+            # The dashboard's overdue homework: a therapist's unfinished work by due date (CaseloadCopy).
+            models.Index(
+                fields=["primary_therapist", "due_on", "id"],
+                condition=~Q(status="done"),
+                name="assignment_open_caseload",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Assignment {self.pk}"

@@ -8,7 +8,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Client, Member, treated_ids
+from clients.models import Client, Member, caseload_rows, co_treated_ids
 from clients.panels import TimelineEntry
 from practice.models import Therapist
 from resources.models import (
@@ -312,16 +312,29 @@ def member_log(*, assignment: Assignment, member: Member) -> list[dict]:
     ]
 
 
-def overdue_for_therapist(*, therapist: Therapist, today: date | None = None, limit: int = 20) -> list[Assignment]:
-    """Unfinished work past its due date, for the units a therapist treats: the dashboard panel."""
+def overdue_for_therapist(
+    *, therapist: Therapist, today: date | None = None, limit: int = 20, co_treated: list[int] | None = None
+) -> list[Assignment]:
+    """Unfinished work past its due date, for the units a therapist treats: the dashboard panel. One
+    query through the therapist's index (`assignment_open_caseload`), a second for co-treated units."""
     today = today or timezone.localdate()
-    treated = treated_ids(therapist)  # the ids alone: no second read of each unit by its key
-    return list(
-        Assignment.objects.filter(client__in=treated, due_on__lt=today)
-        .exclude(status=Assignment.Status.DONE)
-        .select_related("client", "resource")
-        .defer("note")
-        .order_by("due_on", "pk")[:limit]
+
+    def rows(condition: Q) -> QuerySet:
+        return (
+            Assignment.objects.filter(condition, due_on__lt=today)
+            .exclude(status=Assignment.Status.DONE)
+            .select_related("client", "resource")
+            .defer("note")
+            .order_by("due_on", "pk")
+        )
+
+    return caseload_rows(
+        rows,
+        model=Assignment,
+        therapist=therapist,
+        co_treated=co_treated_ids(therapist) if co_treated is None else co_treated,
+        limit=limit,
+        key=lambda a: (a.due_on, a.pk),
     )
 
 

@@ -139,6 +139,7 @@ def assignment_create(
         due_on=due_on,
         note=note,
         created_by=therapist,
+        primary_therapist_id=client.primary_therapist_id,  # the dashboard's copy (CaseloadCopy)
         released_stage=1 if resource.steps.exists() else 0,
     )
     assignment.full_clean()

@@ -62,14 +62,35 @@ def test_the_dashboard_query_count_is_fixed(client, alice, monday, django_assert
     session(alice, ClientFactory(primary_therapist=alice), at(4, 9))
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("dashboard"))
-    # The session, the signed-in person and one statement for each panel's read: no panel reads
-    # twice (the inbox line is one statement, whether Alice is the clinical lead is part of the alerts').
-    # With one session today: 16 (its members are read for today's list).
-    assert len(few.captured_queries) == 16, [q["sql"][:60] for q in few.captured_queries]
+    # The session, the signed-in person, the units Alice co-treats (none: read once for every panel)
+    # and one statement for each panel's read: no panel reads twice (the inbox line is one statement,
+    # whether Alice is the clinical lead is part of the alerts'). With one session today: 17 (its
+    # members are read for today's list).
+    assert len(few.captured_queries) == 17, [q["sql"][:60] for q in few.captured_queries]
     for day in range(4, 9):
         for hour in (10, 12, 14):
             session(alice, couple(alice), at(day, hour))
     with django_assert_num_queries(len(few.captured_queries)):
+        client.get(reverse("dashboard"))
+
+
+def test_a_co_therapist_s_dashboard_reads_the_co_treated_units_in_three_more_statements(
+    client, alice, charlie, monday, django_assert_num_queries
+):
+    client.force_login(alice.user)
+    session(alice, ClientFactory(primary_therapist=alice), at(4, 9))
+    with CaptureQueriesContext(connection) as alone:
+        client.get(reverse("dashboard"))
+    first = ClientFactory(primary_therapist=charlie)
+    first.co_therapists.add(alice)
+    # Overdue homework, measures due and measures answered each read the co-treated units by id once
+    # (the inbox line reads them in its one statement), however many there are.
+    with CaptureQueriesContext(connection) as co:
+        client.get(reverse("dashboard"))
+    assert len(co.captured_queries) == len(alone.captured_queries) + 3, [q["sql"][:60] for q in co.captured_queries]
+    for _ in range(5):
+        ClientFactory(primary_therapist=charlie).co_therapists.add(alice)
+    with django_assert_num_queries(len(co.captured_queries)):
         client.get(reverse("dashboard"))
 
 
