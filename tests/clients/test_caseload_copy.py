@@ -182,3 +182,6 @@ def test_the_panels_read_the_therapists_indexes_not_each_unit(client, alice, cha
         # No probe of each unit treated: the panel names neither the caseload nor the units' table.
         assert "clients_client_co_therapists" not in sql and 'WHERE "clients_client"."primary_therapist_id"' not in sql
         assert index in plan_of(sql), (index, plan_of(sql))
+    # Each answer's "since the last session" takes one step of the unit's sessions by start.
+    (answered,) = [s for s in statements if 'FROM "measures_measureresponse"' in s]
+    assert "appointment_client_start" in plan_of(answered), plan_of(answered)
