@@ -4,6 +4,7 @@ Screenshots go to var/screenshots/ (or SCREENSHOT_DIR: `make screenshots` writes
 """
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -120,3 +121,13 @@ def starter_documents(request):
         "clients.migrations.0016_starter_note_templates",
     ):
         importlib.import_module(data_migration).load(apps, None)
+
+
+def show_times(page) -> None:
+    """On the portal's booking page: show the chosen kind's free times, and the next week's if this
+    week has none left. The click returns once the answer starts loading; `wait_for_url` waits for it
+    to load, so "No free times" is looked for on the answer, not on the page before it."""
+    page.get_by_role("button", name="Show times").click()
+    page.wait_for_url(re.compile(r"[?&]modality="))
+    if page.get_by_text("No free times this week").count():
+        page.get_by_role("link", name="Try the next week").click()

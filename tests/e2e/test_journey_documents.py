@@ -11,7 +11,7 @@ from django.urls import reverse
 from clients.models import Client
 from documents.models import Signature
 from sessions_app.models import Appointment, WorkingHours
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import show_times, sign_in
 from tests.factories import PASSWORD, ClientFactory, portal_user_for
 
 
@@ -47,9 +47,7 @@ def test_a_new_client_signs_then_books_a_video_session(phone, page, shoot, alice
     # Before signing, booking says what is missing and where to sign.
     phone.goto(reverse("portal:book"))
     phone.get_by_label("Kind of session").select_option(label="Video")
-    phone.get_by_role("button", name="Show times").click()
-    if phone.get_by_text("No free times this week").count():
-        phone.get_by_role("link", name="Try the next week").click()
+    show_times(phone)
     phone.locator("form button[type=submit][aria-label^='Book']").first.click()
     phone.get_by_text("read and sign the Informed consent to treatment").wait_for()
     assert not Appointment.objects.exists()
@@ -69,9 +67,7 @@ def test_a_new_client_signs_then_books_a_video_session(phone, page, shoot, alice
 
     phone.goto(reverse("portal:book"))
     phone.get_by_label("Kind of session").select_option(label="Video")
-    phone.get_by_role("button", name="Show times").click()
-    if phone.get_by_text("No free times this week").count():
-        phone.get_by_role("link", name="Try the next week").click()
+    show_times(phone)
     phone.locator("form button[type=submit][aria-label^='Book']").first.click()
     phone.get_by_role("button", name="Confirm booking").click()  # the confirm step: nothing booked before
     phone.get_by_text("is booked").first.wait_for()
