@@ -285,11 +285,11 @@ def test_what_was_being_typed_is_kept_as_a_draft_and_put_back(client, unit, ada,
 
 
 def test_the_thread_polls_with_a_served_htmx_and_no_inline_code(client, unit, ada):
-    from tests.practice.test_headers import inline_code
+    from tests.practice.test_headers import inline_code, offsite_assets
 
     client.force_login(ada.user)
     page = client.get(portal_url("joint")).content.decode()
     assert inline_code(page) == []
-    assert 'src="/static/django_htmx/htmx-2.min.js"' in page and "cdn" not in page.lower()
+    assert 'src="/static/django_htmx/htmx-2.min.js"' in page and offsite_assets(page) == []
     assert f'hx-get="{reverse("portal:message_poll", args=["joint"])}"' in page
     assert client.get(reverse("portal:message_poll", args=["joint"])).status_code == 200

@@ -113,6 +113,29 @@ def inline_code(html: str) -> list[str]:
     return parser.found
 
 
+class OffsiteAssets(HTMLParser):
+    """Collects what a page would fetch from elsewhere (a CDN): the address of every script, stylesheet,
+    image, frame or other embedded thing that is not a path on this site."""
+
+    FETCHED = {"script": "src", "img": "src", "iframe": "src", "source": "src", "embed": "src", "link": "href"}
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        address = dict(attrs).get(self.FETCHED.get(tag, ""))
+        if address and (not address.startswith("/") or address.startswith("//")):
+            self.found.append(f"<{tag}> {address}")
+
+
+def offsite_assets(html: str) -> list[str]:
+    """Assets fetched from another site (a word like "cdn" in a random token is not one)."""
+    parser = OffsiteAssets()
+    parser.feed(html)
+    return parser.found
+
+
 PDF_ONLY = {
     "documents/signed_copy.html",
     "billing/_pdf_style.html",
