@@ -108,13 +108,17 @@ def caseload_copies() -> list[type[CaseloadCopy]]:
     return [model for model in apps.get_models() if issubclass(model, CaseloadCopy)]
 
 
-def caseload_rows(rows, *, model: type[CaseloadCopy], therapist, co_treated: list[int], limit: int, key, newest=False):
+def caseload_rows(
+    rows, *, model: type[CaseloadCopy], therapist, co_treated: list[int] | None, limit: int, key, newest=False
+):
     """The first `limit` rows for the units `therapist` treats, in the order `rows` gives them.
 
     `rows(condition)` is the panel's query, ordered, with `condition` added. The units led are read
-    through the copy (one ordered read of the therapist's index); the units co-treated, if any, by their
-    ids in a second read; the two are merged by `key` (descending if `newest`). Each read takes `limit`
-    rows at most, so the merge is exact."""
+    through the copy (one ordered read of the therapist's index); the units co-treated (`co_treated`,
+    read here if not given), if any, by their ids in a second read; the two are merged by `key`
+    (descending if `newest`). Each read takes `limit` rows at most, so the merge is exact."""
+    if co_treated is None:
+        co_treated = co_treated_ids(therapist)
     found = list(rows(Q(primary_therapist=therapist))[:limit])
     if co_treated:
         found += list(rows(Q(**{f"{model.CLIENT_PATH}__in": co_treated}))[:limit])

@@ -8,7 +8,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Client, Member, caseload_rows, co_treated_ids
+from clients.models import Client, Member, caseload_rows
 from clients.panels import TimelineEntry
 from practice.models import Therapist
 from resources.models import (
@@ -332,7 +332,7 @@ def overdue_for_therapist(
         rows,
         model=Assignment,
         therapist=therapist,
-        co_treated=co_treated_ids(therapist) if co_treated is None else co_treated,
+        co_treated=co_treated,
         limit=limit,
         key=lambda a: (a.due_on, a.pk),
     )
